@@ -1,0 +1,156 @@
+// Package push is pushdeck's APNs engine: a client built from a certs
+// credential, one send, a batch of sends streaming results, retries, the
+// connectivity probe and the catalogue of APNs reasons. It builds on
+// github.com/sideshow/apns2 and never opens more connections than configured.
+package push
+
+import (
+	"context"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/push/payload"
+)
+
+// Config says how to reach APNs and with what credential.
+type Config struct {
+	Credential  *certs.Credential
+	Environment certs.Environment
+	// Host overrides Apple's host for the environment: a URL such as
+	// "https://127.0.0.1:2197" (a local push/apnstest server).
+	Host string
+	// Port is 443 or 2197 for Apple's hosts; 0 means 443. Ignored when Host
+	// carries a port.
+	Port int
+	// ServerCA is PEM of extra CAs to trust for Host (never disables
+	// verification; Apple's hosts use the system roots).
+	ServerCA []byte
+	// Topic is the app's bundle ID; empty means the certificate's topic. A
+	// job's push type adds its suffix unless the job names a topic itself.
+	Topic string
+	// Connections is the number of HTTP/2 connections (default 1).
+	Connections int
+	// Timeout bounds one request (default 30s).
+	Timeout time.Duration
+}
+
+// Client sends notifications over a bounded set of HTTP/2 connections. One per
+// profile and host, reused; safe for concurrent use.
+type Client struct{}
+
+// NewClient builds a client; it does not connect until the first send.
+func NewClient(cfg Config) (*Client, error) {
+	panic("push.NewClient: not implemented yet")
+}
+
+// Close closes the client's connections.
+func (c *Client) Close() {}
+
+// Job is one notification to one device.
+type Job struct {
+	Token   string // normalised hex
+	Label   string
+	Payload []byte
+	Headers payload.Headers
+}
+
+// Result is the outcome for one device, final after retries.
+type Result struct {
+	Index          int // position of the job in the batch
+	Token          string
+	Label          string
+	Status         int // HTTP status; 0 when no response came
+	Reason         string
+	ApnsID         string
+	ApnsUniqueID   string
+	UnregisteredAt time.Time // from a 410
+	Latency        time.Duration
+	Attempts       int
+	// Err is set for transport failures and cancellation; Class says which:
+	// "timeout", "connection-reset", "goaway", "tls", "dns", "refused",
+	// "cancelled", "invalid" (refused before sending).
+	Err   error
+	Class string
+	// Request and Response hold what went over the wire for the detail view
+	// (headers without the authorization bearer).
+	Request  Exchange
+	Response Exchange
+}
+
+// Exchange is the headers and body of one request or response.
+type Exchange struct {
+	Headers map[string]string
+	Body    []byte
+}
+
+// OK reports whether APNs accepted the notification (200).
+func (r Result) OK() bool { return r.Status == 200 }
+
+// BatchOptions tunes Batch.
+type BatchOptions struct {
+	// Concurrency is the number of requests in flight (default 64).
+	Concurrency int
+	// MaxAttempts per job including the first (default 3). Retries happen
+	// only where APNs allows: 429, 500, 503, a connection lost before any
+	// response.
+	MaxAttempts int
+	// OnRetry, if set, is called from a worker before each retry; it must be
+	// quick and safe for concurrent use.
+	OnRetry func(job int, attempt int, reason string)
+}
+
+// Send sends one job and returns its result.
+func (c *Client) Send(ctx context.Context, job Job) Result {
+	panic("push.Client.Send: not implemented yet")
+}
+
+// Batch sends jobs with bounded workers and delivers one Result per job on
+// the returned channel the moment it completes; the channel closes after the
+// last. Cancelling ctx still yields exactly one Result per job (Class
+// "cancelled"). The caller must drain the channel.
+func (c *Client) Batch(ctx context.Context, jobs []Job, opts BatchOptions) <-chan Result {
+	panic("push.Client.Batch: not implemented yet")
+}
+
+// ReasonInfo explains an APNs reason.
+type ReasonInfo struct {
+	Reason  string
+	Status  int
+	Meaning string
+	Fix     string
+}
+
+// Explain returns the catalogue entry for an APNs reason (a generic entry for
+// unknown ones).
+func Explain(reason string) ReasonInfo {
+	panic("push.Explain: not implemented yet")
+}
+
+// ProbeStep is one step of a connectivity probe, sent as it finishes.
+type ProbeStep struct {
+	Name     string // "dns", "tcp", "tls", "http2", "auth"
+	OK       bool
+	Duration time.Duration
+	Detail   []string // human lines: addresses, TLS version, chain, ...
+	Err      error
+}
+
+// Verdict ends a probe.
+type Verdict struct {
+	OK     bool
+	Reason string
+	Advice string
+}
+
+// ProbeEvent is either a step or, last, the verdict.
+type ProbeEvent struct {
+	Step    *ProbeStep
+	Verdict *Verdict
+}
+
+// Probe checks each link to APNs in turn (dns, tcp, tls, http2, auth) and
+// streams an event per step, then the verdict; the channel then closes. It
+// never reaches a real device (auth pushes to an all-zero token).
+func Probe(ctx context.Context, cfg Config) <-chan ProbeEvent {
+	panic("push.Probe: not implemented yet")
+}
