@@ -1,8 +1,633 @@
 package main
 
-import "fmt"
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/payload"
+)
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type sendFlags struct {
+	cred        credFlags
+	tokens      multiFlag
+	tokensFile  string
+	devices     multiFlag
+	groups      multiFlag
+	payloadFile string
+	alert       string
+	pushType    string
+	priority    int
+	expiration  string
+	collapseID  string
+	apnsID      string
+	concurrency int
+	connections int
+	attempts    int
+	timeout     time.Duration
+	json        bool
+	force       bool
+}
+
+const sendUsage = `Usage: pushdeck send [credential flags] [devices] [payload] [headers] [flags]
+
+Sends a notification to one or more devices and prints a line per device as
+APNs answers (--json: one JSON object per line, then a summary).
+
+Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
+Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
+            --tokens-file F (a token per line, optional label after it, # comments)
+            --device LABEL, --group G (from the device book: pushdeck devices)
+Payload:    --payload FILE (or - for standard input) | --alert TEXT
+
+Exit codes: 0 all sent, 1 some failed, 2 usage or credential error (nothing sent).
+
+Flags:
+`
 
 func runSend(e env, args []string) int {
-	fmt.Fprintln(e.stderr, "pushdeck send: not built yet")
-	return exitInternal
+	var f sendFlags
+	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), sendUsage)
+		fs.PrintDefaults()
+	}
+	f.cred.register(fs)
+	fs.Var(&f.tokens, "token", "device `TOKEN` (repeatable)")
+	fs.StringVar(&f.tokensFile, "tokens-file", "", "read device tokens from `FILE`: one per line, optional label after it, # comments")
+	fs.Var(&f.devices, "device", "send to the device book's device `LABEL` (repeatable)")
+	fs.Var(&f.groups, "group", "send to every device of group `G` in the environment (repeatable)")
+	fs.StringVar(&f.payloadFile, "payload", "", "payload JSON `FILE`, or - for standard input")
+	fs.StringVar(&f.alert, "alert", "", "send a plain alert with this `TEXT` instead of a payload file")
+	fs.StringVar(&f.pushType, "push-type", "", "apns-push-type: "+pushTypeNames()+" (default alert)")
+	fs.IntVar(&f.priority, "priority", 0, "apns-priority: 10, 5 or 1 (default: APNs's, 10)")
+	fs.StringVar(&f.expiration, "expiration", "", "apns-expiration: now (0: deliver once, do not store), a UNIX time, an RFC 3339 time or a duration from now (1h)")
+	fs.StringVar(&f.collapseID, "collapse-id", "", "apns-collapse-id (64 bytes at most)")
+	fs.StringVar(&f.apnsID, "apns-id", "", "apns-id `UUID` (default: APNs assigns one)")
+	fs.IntVar(&f.concurrency, "concurrency", push.DefaultConcurrency, "pushes in flight at once")
+	fs.IntVar(&f.connections, "connections", 1, "HTTP/2 connections to APNs (1 to 64)")
+	fs.IntVar(&f.attempts, "attempts", push.DefaultMaxAttempts, "tries per device, counting the first (retries only on 429, 500, 503, lost connections)")
+	fs.DurationVar(&f.timeout, "timeout", push.DefaultTimeout, "time limit for one push")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per device, then a summary")
+	fs.BoolVar(&f.force, "force", false, "send even if the payload has lint errors")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "pushdeck send: unexpected argument %q (tokens go after --token)\n", fs.Arg(0))
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code, err := send(ctx, e, &f)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", err)
+	}
+	return code
+}
+
+func pushTypeNames() string {
+	s := make([]string, len(payload.PushTypes))
+	for i, t := range payload.PushTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// sendPlan is everything decided before the first push.
+type sendPlan struct {
+	setup   *setup
+	jobs    []push.Job
+	headers payload.Headers
+	body    []byte
+}
+
+func send(ctx context.Context, e env, f *sendFlags) (int, error) {
+	plan, err := planSend(e, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	s := plan.setup
+	for _, n := range s.notes {
+		fmt.Fprintf(e.stderr, "note: %s\n", n)
+	}
+	s.cfg.Connections, s.cfg.Timeout = f.connections, f.timeout
+	client, err := push.NewClient(s.cfg)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer client.Close()
+	// Header values are checked once, before anything goes out.
+	if err := client.Check(plan.jobs[0]); err != nil {
+		return exitUsage, err
+	}
+	if f.concurrency < 1 {
+		return exitUsage, usagef("--concurrency %d: use 1 or more", f.concurrency)
+	}
+	rec := newRecorder(e, s, plan)
+	defer rec.close()
+	if !f.json {
+		fmt.Fprintf(e.stderr, "sending to %d device(s) via %s, topic %s\n", len(plan.jobs), s.where(), topicOf(client, plan.headers))
+	}
+	start := time.Now()
+	sum := summary{Reasons: map[string]int{}}
+	out := newResultWriter(e.stdout, f.json, s.env)
+	results := client.Batch(ctx, plan.jobs, push.BatchOptions{
+		Concurrency: f.concurrency,
+		MaxAttempts: f.attempts,
+	})
+	for r := range results {
+		sum.add(r)
+		out.write(r)
+		rec.add(r)
+	}
+	rec.flush()
+	elapsed := time.Since(start)
+	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
+	if elapsed > 0 {
+		sum.PerSecond = float64(sum.Total) / elapsed.Seconds()
+	}
+	sum.Connections = client.Connections()
+	out.summary(sum)
+	if sum.Failed > 0 {
+		return exitFailed, nil
+	}
+	return exitOK, nil
+}
+
+func topicOf(c *push.Client, h payload.Headers) string {
+	if h.Topic != "" {
+		return h.Topic
+	}
+	t := c.Topic()
+	if s := payload.TopicSuffix(h.PushType); s != "" && !strings.HasSuffix(t, s) {
+		t += s
+	}
+	return t
+}
+
+// planSend turns the flags into jobs; every error here is a usage error.
+func planSend(e env, f *sendFlags) (*sendPlan, error) {
+	store, storeErr := openStore()
+	s, err := f.cred.load(e, store, storeErr)
+	if err != nil {
+		return nil, err
+	}
+	h, err := headersFrom(f, s)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readPayload(e, f)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := collectTargets(f, s)
+	if err != nil {
+		return nil, err
+	}
+	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.cfg.Topic})
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(e.stderr, "payload warning: %s\n", findingLine(w))
+	}
+	if len(rep.Errors) > 0 {
+		for _, x := range rep.Errors {
+			fmt.Fprintf(e.stderr, "payload error: %s\n", findingLine(x))
+		}
+		if !f.force {
+			return nil, usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
+		}
+	}
+	plan := &sendPlan{setup: s, headers: h, body: body}
+	for _, t := range targets {
+		plan.jobs = append(plan.jobs, push.Job{Token: t.token, Label: t.label, Payload: body, Headers: h})
+	}
+	return plan, nil
+}
+
+func findingLine(f payload.Finding) string {
+	s := f.Message
+	if f.Path != "" {
+		s = f.Path + ": " + s
+	}
+	if f.Line > 0 {
+		s = fmt.Sprintf("line %d, column %d: %s", f.Line, f.Column, s)
+	}
+	if f.Fix != "" {
+		s += " (" + f.Fix + ")"
+	}
+	return s
+}
+
+func headersFrom(f *sendFlags, s *setup) (payload.Headers, error) {
+	h := payload.Headers{
+		PushType:   payload.PushType(strings.ToLower(f.pushType)),
+		Priority:   f.priority,
+		CollapseID: f.collapseID,
+		ApnsID:     f.apnsID,
+	}
+	if s.profile != "" && s.store != nil {
+		if p, err := s.store.Profile(s.profile); err == nil {
+			if h.PushType == "" {
+				h.PushType = payload.PushType(p.PushType)
+			}
+			if h.Priority == 0 {
+				h.Priority = p.Priority
+			}
+		}
+	}
+	if h.PushType == "" {
+		h.PushType = payload.Alert
+	}
+	exp, err := parseExpiration(f.expiration, time.Now())
+	if err != nil {
+		return h, err
+	}
+	h.Expiration = exp
+	return h, nil
+}
+
+// parseExpiration reads --expiration: now/0, a UNIX time, RFC 3339, or a
+// duration from now.
+func parseExpiration(v string, now time.Time) (payload.Expiration, error) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "":
+		return payload.Expiration{}, nil
+	case "now", "0":
+		return payload.Expiration{Mode: "now"}, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return payload.Expiration{Mode: "at", At: time.Unix(n, 0)}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return payload.Expiration{Mode: "at", At: t}, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return payload.Expiration{Mode: "at", At: now.Add(d)}, nil
+	}
+	return payload.Expiration{}, usagef("--expiration %q: use now (0), a UNIX time, an RFC 3339 time (2026-12-01T10:00:00Z) or a duration (1h)", v)
+}
+
+func readPayload(e env, f *sendFlags) ([]byte, error) {
+	switch {
+	case f.payloadFile != "" && f.alert != "":
+		return nil, usagef("give either --payload or --alert, not both")
+	case f.alert != "":
+		return json.Marshal(map[string]any{"aps": map[string]any{"alert": f.alert}})
+	case f.payloadFile == "-":
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+		if err != nil {
+			return nil, usagef("reading the payload from standard input: %v", err)
+		}
+		return b, nil
+	case f.payloadFile != "":
+		b, err := os.ReadFile(f.payloadFile)
+		if err != nil {
+			return nil, usagef("cannot read the payload: %v", err)
+		}
+		return b, nil
+	}
+	return nil, usagef("no payload: give --payload FILE (- for standard input) or --alert TEXT")
+}
+
+type target struct{ token, label string }
+
+// collectTargets gathers --token, --tokens-file, --device and --group, once
+// per token, in that order.
+func collectTargets(f *sendFlags, s *setup) ([]target, error) {
+	var out []target
+	seen := map[string]bool{}
+	addT := func(t target) {
+		if !seen[t.token] {
+			seen[t.token] = true
+			out = append(out, t)
+		}
+	}
+	for _, raw := range f.tokens {
+		tok, err := certs.NormalizeToken(raw)
+		if err != nil {
+			return nil, usagef("--token %q: %v", raw, err)
+		}
+		addT(target{token: tok})
+	}
+	if f.tokensFile != "" {
+		b, err := os.ReadFile(f.tokensFile)
+		if err != nil {
+			return nil, usagef("cannot read the tokens file: %v", err)
+		}
+		ts, err := parseTokens(f.tokensFile, string(b))
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			addT(t)
+		}
+	}
+	if len(f.devices) > 0 || len(f.groups) > 0 {
+		if s.store == nil {
+			return nil, usagef("cannot open the config folder for --device/--group")
+		}
+		ds, err := s.store.SelectDevices(s.env, f.devices, f.groups)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		for _, d := range ds {
+			if !d.UnregisteredAt.IsZero() {
+				// Sent anyway: the app may have registered again.
+				s.notes = append(s.notes, fmt.Sprintf("%s was Unregistered on %s", d.Label, d.UnregisteredAt.Format(time.DateOnly)))
+			}
+			addT(target{token: d.Token, label: d.Label})
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no devices: give --token T, --tokens-file F, --device LABEL or --group G")
+	}
+	return out, nil
+}
+
+// parseTokens reads a tokens file: a token per line, as iOS prints it or as
+// plain hex, then an optional label (after a tab, a comma, or the token's
+// 64th digit); blank lines and # comments are skipped.
+func parseTokens(name, text string) ([]target, error) {
+	var out []target
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if j := strings.Index(line, " #"); j >= 0 {
+			line = strings.TrimSpace(line[:j])
+		}
+		tokText, label := splitTokenLine(line)
+		tok, err := certs.NormalizeToken(tokText)
+		if err != nil {
+			return nil, usagef("%s:%d: %v", name, i+1, err)
+		}
+		out = append(out, target{token: tok, label: label})
+	}
+	return out, nil
+}
+
+func splitTokenLine(line string) (tok, label string) {
+	if i := strings.IndexAny(line, "\t,"); i >= 0 {
+		return line[:i], strings.TrimSpace(line[i+1:])
+	}
+	if strings.HasPrefix(line, "<") {
+		if i := strings.Index(line, ">"); i >= 0 {
+			return line[:i+1], strings.TrimSpace(line[i+1:])
+		}
+	}
+	fields := strings.Fields(line)
+	n, digits := 0, 0
+	for n < len(fields) && digits < certs.DeviceTokenHexLen && isHex(fields[n]) {
+		digits += len(fields[n])
+		n++
+	}
+	if n == 0 {
+		n = 1
+	}
+	return strings.Join(fields[:n], ""), strings.Join(fields[n:], " ")
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(strings.ToLower(s) + strings.Repeat("0", len(s)%2))
+	return err == nil
+}
+
+// summary is the last line of a send.
+type summary struct {
+	Total       int            `json:"total"`
+	Sent        int            `json:"sent"`
+	Failed      int            `json:"failed"`
+	Reasons     map[string]int `json:"reasons"`
+	ElapsedMS   float64        `json:"elapsed_ms"`
+	PerSecond   float64        `json:"per_second"`
+	Connections int            `json:"connections"`
+}
+
+func (s *summary) add(r push.Result) {
+	s.Total++
+	if r.OK() {
+		s.Sent++
+		return
+	}
+	s.Failed++
+	key := r.Reason
+	if key == "" {
+		key = r.Class
+	}
+	s.Reasons[key]++
+}
+
+// resultLine is one device in --json output.
+type resultLine struct {
+	Token          string  `json:"token"`
+	Label          string  `json:"label"`
+	Status         int     `json:"status"`
+	Reason         string  `json:"reason"`
+	ApnsID         string  `json:"apns_id"`
+	ApnsUniqueID   string  `json:"apns_unique_id"`
+	UnregisteredAt string  `json:"unregistered_at"`
+	LatencyMS      float64 `json:"latency_ms"`
+	Attempts       int     `json:"attempts"`
+	Error          string  `json:"error"`
+	Class          string  `json:"class,omitempty"`
+}
+
+type resultWriter struct {
+	w    io.Writer
+	json bool
+	enc  *json.Encoder
+	env  certs.Environment
+}
+
+func newResultWriter(w io.Writer, asJSON bool, env certs.Environment) *resultWriter {
+	return &resultWriter{w: w, json: asJSON, enc: json.NewEncoder(w), env: env}
+}
+
+func (o *resultWriter) write(r push.Result) {
+	if o.json {
+		l := resultLine{Token: r.Token, Label: r.Label, Status: r.Status, Reason: r.Reason, ApnsID: r.ApnsID,
+			ApnsUniqueID: r.ApnsUniqueID, LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts, Class: r.Class}
+		if !r.UnregisteredAt.IsZero() {
+			l.UnregisteredAt = r.UnregisteredAt.UTC().Format(time.RFC3339)
+		}
+		if r.Err != nil {
+			l.Error = r.Err.Error()
+		}
+		o.enc.Encode(l)
+		return
+	}
+	who := r.Label
+	if who == "" {
+		who = shortToken(r.Token)
+	} else {
+		who += " (" + shortToken(r.Token) + ")"
+	}
+	if r.OK() {
+		fmt.Fprintf(o.w, "sent    %s  apns-id %s  %s\n", who, r.ApnsID, latency(r))
+		return
+	}
+	fmt.Fprintf(o.w, "FAILED  %s  %s  %s\n", who, push.Describe(r, o.env), latency(r))
+}
+
+func latency(r push.Result) string {
+	s := fmt.Sprintf("%.0fms", float64(r.Latency.Microseconds())/1000)
+	if r.Attempts > 1 {
+		s += fmt.Sprintf(", %d attempts", r.Attempts)
+	}
+	return s
+}
+
+func shortToken(t string) string {
+	if len(t) <= 16 {
+		return t
+	}
+	return t[:8] + "…" + t[len(t)-8:]
+}
+
+func (o *resultWriter) summary(s summary) {
+	if o.json {
+		o.enc.Encode(map[string]summary{"summary": s})
+		return
+	}
+	line := fmt.Sprintf("%d sent, %d failed of %d in %.2fs (%.0f/s) over %d connection(s)",
+		s.Sent, s.Failed, s.Total, s.ElapsedMS/1000, s.PerSecond, s.Connections)
+	if len(s.Reasons) > 0 {
+		keys := make([]string, 0, len(s.Reasons))
+		for k := range s.Reasons {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s %d", k, s.Reasons[k])
+		}
+		line += ": " + strings.Join(parts, ", ")
+	}
+	fmt.Fprintln(o.w, line)
+}
+
+// recorder writes results to history and the device book in small batches,
+// so a send of thousands does one fsync per batch, not per device.
+type recorder struct {
+	e       env
+	s       *setup
+	plan    *sendPlan
+	hist    *profiles.History
+	batch   string
+	hash    string
+	entries []profiles.HistoryEntry
+	devs    []profiles.DeviceResult
+	last    time.Time
+	failed  bool
+	bodyKept bool
+}
+
+const recordEvery = 200
+
+func newRecorder(e env, s *setup, plan *sendPlan) *recorder {
+	r := &recorder{e: e, s: s, plan: plan, last: time.Now()}
+	sum := sha256.Sum256(plan.body)
+	r.hash = hex.EncodeToString(sum[:])
+	var id [8]byte
+	rand.Read(id[:])
+	r.batch = hex.EncodeToString(id[:])
+	if s.store == nil {
+		fmt.Fprintln(e.stderr, "warning: the config folder cannot be opened; this send is not recorded in history")
+		return r
+	}
+	h, err := s.store.OpenHistory()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "warning: history is not recorded: %v\n", err)
+	} else {
+		r.hist = h
+	}
+	return r
+}
+
+func (r *recorder) add(res push.Result) {
+	h := r.plan.headers
+	exp := ""
+	switch h.Expiration.Mode {
+	case "now":
+		exp = "0"
+	case "at":
+		exp = h.Expiration.At.UTC().Format(time.RFC3339)
+	}
+	ent := profiles.HistoryEntry{
+		At: time.Now().UTC(), Batch: r.batch, Profile: r.s.profile, Environment: r.s.env,
+		Topic: res.Request.Headers["apns-topic"], PushType: string(h.PushType), Priority: h.Priority,
+		CollapseID: h.CollapseID, Expiration: exp, PayloadHash: r.hash, PayloadSize: len(r.plan.body),
+		Token: res.Token, Label: res.Label, Status: res.Status,
+		Reason: res.Reason, ApnsID: res.ApnsID, ApnsUniqueID: res.ApnsUniqueID,
+		LatencyMS: float64(res.Latency.Microseconds()) / 1000, Attempts: res.Attempts,
+	}
+	if res.Err != nil {
+		ent.Error = res.Err.Error()
+	}
+	// The body is kept so a past send can be reloaded; for a big batch
+	// only its first entry carries it (the others have its hash).
+	if !r.bodyKept || len(r.plan.jobs) <= 100 {
+		ent.Payload, r.bodyKept = string(r.plan.body), true
+	}
+	r.entries = append(r.entries, ent)
+	if res.Status != 0 {
+		r.devs = append(r.devs, profiles.DeviceResult{Token: res.Token, Status: res.Status, Reason: res.Reason,
+			ApnsID: res.ApnsID, At: ent.At, UnregisteredAt: res.UnregisteredAt})
+	}
+	if len(r.entries) >= recordEvery || time.Since(r.last) > time.Second {
+		r.flush()
+	}
+}
+
+func (r *recorder) flush() {
+	r.last = time.Now()
+	if r.hist != nil && len(r.entries) > 0 {
+		if err := r.hist.Append(r.entries...); err != nil && !r.failed {
+			r.failed = true
+			fmt.Fprintf(r.e.stderr, "warning: writing history: %v\n", err)
+		}
+	}
+	if r.s.store != nil && len(r.devs) > 0 {
+		if err := r.s.store.RecordResults(r.s.env, r.devs); err != nil && !r.failed {
+			r.failed = true
+			fmt.Fprintf(r.e.stderr, "warning: updating the device book: %v\n", err)
+		}
+	}
+	r.entries, r.devs = r.entries[:0], r.devs[:0]
+}
+
+func (r *recorder) close() {
+	r.flush()
+	if r.hist != nil {
+		if err := r.hist.Close(); err != nil {
+			fmt.Fprintf(r.e.stderr, "warning: closing history: %v\n", err)
+		}
+	}
 }

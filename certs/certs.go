@@ -165,19 +165,20 @@ func (e *Error) Error() string { return e.Finding.String() }
 // (nil only when path could not be read at all); err is a *Error when the
 // credential cannot be used.
 func Load(path string, opts Options) (*Credential, error) {
-	panic("certs.Load: not implemented yet")
+	return load(path, opts)
 }
 
 // LoadBytes is Load for bytes already in memory; name is used for messages and
 // for the key ID of an AuthKey_<KEYID>.p8 name.
 func LoadBytes(data []byte, name string, opts Options) (*Credential, error) {
-	panic("certs.LoadBytes: not implemented yet")
+	return loadBytes(data, name, opts)
 }
 
 // NeedsPassword reports whether the file at path is protected by a password
 // (a .p12, or a PEM with an encrypted key), so a form asks only when needed.
+// A .p12 that the empty password opens needs none.
 func NeedsPassword(path string) (bool, error) {
-	panic("certs.NeedsPassword: not implemented yet")
+	return needsPassword(path)
 }
 
 var _ crypto.Signer = (*ecdsa.PrivateKey)(nil)

@@ -6,10 +6,14 @@ package push
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/sideshow/apns2/token"
+	"golang.org/x/net/http2"
 )
 
 // Config says how to reach APNs and with what credential.
@@ -36,15 +40,31 @@ type Config struct {
 
 // Client sends notifications over a bounded set of HTTP/2 connections. One per
 // profile and host, reused; safe for concurrent use.
-type Client struct{}
-
-// NewClient builds a client; it does not connect until the first send.
-func NewClient(cfg Config) (*Client, error) {
-	panic("push.NewClient: not implemented yet")
+type Client struct {
+	cfg       Config
+	target    target
+	topic     string
+	timeout   time.Duration
+	tls       *tls.Config
+	token     *token.Token // shared by every request (token auth)
+	transport *http2.Transport
+	pool      *connPool
+	// mutate, set only by tests in this package, alters a request after
+	// validation so the server's checks of bad headers can be reached.
+	mutate func(*http.Request)
 }
 
-// Close closes the client's connections.
-func (c *Client) Close() {}
+// NewClient builds a client; it does not connect until the first send. Its
+// errors say what is wrong with the configuration (a port Apple does not
+// serve, a missing key ID, a server CA without a certificate, ...).
+func NewClient(cfg Config) (*Client, error) {
+	return newClient(cfg)
+}
+
+// Close closes the client's connections; requests in flight fail.
+func (c *Client) Close() {
+	c.pool.close()
+}
 
 // Job is one notification to one device.
 type Job struct {
@@ -97,11 +117,15 @@ type BatchOptions struct {
 	// OnRetry, if set, is called from a worker before each retry; it must be
 	// quick and safe for concurrent use.
 	OnRetry func(job int, attempt int, reason string)
+	// Backoff is the first retry's delay (default 200ms); each retry
+	// doubles it, up to 10s, with jitter.
+	Backoff time.Duration
 }
 
 // Send sends one job and returns its result.
+// It retries as Batch does with default options.
 func (c *Client) Send(ctx context.Context, job Job) Result {
-	panic("push.Client.Send: not implemented yet")
+	return c.run(ctx, 0, job, BatchOptions{})
 }
 
 // Batch sends jobs with bounded workers and delivers one Result per job on
@@ -109,7 +133,7 @@ func (c *Client) Send(ctx context.Context, job Job) Result {
 // last. Cancelling ctx still yields exactly one Result per job (Class
 // "cancelled"). The caller must drain the channel.
 func (c *Client) Batch(ctx context.Context, jobs []Job, opts BatchOptions) <-chan Result {
-	panic("push.Client.Batch: not implemented yet")
+	return c.batch(ctx, jobs, opts)
 }
 
 // ReasonInfo explains an APNs reason.
@@ -123,7 +147,7 @@ type ReasonInfo struct {
 // Explain returns the catalogue entry for an APNs reason (a generic entry for
 // unknown ones).
 func Explain(reason string) ReasonInfo {
-	panic("push.Explain: not implemented yet")
+	return explain(reason)
 }
 
 // ProbeStep is one step of a connectivity probe, sent as it finishes.
@@ -152,5 +176,12 @@ type ProbeEvent struct {
 // streams an event per step, then the verdict; the channel then closes. It
 // never reaches a real device (auth pushes to an all-zero token).
 func Probe(ctx context.Context, cfg Config) <-chan ProbeEvent {
-	panic("push.Probe: not implemented yet")
+	return probe(ctx, cfg)
+}
+
+// Check validates a job's token and header values as Send would, without
+// sending; the error is an *InvalidError naming the field.
+func (c *Client) Check(job Job) error {
+	_, err := c.prepare(job)
+	return err
 }

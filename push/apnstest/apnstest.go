@@ -8,9 +8,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
+	"net/http"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/certs/certgen"
 )
 
 // Config configures a Server. The zero value (plus Environment) is a server
@@ -22,9 +24,18 @@ type Config struct {
 	Addr string
 	// ServerCert, if nil, is generated under a throwaway CA (see Server.CAPEM).
 	ServerCert *tls.Certificate
+	// ServerCA signs the generated server certificate when ServerCert is nil;
+	// nil means a new throwaway CA. Servers that share one CA can be trusted
+	// with one file (the demo does this).
+	ServerCA *certgen.CA
 	// ClientCAs verifies client certificates (certificate auth). Nil means
-	// certificate auth is refused (token auth only).
+	// certificate auth is refused (token auth only), unless AnyClientCert.
 	ClientCAs *x509.CertPool
+	// AnyClientCert accepts a client certificate from any issuer when
+	// ClientCAs is nil: the chain is not verified, but validity dates,
+	// environment extensions and topics still are. It lets QA point a backend
+	// with a real Apple certificate at a mock without Apple's CA at hand.
+	AnyClientCert bool
 	// AuthKeys are the registered .p8 keys for token auth.
 	AuthKeys []AuthKey
 	// MaxStreams is SETTINGS_MAX_CONCURRENT_STREAMS (default 1000).
@@ -34,6 +45,39 @@ type Config struct {
 	Faults   Faults
 	// Now is the server's clock (default time.Now).
 	Now func() time.Time
+	// OnPush, if set, is called with every push the server accepts (200),
+	// before the response is written, so tests can see what a client sent.
+	// It runs on the request's goroutine and must be safe for concurrent use.
+	OnPush func(Push)
+	// OnResponse, if set, is called after every answered request (not for
+	// connections dropped on purpose), e.g. to log traffic as `pushdeck mock`
+	// does. It must be safe for concurrent use.
+	OnResponse func(Response)
+}
+
+// Response is one answered request, for logs.
+type Response struct {
+	Remote       string // client address
+	Token        string
+	Topic        string
+	PushType     string
+	Auth         certs.AuthKind // "" when the request failed before auth
+	Status       int
+	Reason       string
+	ApnsID       string
+	PayloadBytes int
+}
+
+// Push is one accepted notification as the server saw it.
+type Push struct {
+	Token   string // lower-case hex
+	Topic   string // the effective topic (defaulted from a single-topic certificate)
+	Header  http.Header
+	Payload []byte
+	// Auth is how the request authenticated.
+	Auth certs.AuthKind
+	// ApnsID is the apns-id the server answered with.
+	ApnsID string
 }
 
 // AuthKey is a registered token-auth key.
@@ -80,49 +124,22 @@ type Device struct {
 	Topic          string            `json:"topic,omitempty"`
 	State          DeviceState       `json:"state,omitempty"`
 	UnregisteredAt time.Time         `json:"unregistered_at,omitzero"`
-}
-
-// Registry maps tokens to devices; safe for concurrent use.
-type Registry struct{}
-
-// NewRegistry makes a registry of the given devices.
-func NewRegistry(devices ...Device) *Registry {
-	panic("apnstest.NewRegistry: not implemented yet")
-}
-
-// LoadRegistry reads a registry from a JSON file (an array of Device).
-func LoadRegistry(path string) (*Registry, error) {
-	panic("apnstest.LoadRegistry: not implemented yet")
+	// Label is a human name for the device; the server ignores it.
+	Label string `json:"label,omitempty"`
 }
 
 // Counters are what the server has seen.
 type Counters struct {
+	// Connections is TCP connections accepted; TLSFailures is how many of
+	// them failed the handshake (an unknown client CA, no h2 ALPN, an
+	// expired client certificate).
 	Connections int64
+	TLSFailures int64
 	Requests    int64
 	ByStatus    map[int]int64
 	ByReason    map[string]int64
+	// GoAways is graceful GOAWAYs sent (Faults.GoAwayAfter); Dropped is
+	// connections closed before a response (Faults.DropFraction).
+	GoAways int64
+	Dropped int64
 }
-
-// Server is a running local APNs server.
-type Server struct{}
-
-// Start starts a server and returns once it listens.
-func Start(cfg Config) (*Server, error) {
-	panic("apnstest.Start: not implemented yet")
-}
-
-// URL is the base URL to push to, e.g. "https://127.0.0.1:41234".
-func (s *Server) URL() string { panic("not implemented yet") }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { panic("not implemented yet") }
-
-// CAPEM is the PEM of the CA that signed the server certificate: what a
-// client passes as push.Config.ServerCA.
-func (s *Server) CAPEM() []byte { panic("not implemented yet") }
-
-// Counters returns a snapshot of the counters.
-func (s *Server) Counters() Counters { panic("not implemented yet") }
-
-// Close stops the server and closes its connections.
-func (s *Server) Close() error { panic("not implemented yet") }

@@ -92,6 +92,9 @@ type Finding struct {
 	Offset   int      `json:"-"` // byte offset in the body, -1 if none
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
+	// Rule names the lint rule ("badge", "background-priority", "syntax"...),
+	// for tests and docs; docs/readme/lint.md lists them all.
+	Rule string `json:"-"`
 }
 
 // Options are the headers and context the payload is checked against.
@@ -112,19 +115,12 @@ type Report struct {
 
 // Validate checks JSON syntax (with line and column), size against the push
 // type's limit and every APNs lint rule. Fast enough to call per keystroke.
+//
+// Findings come in document order (header findings last). Line and Column
+// are 1-based, Column counted in characters; Offset is the byte offset of the
+// offending value (or of the offending key, or of the object that lacks a
+// key), -1 for header findings. A syntax error stops the lint: it is the only
+// body finding then. The push type's limit applies to the exact bytes given.
 func Validate(body []byte, opts Options) Report {
-	panic("payload.Validate: not implemented yet")
-}
-
-// Template is one entry of the built-in gallery.
-type Template struct {
-	Name        string
-	Description string
-	Body        string
-	Headers     Headers
-}
-
-// Templates returns the built-in gallery; each lints clean under its headers.
-func Templates() []Template {
-	panic("payload.Templates: not implemented yet")
+	return validate(body, opts)
 }

@@ -71,6 +71,11 @@ func DefaultStyles(isDark, noColor bool) Styles {
 	s.Header.Meta = fg(s.Muted)
 	s.EnvBadge.Development = badge(s.Dev)
 	s.EnvBadge.Production = badge(s.Prod).Blink(false)
+	if noColor {
+		// Without colour the two must still differ at a glance: production
+		// is the reversed one.
+		s.EnvBadge.Development = lipgloss.NewStyle().Bold(true).Padding(0, 1)
+	}
 	s.Tabs.Active = fg(s.Accent).Bold(true).Underline(true)
 	s.Tabs.Inactive = lipgloss.NewStyle()
 	s.Tabs.Disabled = fg(s.Muted)

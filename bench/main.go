@@ -1,0 +1,265 @@
+// Command bench measures pushdeck's send throughput against the apns2
+// library ceiling and the local APNs server's own ceiling (h2load), and the
+// start-up of `pushdeck demo` to its first frame. Run it from the module
+// root: `go run ./bench` (or bench/run.sh, which installs h2load first).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushdeck/pushdeck/push"
+)
+
+// options are the benchmark's settings (flags).
+type options struct {
+	quick       bool
+	devices     int
+	memDevices  int // the smaller device count of the memory check
+	runs        int
+	warmup      int
+	concurrency int
+	connections int
+	maxStreams  uint32
+	payloads    []int
+	latencies   []time.Duration
+	auths       []string
+	clients     []string
+	h2load      string // path, "" to find it, "off" to skip
+	startup     bool
+	startupRuns int
+	out         string
+	md          string
+	cpuprofile  string
+}
+
+func defaultOptions() options {
+	return options{
+		devices:     10000,
+		memDevices:  1000,
+		runs:        5,
+		warmup:      1000,
+		concurrency: push.DefaultConcurrency,
+		connections: 1,
+		maxStreams:  1000,
+		payloads:    []int{100, 2048, 4096},
+		latencies:   []time.Duration{0, 20 * time.Millisecond},
+		auths:       []string{"cert", "token"},
+		clients:     []string{"pushdeck", "library"},
+		startup:     true,
+		startupRuns: 5,
+		out:         "bench/results/latest.json",
+		md:          "bench/results/latest.md",
+	}
+}
+
+// quickOptions is the smoke run: every code path, little work.
+func quickOptions(o options) options {
+	o.quick = true
+	o.devices, o.memDevices = 200, 50
+	o.runs, o.warmup = 1, 20
+	o.payloads = []int{100}
+	o.latencies = []time.Duration{0}
+	o.startup = false
+	return o
+}
+
+func main() {
+	if os.Getenv(serveEnv) == "1" {
+		os.Exit(serveMain(os.Stdin, os.Stdout))
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `Usage: go run ./bench [flags]
+
+Sends 10,000 notifications to a local APNs server (push/apnstest, its own
+process) through pushdeck's Batch and through apns2's Client.Push at equal
+concurrency, measures the server's ceiling with h2load, and times
+` + "`pushdeck demo`" + ` to its first frame. Prints a table, writes JSON and Markdown.
+
+Flags:
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	rep, err := benchmark(context.Background(), o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	printTable(stdout, rep)
+	if err := writeOutputs(rep, o); err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	if !rep.allPass() {
+		return 3
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	o := defaultOptions()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	quick := fs.Bool("quick", false, "smoke run: 200 devices, 1 run, 100-byte payload, no latency, no start-up benchmark")
+	fs.IntVar(&o.devices, "devices", o.devices, "distinct device tokens per run")
+	fs.IntVar(&o.memDevices, "mem-devices", o.memDevices, "the smaller device count the memory check compares with -devices")
+	fs.IntVar(&o.runs, "runs", o.runs, "timed runs per client and case (the median is reported)")
+	fs.IntVar(&o.warmup, "warmup", o.warmup, "notifications each client sends before its timed runs")
+	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "requests in flight, the same for pushdeck and the library driver (pushdeck send's default)")
+	fs.IntVar(&o.connections, "connections", o.connections, "pushdeck's HTTP/2 connections (pushdeck send's default)")
+	payloads := fs.String("payloads", "100,2048,4096", "payload sizes in bytes, comma-separated (4096 at most)")
+	latencies := fs.String("latencies", "0,20ms", "server latencies, comma-separated durations")
+	auths := fs.String("auth", "cert,token", "client auth modes: cert, token or both")
+	clients := fs.String("clients", "pushdeck,library", "clients to run: pushdeck, library")
+	fs.StringVar(&o.h2load, "h2load", "", "path of h2load; empty finds it on PATH, off skips the server ceiling")
+	startup := fs.Bool("startup", true, "run the start-up benchmark (builds the pushdeck binary)")
+	fs.IntVar(&o.startupRuns, "startup-runs", o.startupRuns, "start-up measurements (the median is reported)")
+	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
+	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: unexpected argument %q\n", fs.Arg(0))
+		return o, errors.New("usage")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	if o.payloads, err = parseInts(*payloads); err != nil {
+		return o, usageErr(stderr, "-payloads %q: %v (e.g. 100,2048,4096)", *payloads, err)
+	}
+	if o.latencies, err = parseDurations(*latencies); err != nil {
+		return o, usageErr(stderr, "-latencies %q: %v (e.g. 0,20ms)", *latencies, err)
+	}
+	o.auths = splitList(*auths)
+	o.clients = splitList(*clients)
+	o.startup = *startup
+	if *quick {
+		q := quickOptions(o)
+		// Flags given explicitly still win over quick's choices.
+		if set["devices"] {
+			q.devices = o.devices
+		}
+		if set["runs"] {
+			q.runs = o.runs
+		}
+		if set["startup"] {
+			q.startup = o.startup
+		}
+		o = q
+	}
+	for _, p := range o.payloads {
+		if p < 20 || p > 4096 {
+			return o, usageErr(stderr, "-payloads: %d bytes: use 20 to 4096 (APNs refuses larger alert payloads)", p)
+		}
+	}
+	for _, a := range o.auths {
+		if a != "cert" && a != "token" {
+			return o, usageErr(stderr, "-auth %q: use cert, token or cert,token", a)
+		}
+	}
+	for _, c := range o.clients {
+		if c != "pushdeck" && c != "library" {
+			return o, usageErr(stderr, "-clients %q: use pushdeck, library or both", c)
+		}
+	}
+	switch {
+	case o.devices < 1 || o.runs < 1 || o.concurrency < 1 || o.warmup < 0:
+		return o, usageErr(stderr, "-devices, -runs and -concurrency must be 1 or more, -warmup 0 or more")
+	case o.memDevices < 1 || o.memDevices >= o.devices:
+		return o, usageErr(stderr, "-mem-devices %d: use 1 to %d (fewer than -devices)", o.memDevices, o.devices-1)
+	case len(o.auths) == 0 || len(o.clients) == 0 || len(o.payloads) == 0 || len(o.latencies) == 0:
+		return o, usageErr(stderr, "-auth, -clients, -payloads and -latencies need at least one value")
+	}
+	return o, nil
+}
+
+func usageErr(w io.Writer, format string, a ...any) error {
+	msg := fmt.Sprintf(format, a...)
+	fmt.Fprintf(w, "bench: %s\n", msg)
+	return errors.New(msg)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func parseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range splitList(s) {
+		if f == "0" {
+			out = append(out, 0)
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%q is not a duration", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// findH2load resolves -h2load: "" looks on PATH, "off" skips.
+func findH2load(flagValue string) (path, note string) {
+	switch flagValue {
+	case "off":
+		return "", "h2load skipped (-h2load off)"
+	case "":
+		p, err := exec.LookPath("h2load")
+		if err != nil {
+			return "", "h2load not found: install Debian's nghttp2-client (bench/run.sh does) for the server ceiling"
+		}
+		return p, ""
+	}
+	return flagValue, ""
+}

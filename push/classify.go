@@ -1,0 +1,75 @@
+package push
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"golang.org/x/net/http2"
+)
+
+// classify names a transport failure: ctx is the caller's context, actx the
+// attempt's (with the per-request timeout).
+func classify(ctx, actx context.Context, err error) string {
+	if ctx.Err() != nil || errors.Is(err, errPoolClosed) {
+		return "cancelled"
+	}
+	var dnsErr *net.DNSError
+	var goAway http2.GoAwayError
+	var tErr *tlsError
+	var alert tls.AlertError
+	var verr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var recErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &goAway):
+		return "goaway"
+	case errors.As(err, &dnsErr):
+		return "dns"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.As(err, &tErr), errors.As(err, &alert), errors.As(err, &verr),
+		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recErr):
+		return "tls"
+	case errors.Is(err, context.DeadlineExceeded), actx.Err() != nil:
+		return "timeout"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case strings.Contains(err.Error(), "GOAWAY"):
+		return "goaway"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return "connection-reset"
+	}
+	// Anything else lost the connection before a response came ("http2:
+	// client connection lost", a stream reset).
+	return "connection-reset"
+}
+
+// describeGoAway gives a GOAWAY's code and Apple's reason from its debug
+// data ({"reason":"Shutdown"}), if the error carries them.
+func describeGoAway(err error) (desc, reason string) {
+	var g http2.GoAwayError
+	if !errors.As(err, &g) {
+		return "the server sent GOAWAY", ""
+	}
+	desc = fmt.Sprintf("the server sent GOAWAY (%v)", g.ErrCode)
+	var body apnsBody
+	if g.DebugData != "" {
+		if json.Unmarshal([]byte(g.DebugData), &body) == nil && body.Reason != "" {
+			return desc + ": " + body.Reason, body.Reason
+		}
+		return desc + ": " + g.DebugData, ""
+	}
+	return desc, ""
+}

@@ -1,0 +1,298 @@
+package push
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/sideshow/apns2/token"
+	"golang.org/x/net/http2"
+)
+
+// Defaults for Config and BatchOptions.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultConcurrency = 64
+	DefaultMaxAttempts = 3
+	DefaultBackoff     = 200 * time.Millisecond
+	maxBackoff         = 10 * time.Second
+	dialTimeout        = 15 * time.Second
+)
+
+// Token refresh bounds Apple sets for provider tokens: a token older than an
+// hour is refused (ExpiredProviderToken) and a new one more often than every
+// 20 minutes is refused too (TooManyProviderTokenUpdates). apns2's shared
+// token.Token regenerates after token.TokenTimeout seconds (50 minutes),
+// which sits between the two; a test holds it there.
+const (
+	minTokenRefresh = 20 * time.Minute
+	maxTokenAge     = 60 * time.Minute
+)
+
+// target is where a client connects.
+type target struct {
+	base     string // https://host:port
+	hostname string // for SNI and certificate checks
+	port     string
+	apple    bool
+}
+
+func isAppleHost(h string) bool {
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	return h == "api.push.apple.com" || h == "api.sandbox.push.apple.com" ||
+		h == "api.development.push.apple.com"
+}
+
+// checkApplePort refuses ports Apple does not serve HTTP/2 APNs on.
+func checkApplePort(port int) error {
+	switch port {
+	case 443, 2197:
+		return nil
+	case 2195, 2196:
+		return fmt.Errorf("the legacy binary gateway on %d is gone; use 443 or 2197", port)
+	}
+	return fmt.Errorf("port %d is not an APNs port: use 443 or 2197", port)
+}
+
+// resolveTarget works out the URL from the environment, port and host override.
+func resolveTarget(cfg Config) (target, error) {
+	if cfg.Host == "" {
+		env := cfg.Environment
+		if env != certs.Development && env != certs.Production {
+			return target{}, fmt.Errorf("unknown environment %q: use development (sandbox) or production", env)
+		}
+		port := cfg.Port
+		if port == 0 {
+			port = 443
+		}
+		if err := checkApplePort(port); err != nil {
+			return target{}, err
+		}
+		u, _ := url.Parse(env.Host())
+		p := strconv.Itoa(port)
+		return target{base: "https://" + net.JoinHostPort(u.Hostname(), p), hostname: u.Hostname(), port: p, apple: true}, nil
+	}
+	raw := strings.TrimSpace(cfg.Host)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return target{}, fmt.Errorf("host %q is not a URL: use e.g. https://127.0.0.1:2197", cfg.Host)
+	}
+	if u.Scheme != "https" {
+		return target{}, fmt.Errorf("host %q uses %s: APNs speaks HTTPS (HTTP/2 over TLS) only; use https://", cfg.Host, u.Scheme)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return target{}, fmt.Errorf("host %q has a path: give only scheme, host and port (pushdeck adds /3/device/TOKEN)", cfg.Host)
+	}
+	apple := isAppleHost(u.Hostname())
+	p := u.Port()
+	if p == "" {
+		port := cfg.Port
+		if port == 0 {
+			port = 443
+		}
+		p = strconv.Itoa(port)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return target{}, fmt.Errorf("host %q has port %q: a port is a number from 1 to 65535", cfg.Host, p)
+	}
+	if apple {
+		if err := checkApplePort(n); err != nil {
+			return target{}, err
+		}
+	}
+	return target{base: "https://" + net.JoinHostPort(u.Hostname(), p), hostname: u.Hostname(), port: p, apple: apple}, nil
+}
+
+// tlsConfig builds the client TLS configuration: the system roots plus
+// ServerCA, the client certificate for certificate auth, h2 only. It never
+// skips verification.
+func tlsConfig(cfg Config, t target) (*tls.Config, error) {
+	tc := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2"},
+		ServerName: t.hostname,
+	}
+	if len(cfg.ServerCA) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.ServerCA) {
+			return nil, errors.New("the server CA holds no PEM certificate: give the CA file the server's certificate was signed with (-----BEGIN CERTIFICATE-----)")
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.Credential != nil && cfg.Credential.Kind == certs.AuthCertificate && cfg.Credential.TLS != nil {
+		tc.Certificates = []tls.Certificate{*cfg.Credential.TLS}
+	}
+	return tc, nil
+}
+
+// checkCredential says what is missing from a credential before any dial.
+func checkCredential(c *certs.Credential) error {
+	if c == nil {
+		return errors.New("no credential: give a certificate (--cert) or a token key (--p8 with --key-id and --team-id)")
+	}
+	switch c.Kind {
+	case certs.AuthCertificate:
+		if c.TLS == nil || len(c.TLS.Certificate) == 0 {
+			return errors.New("the credential has no client certificate loaded")
+		}
+		if c.TLS.PrivateKey == nil {
+			return errors.New("the certificate has no private key: give the key with --key, or export the .p12 with its key")
+		}
+	case certs.AuthToken:
+		if c.Signer == nil {
+			return errors.New("the token key is not loaded")
+		}
+		if c.KeyID == "" {
+			return errors.New("token auth needs the key ID: pass --key-id (the 10 characters in AuthKey_<KEYID>.p8)")
+		}
+		if c.TeamID == "" {
+			return errors.New("token auth needs the team ID: pass --team-id (10 characters, from the Apple Developer account's Membership page)")
+		}
+	default:
+		return fmt.Errorf("credential kind %q is neither certificate nor token", c.Kind)
+	}
+	return nil
+}
+
+// appTopic is the topic the client pushes to by default.
+func appTopic(cfg Config) string {
+	if cfg.Topic != "" {
+		return cfg.Topic
+	}
+	if c := cfg.Credential; c != nil && c.Kind == certs.AuthCertificate {
+		if ci := c.Report.Certificate; ci != nil && ci.Topic != "" {
+			return ci.Topic
+		}
+		if c.TLS != nil && c.TLS.Leaf != nil {
+			return certs.SubjectTopic(c.TLS.Leaf)
+		}
+		if c.TLS != nil && len(c.TLS.Certificate) > 0 {
+			if leaf, err := x509.ParseCertificate(c.TLS.Certificate[0]); err == nil {
+				return certs.SubjectTopic(leaf)
+			}
+		}
+	}
+	return ""
+}
+
+func newClient(cfg Config) (*Client, error) {
+	if err := checkCredential(cfg.Credential); err != nil {
+		return nil, err
+	}
+	t, err := resolveTarget(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := tlsConfig(cfg, t)
+	if err != nil {
+		return nil, err
+	}
+	n := cfg.Connections
+	if n == 0 {
+		n = 1
+	}
+	if n < 0 || n > 64 {
+		return nil, fmt.Errorf("connections %d: use 1 to 64 (Apple prefers few connections with many streams)", cfg.Connections)
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	c := &Client{cfg: cfg, target: t, topic: appTopic(cfg), timeout: timeout, tls: tc}
+	if cfg.Credential.Kind == certs.AuthToken {
+		c.token = &token.Token{AuthKey: cfg.Credential.Signer, KeyID: cfg.Credential.KeyID, TeamID: cfg.Credential.TeamID}
+	}
+	tr := &http2.Transport{
+		TLSClientConfig:            tc,
+		StrictMaxConcurrentStreams: true,
+		ReadIdleTimeout:            15 * time.Second,
+		PingTimeout:                10 * time.Second,
+	}
+	c.pool = newConnPool(tr, n, c.dialTLS)
+	tr.ConnPool = c.pool
+	c.transport = tr
+	return c, nil
+}
+
+// dialTLS opens one TCP + TLS connection and insists on h2; its errors keep
+// their kind (dns, refused, tls) for classify.
+func (c *Client) dialTLS(ctx context.Context, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 15 * time.Second}
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn := tls.Client(raw, c.tls.Clone())
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &tlsError{err: err}
+	}
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		conn.Close()
+		return nil, &tlsError{err: fmt.Errorf("the server at %s did not offer HTTP/2 (ALPN %q): is it an APNs server?", addr, p)}
+	}
+	return conn, nil
+}
+
+// tlsError marks a failed TLS handshake.
+type tlsError struct{ err error }
+
+func (e *tlsError) Error() string { return "TLS handshake: " + e.err.Error() }
+func (e *tlsError) Unwrap() error { return e.err }
+
+// Connections is the number of connections the client has established so
+// far. Without GOAWAYs or dropped connections it never exceeds
+// Config.Connections.
+func (c *Client) Connections() int { return int(c.pool.dials.Load()) }
+
+// OpenConnections is the number of connections open now, and the most that
+// were open at once (a connection draining after GOAWAY counts until closed).
+func (c *Client) OpenConnections() (now, peak int) {
+	return int(c.pool.open.Load()), int(c.pool.peak.Load())
+}
+
+// URL is the base URL the client pushes to, e.g. https://api.push.apple.com:443.
+func (c *Client) URL() string { return c.target.base }
+
+// Topic is the app topic jobs default to (before a push type's suffix).
+func (c *Client) Topic() string { return c.topic }
+
+// bearer returns the shared provider token, regenerated by apns2 once it is
+// token.TokenTimeout old.
+func (c *Client) bearer() string {
+	if c.token == nil {
+		return ""
+	}
+	return c.token.GenerateIfExpired()
+}
+
+// refreshAfterExpired answers ExpiredProviderToken: a fresh token, but only
+// if the current one is at least 20 minutes old (Apple refuses faster updates).
+func (c *Client) refreshAfterExpired(now time.Time) {
+	if c.token == nil {
+		return
+	}
+	c.token.Lock()
+	defer c.token.Unlock()
+	if now.Unix()-c.token.IssuedAt >= int64(minTokenRefresh/time.Second) {
+		c.token.Generate()
+	}
+}

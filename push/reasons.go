@@ -1,0 +1,171 @@
+package push
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
+)
+
+// catalogue is every reason APNs documents, with what it means and what to
+// do, in words a QA engineer can act on.
+var catalogue = map[string]ReasonInfo{
+	"BadCollapseId": {Status: 400,
+		Meaning: "The apns-collapse-id is longer than 64 bytes.",
+		Fix:     "Shorten the collapse ID to 64 bytes or less."},
+	"BadDeviceToken": {Status: 400,
+		Meaning: "APNs does not know this device token here: token from the other environment? A token from a debug build (Xcode) works only with development, a TestFlight or App Store build's only with production. It may also be mistyped or cut off.",
+		Fix:     "Send to the environment the app was built for, or copy the token again from the app's log (64 hex digits)."},
+	"BadExpirationDate": {Status: 400,
+		Meaning: "The apns-expiration value is not a valid UNIX time.",
+		Fix:     "Use a UNIX time in seconds, or 0 to deliver once without storing."},
+	"BadMessageId": {Status: 400,
+		Meaning: "The apns-id is not a canonical UUID.",
+		Fix:     "Use the 8-4-4-4-12 hex form, or leave apns-id empty so APNs assigns one."},
+	"BadPriority": {Status: 400,
+		Meaning: "The apns-priority is not 10, 5 or 1.",
+		Fix:     "Use 10 (deliver now), 5 (power-considerate; required for background pushes) or 1 (lowest)."},
+	"BadTopic": {Status: 400,
+		Meaning: "The apns-topic is not valid.",
+		Fix:     "Use the app's bundle ID, plus the suffix of the push type (.voip, .complication, .push-type.liveactivity, ...)."},
+	"DeviceTokenNotForTopic": {Status: 400,
+		Meaning: "The device token belongs to a different app (topic) than the one pushed to.",
+		Fix:     "Check the topic (bundle ID) matches the app that logged the token, including its push type suffix."},
+	"DuplicateHeaders": {Status: 400,
+		Meaning: "A header appears more than once in the request.",
+		Fix:     "Send each apns-* header once."},
+	"IdleTimeout": {Status: 400,
+		Meaning: "The connection sat idle too long and APNs closed it.",
+		Fix:     "Nothing to change: pushdeck reconnects on the next send."},
+	"InvalidPushType": {Status: 400,
+		Meaning: "The apns-push-type is not one APNs knows.",
+		Fix:     "Use alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk or widgets."},
+	"MissingDeviceToken": {Status: 400,
+		Meaning: "The request path has no device token.",
+		Fix:     "Give a device token (64 hex digits)."},
+	"MissingTopic": {Status: 400,
+		Meaning: "No apns-topic was sent, and the certificate covers several topics (or token auth is used), so APNs cannot pick one.",
+		Fix:     "Pass the topic: the app's bundle ID (--topic)."},
+	"PayloadEmpty": {Status: 400,
+		Meaning: "The request had no payload.",
+		Fix:     "Send a JSON payload, at least {\"aps\":{}}."},
+	"TopicDisallowed": {Status: 400,
+		Meaning: "This credential may not push to the topic sent.",
+		Fix:     "Use one of the certificate's topics (pushdeck inspect lists them) or the bundle ID of an app in the token key's team."},
+	"BadCertificate": {Status: 403,
+		Meaning: "APNs does not accept the client certificate.",
+		Fix:     "Use an Apple Push Notification service certificate with its private key (pushdeck inspect checks both); make a new one in the developer portal if it was revoked."},
+	"BadCertificateEnvironment": {Status: 403,
+		Meaning: "The certificate is for the other environment: a development (sandbox) certificate sent to production, or a production certificate sent to development.",
+		Fix:     "Send to the environment the certificate is for (pushdeck inspect shows it), or use a universal \"Apple Push Services\" certificate."},
+	"ExpiredProviderToken": {Status: 403,
+		Meaning: "The provider token (JWT) is more than an hour old, or the clock of this machine is off.",
+		Fix:     "pushdeck signs a new token after 50 minutes; check this machine's clock (it must be right within minutes)."},
+	"Forbidden": {Status: 403,
+		Meaning: "APNs does not allow this action.",
+		Fix:     "Check the credential belongs to the app's team and is not revoked."},
+	"InvalidProviderToken": {Status: 403,
+		Meaning: "The provider token's signature does not verify: wrong key ID, wrong team ID, or a revoked key.",
+		Fix:     "Check --key-id is the ID of this .p8 key and --team-id is the team that owns it (Apple Developer account, Keys)."},
+	"MissingProviderToken": {Status: 403,
+		Meaning: "No client certificate and no authorization header: APNs cannot tell who is sending.",
+		Fix:     "Give a certificate (--cert) or a token key (--p8 --key-id --team-id)."},
+	"UnrelatedKeyIdInToken": {Status: 403,
+		Meaning: "The key ID of this token differs from the one used first on this connection.",
+		Fix:     "Use one key per connection: start a new send with the other key."},
+	"BadEnvironmentKeyIdInToken": {Status: 403,
+		Meaning: "The token key is restricted to the other environment (development or production).",
+		Fix:     "Send to the environment the key is enabled for, or change the key's environment in the developer portal."},
+	"BadPath": {Status: 404,
+		Meaning: "The request path is not /3/device/<token>.",
+		Fix:     "Check the host URL has no path of its own."},
+	"MethodNotAllowed": {Status: 405,
+		Meaning: "The request method was not POST.",
+		Fix:     "Push with POST."},
+	"ExpiredToken": {Status: 410,
+		Meaning: "The device token has expired.",
+		Fix:     "Stop sending to it; the app must register again and send its new token."},
+	"Unregistered": {Status: 410,
+		Meaning: "The device token is no longer active for the topic: the app was removed, or notifications turned off (APNs gives the date it knew).",
+		Fix:     "Stop sending to this token; use the new one the app registers with."},
+	"PayloadTooLarge": {Status: 413,
+		Meaning: "The payload is bigger than APNs allows: 4096 bytes (5120 for voip).",
+		Fix:     "Shorten the payload (pushdeck lint shows its size)."},
+	"TooManyProviderTokenUpdates": {Status: 429,
+		Meaning: "The provider token was replaced too often (more than once in 20 minutes).",
+		Fix:     "Reuse one token for 20 to 60 minutes; do not run many senders that each sign their own."},
+	"TooManyRequests": {Status: 429,
+		Meaning: "Too many pushes to the same device token in a short time.",
+		Fix:     "Wait and send less often to this device; pushdeck retries with backoff."},
+	"InternalServerError": {Status: 500,
+		Meaning: "APNs had an internal error.",
+		Fix:     "Try again later; pushdeck retries with backoff."},
+	"ServiceUnavailable": {Status: 503,
+		Meaning: "APNs is unavailable right now.",
+		Fix:     "Try again later; pushdeck retries with backoff."},
+	"Shutdown": {Status: 503,
+		Meaning: "The APNs server is shutting down this connection.",
+		Fix:     "Nothing to change: pushdeck reconnects and resends."},
+}
+
+func explain(reason string) ReasonInfo {
+	if info, ok := catalogue[reason]; ok {
+		info.Reason = reason
+		return info
+	}
+	if reason == "" {
+		return ReasonInfo{Meaning: "No reason given.", Fix: "See the status code."}
+	}
+	return ReasonInfo{Reason: reason,
+		Meaning: fmt.Sprintf("APNs answered %q, a reason pushdeck does not know.", reason),
+		Fix:     "Look it up in Apple's \"Handling notification responses from APNs\"."}
+}
+
+// Reasons lists every reason of the catalogue, sorted by status then name.
+func Reasons() []ReasonInfo {
+	out := make([]ReasonInfo, 0, len(catalogue))
+	for r := range catalogue {
+		out = append(out, explain(r))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Status != out[j].Status {
+			return out[i].Status < out[j].Status
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+// Describe is one line saying what happened to a result and what to do,
+// with the Unregistered date and the environments where they matter; env is
+// where the push went ("" when unknown).
+func Describe(r Result, env certs.Environment) string {
+	switch {
+	case r.OK():
+		return "sent"
+	case r.Class == "invalid":
+		return "not sent: " + r.Err.Error()
+	case r.Class == "cancelled":
+		return "cancelled before APNs answered"
+	case r.Status == 0 && r.Err != nil:
+		return fmt.Sprintf("%s: %v", r.Class, r.Err)
+	}
+	info := explain(r.Reason)
+	s := fmt.Sprintf("%d %s: %s", r.Status, r.Reason, info.Meaning)
+	switch r.Reason {
+	case "Unregistered", "ExpiredToken":
+		if !r.UnregisteredAt.IsZero() {
+			s = fmt.Sprintf("%d %s since %s: %s", r.Status, r.Reason, r.UnregisteredAt.UTC().Format(time.DateOnly), info.Meaning)
+		}
+	case "BadDeviceToken":
+		if env != "" {
+			s += fmt.Sprintf(" (sent to %s; try %s)", env, env.Other())
+		}
+	case "BadCertificateEnvironment":
+		if env != "" {
+			s += fmt.Sprintf(" (sent to %s; the certificate is probably for %s)", env, env.Other())
+		}
+	}
+	return s + " " + info.Fix
+}

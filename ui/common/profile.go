@@ -1,0 +1,188 @@
+package common
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+)
+
+// ProfilePassword finds the password of p's credential: the one typed in
+// this session, else the profile's source (an environment variable or a
+// file). It reads files and the environment: call it inside a tea.Cmd.
+// ok is false when the profile asks for a password at the prompt and none
+// was typed yet.
+func ProfilePassword(p profiles.Profile, session map[string]string) (pw string, ok bool, err error) {
+	if pw, found := session[p.Name]; found {
+		return pw, true, nil
+	}
+	switch p.Password.Kind {
+	case "env":
+		v, found := os.LookupEnv(p.Password.Name)
+		if !found {
+			return "", false, fmt.Errorf("profile %s takes its password from $%s, which is not set: set it, or press enter on the profile to type the password", p.Name, p.Password.Name)
+		}
+		return v, true, nil
+	case "file":
+		b, err := os.ReadFile(p.Password.Name)
+		if err != nil {
+			return "", false, fmt.Errorf("profile %s takes its password from %s: %w", p.Name, p.Password.Name, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), true, nil
+	case "prompt":
+		return "", false, nil
+	}
+	return "", true, nil
+}
+
+// LoadCredential loads p's credential with pw. It reads files: call it
+// inside a tea.Cmd. The Credential (with its report) is returned even when
+// err says it cannot be used.
+func LoadCredential(p profiles.Profile, pw string) (*certs.Credential, error) {
+	return certs.Load(p.CertPath, certs.Options{Password: pw, KeyPath: p.KeyPath, KeyID: p.KeyID, TeamID: p.TeamID})
+}
+
+// PushConfig is the engine configuration of p with its loaded credential.
+// It reads the server CA file: call it inside a tea.Cmd.
+func PushConfig(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
+	if cred == nil {
+		return push.Config{}, errors.New("the profile's credential is not loaded: check it on the Profiles screen")
+	}
+	cfg := push.Config{
+		Credential:  cred,
+		Environment: p.Environment,
+		Host:        p.Host,
+		Port:        p.Port,
+		Topic:       p.Topic,
+	}
+	if p.ServerCA != "" {
+		b, err := os.ReadFile(p.ServerCA)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot read the server CA of profile %s: %w; fix the path with e on the Profiles screen", p.Name, err)
+		}
+		cfg.ServerCA = b
+	}
+	return cfg, nil
+}
+
+// Target says where p sends: the host override, else Apple's host for
+// its environment, with the port.
+func Target(p profiles.Profile, port int) string {
+	if p.Host != "" {
+		return p.Host
+	}
+	if port == 0 {
+		port = 443
+	}
+	return fmt.Sprintf("%s:%d", p.Environment.Host(), port)
+}
+
+// HostHasPort reports whether p's host override names its own port, so
+// the 443/2197 switch does not apply.
+func HostHasPort(p profiles.Profile) bool {
+	h := strings.TrimPrefix(strings.TrimPrefix(p.Host, "https://"), "http://")
+	if h == "" {
+		return false
+	}
+	h, _, _ = strings.Cut(h, "/")
+	if strings.HasPrefix(h, "[") {
+		return strings.Contains(h, "]:")
+	}
+	return strings.Contains(h, ":")
+}
+
+// EnvBadge renders an environment as its badge: production always in the
+// warning colour, so it never looks like the sandbox.
+func EnvBadge(st Styles, env certs.Environment) string {
+	if env == certs.Production {
+		return st.EnvBadge.Production.Render("PRODUCTION")
+	}
+	if env == "" {
+		return st.Subtle.Render("no environment")
+	}
+	return st.EnvBadge.Development.Render("DEVELOPMENT")
+}
+
+// EnvShort is the short badge for lists (DEV, PROD).
+func EnvShort(st Styles, env certs.Environment) string {
+	if env == certs.Production {
+		return st.EnvBadge.Production.Render("PROD")
+	}
+	return st.EnvBadge.Development.Render("DEV")
+}
+
+// Health is what a screen knows of a profile's credential: its report
+// (nil when the file could not be read at all), the load error, and
+// whether it waits for a password typed at the prompt.
+type Health struct {
+	Report *certs.Report
+	Err    error
+	Locked bool
+}
+
+// Badge is the health badge of a profile: "✓ 287d", "⚠ 9d", "✗ expired",
+// "✗ no key", "✗ wrong password", "✗ file missing", with its tone.
+func (h Health) Badge() (string, Tone) {
+	if h.Locked {
+		return "? password", ToneMuted
+	}
+	r := h.Report
+	if r == nil {
+		if h.Err != nil {
+			return "✗ unreadable", ToneBad
+		}
+		return "…", ToneMuted
+	}
+	if !r.Usable || len(r.Problems) > 0 {
+		code := certs.Code("")
+		if len(r.Problems) > 0 {
+			code = r.Problems[0].Code
+		}
+		switch code {
+		case certs.CodeFileMissing:
+			return "✗ file missing", ToneBad
+		case certs.CodeExpired:
+			return "✗ expired", ToneBad
+		case certs.CodeNoPrivateKey:
+			return "✗ no key", ToneBad
+		case certs.CodeWrongPassword, certs.CodePasswordRequired:
+			return "✗ wrong password", ToneBad
+		case certs.CodeKeyMismatch:
+			return "✗ key mismatch", ToneBad
+		case certs.CodeNotYetValid:
+			return "✗ not yet valid", ToneBad
+		case certs.CodeNoPushExtension:
+			return "✗ not for push", ToneBad
+		}
+		return "✗ unusable", ToneBad
+	}
+	if r.Certificate != nil {
+		d := r.Certificate.DaysLeft
+		if d < 30 {
+			return fmt.Sprintf("⚠ %dd", d), ToneWarn
+		}
+		return fmt.Sprintf("✓ %dd", d), ToneGood
+	}
+	if r.TokenKey != nil {
+		return "✓ token", ToneGood
+	}
+	return "✓ usable", ToneGood
+}
+
+// AllowedEnvironments is where a credential may push: a certificate's
+// environments, both for a token key (nil when unknown).
+func AllowedEnvironments(r *certs.Report) []certs.Environment {
+	switch {
+	case r == nil:
+		return nil
+	case r.Certificate != nil && len(r.Certificate.Environments) > 0:
+		return r.Certificate.Environments
+	case r.TokenKey != nil:
+		return []certs.Environment{certs.Development, certs.Production}
+	}
+	return nil
+}

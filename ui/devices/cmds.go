@@ -1,0 +1,73 @@
+package devices
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+)
+
+var errNoStore = errors.New("no config folder is open")
+
+// The Cmds below do the screen's IO; each captures only values.
+
+func load(s *profiles.Store) tea.Cmd {
+	return func() tea.Msg {
+		ds, err := s.Devices()
+		return loadedMsg{devices: ds, err: err}
+	}
+}
+
+// saveDevice adds d; an edit that changed the token or environment removes
+// the old entry first so the book does not keep both.
+func saveDevice(s *profiles.Store, orig profiles.Device, editing bool, d profiles.Device) tea.Cmd {
+	return func() tea.Msg {
+		if s == nil {
+			return savedMsg{d: d, err: errNoStore}
+		}
+		if editing && (orig.Token != d.Token || orig.Environment != d.Environment) {
+			if err := s.RemoveDevice(orig.Token); err != nil {
+				return savedMsg{d: d, err: err}
+			}
+		}
+		stored, isNew, err := s.AddDevice(d)
+		if err == nil {
+			d = stored
+		}
+		return savedMsg{d: d, new: isNew && !editing, err: err}
+	}
+}
+
+func removeDevice(s *profiles.Store, d profiles.Device) tea.Cmd {
+	return func() tea.Msg {
+		if s == nil {
+			return removedMsg{d: d, err: errNoStore}
+		}
+		return removedMsg{d: d, err: s.RemoveDevice(d.Token)}
+	}
+}
+
+func importFile(s *profiles.Store, path string, env certs.Environment) tea.Cmd {
+	return func() tea.Msg {
+		if s == nil {
+			return importedMsg{path: path, err: errNoStore}
+		}
+		p := path
+		if strings.HasPrefix(p, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				p = filepath.Join(home, p[2:])
+			}
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return importedMsg{path: path, err: err}
+		}
+		rep, err := s.ImportDevices(data, env, nil)
+		return importedMsg{path: path, rep: rep, err: err}
+	}
+}

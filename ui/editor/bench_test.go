@@ -1,0 +1,45 @@
+package editor
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// payload4KB is a formatted alert payload of about 4 KB: many lines, as a
+// real rich payload with custom data looks in the editor.
+func payload4KB() string {
+	var b strings.Builder
+	b.WriteString("{\n  \"aps\": {\n    \"alert\": {\n      \"title\": \"Order shipped\",\n      \"body\": \"Your parcel is on its way\"\n    },\n    \"sound\": \"default\"\n  },\n  \"items\": [\n")
+	for i := 0; b.Len() < 3900; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "    {\"sku\": \"SKU-%05d\", \"name\": \"Item number %d\", \"qty\": %d}", i, i, i%7+1)
+	}
+	b.WriteString("\n  ]\n}")
+	return b.String()
+}
+
+// BenchmarkKeystroke4KB is one keystroke in a 4 KB payload: Update (edit,
+// validate, lint, mark) and View, alternating a character and a backspace
+// so the text stays the same size.
+func BenchmarkKeystroke4KB(b *testing.B) {
+	m := newModel(b, 120, 40, nil)
+	body := payload4KB()
+	setText(b, m, body)
+	if len(body) < 3900 || len(body) > 4096 || !m.report.Valid {
+		b.Fatalf("fixture: %d bytes, report %+v", len(body), m.report)
+	}
+	m.Update(kp("enter"))
+	m.moveTo(m.ta.LineCount()/2, 10)
+	keys := []tea.Msg{kp("x"), kp("backspace")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Update(keys[i%2])
+		_ = m.View()
+	}
+}

@@ -1,0 +1,172 @@
+package editor
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// View renders the screen in exactly its area.
+func (m *Model) View() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	st := m.c.Styles
+	switch m.mode {
+	case modeGallery:
+		return common.PadLines(m.gallery.view(st, w, h, "↑↓ choose · enter use · esc close"), h)
+	case modeLibrary:
+		return common.PadLines(m.library.view(st, w, h, "↑↓ choose · enter load · esc close"), h)
+	}
+	var b strings.Builder
+	if m.mode == modeHeaders {
+		b.WriteString(m.form.view(st, m.hdr, m.defaultTopic(), w))
+	} else {
+		b.WriteString(common.Clip(m.headersLine(), w))
+	}
+	b.WriteByte('\n')
+	b.WriteString(common.ClipLines(m.ta.View(), w, m.ta.Height()))
+	b.WriteByte('\n')
+	if m.mode == modeSaveAs {
+		b.WriteString(common.Clip(m.saveAs.View(), w))
+	} else {
+		b.WriteString(common.Clip(m.statusLine(), w))
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.findingsView(w, m.findingsHeight()))
+	return common.PadLines(b.String(), h)
+}
+
+func (m *Model) headersLine() string {
+	st := m.c.Styles
+	name := "draft"
+	if m.name != "" {
+		name = m.name
+	}
+	topic := m.hdr.Topic
+	if topic == "" {
+		topic = m.defaultTopic()
+		if topic == "" {
+			topic = "(certificate's topic)"
+		} else {
+			topic += " (default)"
+		}
+	}
+	parts := []string{
+		st.Title.Render(string(pushTypeOr(m.hdr.PushType))),
+		"priority " + priorityText(m.hdr.Priority),
+		"expiration " + strings.SplitN(expirationText(m.hdr.Expiration), " (", 2)[0],
+		"topic " + topic,
+	}
+	if m.hdr.CollapseID != "" {
+		parts = append(parts, "collapse-id "+m.hdr.CollapseID)
+	}
+	if m.hdr.ApnsID != "" {
+		parts = append(parts, "apns-id "+m.hdr.ApnsID)
+	}
+	return st.Selected.Render("["+name+"]") + " " + strings.Join(parts, st.Subtle.Render(" · "))
+}
+
+// statusLine is the verdict on the text: valid with its size, or the first
+// error with where it is.
+func (m *Model) statusLine() string {
+	st := m.c.Styles
+	r := m.report
+	size := fmt.Sprintf("%d / %d bytes", r.Bytes, r.Limit)
+	var s string
+	switch {
+	case len(r.Errors) > 0:
+		f := r.Errors[0]
+		loc := ""
+		if m.errLine > 0 {
+			loc = fmt.Sprintf("line %d:%d ", m.errLine, m.errCol)
+		}
+		s = st.Problem.Render("✗ " + loc + f.Message)
+		if n := len(r.Errors); n > 1 {
+			s += st.Problem.Render(fmt.Sprintf(" · %d errors", n))
+		}
+		s += st.Subtle.Render(" · " + size)
+	case len(r.Warnings) > 0:
+		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size+" · ") + st.Warning.Render(plural(len(r.Warnings), "warning"))
+	default:
+		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size)
+	}
+	if m.note != "" {
+		return s + "  " + st.Warning.Render(m.note)
+	}
+	hint := ""
+	switch m.mode {
+	case modeBrowse:
+		hint = "   enter to edit"
+	case modeText:
+		hint = "   esc when done"
+	}
+	if lipgloss.Width(s)+len(hint) <= m.width {
+		s += st.Subtle.Render(hint)
+	}
+	return s
+}
+
+// findingsView lists the lint findings with their fixes in a fixed area.
+func (m *Model) findingsView(w, h int) string {
+	st := m.c.Styles
+	if len(m.findings) == 0 {
+		return common.PadLines(st.Subtle.Render("no lint findings"), h)
+	}
+	first := 0
+	if m.sel >= h {
+		first = m.sel - h + 1
+	}
+	// The selected finding (else the first) also shows its fix on a line
+	// of its own, so it can be read in full at 80 columns.
+	focus := max(m.sel, 0)
+	var lines []string
+	for i := first; i < len(m.findings) && len(lines) < h; i++ {
+		if len(lines) == h-1 && len(m.findings)-i > 1 {
+			lines = append(lines, st.Subtle.Render(fmt.Sprintf("… %d more: n / N step through them", len(m.findings)-i)))
+			break
+		}
+		lines = append(lines, common.Clip(m.findingLine(i, i != focus), w))
+		if f := m.findings[i]; i == focus && f.Fix != "" && len(lines) < h-1 {
+			lines = append(lines, common.Clip("     "+st.Good.Render("fix: ")+f.Fix, w))
+		}
+	}
+	return common.PadLines(strings.Join(lines, "\n"), h)
+}
+
+func (m *Model) findingLine(i int, withFix bool) string {
+	st := m.c.Styles
+	f := m.findings[i]
+	isErr := i < len(m.report.Errors)
+	icon := st.Warning.Render("!")
+	if isErr {
+		icon = st.Problem.Render("✗")
+	}
+	loc := ""
+	if line, col, ok := m.where(f); ok {
+		loc = fmt.Sprintf("%d:%d ", line+1, col+1)
+	}
+	path := ""
+	if f.Path != "" {
+		path = f.Path + ": "
+	}
+	text := loc + path + f.Message
+	if f.Fix != "" && withFix {
+		text += " → " + f.Fix
+	}
+	if i == m.sel {
+		return st.Selected.Render("›") + icon + " " + st.Selected.Render(text)
+	}
+	return " " + icon + " " + text
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -1,0 +1,360 @@
+// Package history is the History screen: past send results newest first,
+// filtered by device, reason or apns-id, each with its detail, and `R` to
+// load a past send's payload and headers back into the editor.
+package history
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// Limit is how many of the newest entries the screen reads.
+const Limit = 50000
+
+// reloadDelay batches the reloads a streaming send asks for.
+const reloadDelay = time.Second
+
+// KeyMap is the History screen's keys.
+type KeyMap struct {
+	Filter, Detail, Load, Back, Reload key.Binding
+}
+
+// DefaultKeyMap returns the History screen's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter (device: reason: apns:)")),
+		Detail: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
+		Load:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "load into editor")),
+		Back:   key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
+		Reload: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+	}
+}
+
+// Msgs of this screen.
+type (
+	// loadedMsg carries the newest history entries of query seq.
+	loadedMsg struct {
+		seq     int
+		entries []profiles.HistoryEntry
+		err     error
+	}
+	// reloadMsg fires reloadDelay after the first change notice.
+	reloadMsg struct{}
+)
+
+// Model is the History screen.
+type Model struct {
+	c             common.Common
+	keys          KeyMap
+	width, height int
+	now           func() time.Time
+
+	entries  []profiles.HistoryEntry
+	shown    []int
+	table    common.Table
+	seq      int
+	loaded   bool
+	loadErr  error
+	pending  bool // a reload is scheduled
+	needLoad bool
+
+	filtering bool
+	filter    textinput.Model
+	detail    int
+	detailY   int
+}
+
+// New builds the History screen; Init reads the history.
+func New(c common.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1}
+	m.table = common.NewTable(columns(0))
+	m.filter = common.NewInput(c.Styles, "/", "text, or device:NAME reason:REASON apns:ID")
+	m.needLoad = c.Store != nil
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+func columns(w int) []common.Column {
+	id := 13
+	if w >= 130 {
+		id = 36
+	}
+	return []common.Column{
+		{Title: "When", Width: 12},
+		{Title: "Device", Min: 12},
+		{Title: "Env", Width: 4},
+		{Title: "Status", Width: 6},
+		{Title: "Reason", Min: 14},
+		{Title: "apns-id", Width: id},
+	}
+}
+
+// SetClock replaces the clock (tests use a fixed one).
+func (m *Model) SetClock(now func() time.Time) { m.now = now }
+
+// Init reads the history.
+func (m *Model) Init() tea.Cmd {
+	if m.c.Store == nil {
+		return nil
+	}
+	m.needLoad = false
+	m.seq++
+	return query(m.c.Store, m.seq)
+}
+
+// Title is the tab label.
+func (m *Model) Title() string { return "History" }
+
+// Capturing is true while the filter or a detail has the keys.
+func (m *Model) Capturing() bool { return m.filtering || m.detail >= 0 }
+
+// SetCommon takes the shell's latest state.
+func (m *Model) SetCommon(c common.Common) {
+	if c.Store != m.c.Store {
+		m.needLoad = c.Store != nil
+	}
+	m.c = c
+	m.SetSize(c.Width, c.Height)
+}
+
+// SetSize sizes the table.
+func (m *Model) SetSize(w, h int) {
+	if w <= 0 || h <= 0 {
+		return
+	}
+	m.width, m.height = w, h
+	m.table.Columns = columns(w)
+	m.table.SetSize(w, max(2, h-2))
+	m.filter.SetWidth(max(10, w-4))
+}
+
+func query(s *profiles.Store, seq int) tea.Cmd {
+	return func() tea.Msg {
+		es, err := s.QueryHistory(profiles.HistoryFilter{Limit: Limit})
+		return loadedMsg{seq: seq, entries: es, err: err}
+	}
+}
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	var cmds []tea.Cmd
+	if m.needLoad {
+		cmds = append(cmds, m.Init())
+	}
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.seq != m.seq {
+			break // a newer query is on its way
+		}
+		m.loaded, m.loadErr = true, msg.err
+		if msg.err == nil {
+			m.entries = msg.entries
+			m.refilter()
+		}
+	case common.HistoryChangedMsg:
+		if !m.pending && m.c.Store != nil {
+			m.pending = true
+			cmds = append(cmds, tea.Tick(reloadDelay, func(time.Time) tea.Msg { return reloadMsg{} }))
+		}
+	case reloadMsg:
+		m.pending = false
+		if m.c.Store != nil {
+			m.seq++
+			cmds = append(cmds, query(m.c.Store, m.seq))
+		}
+	case tea.PasteMsg:
+		if m.filtering {
+			var cmd tea.Cmd
+			m.filter, cmd = m.filter.Update(msg)
+			m.refilter()
+			cmds = append(cmds, cmd)
+		}
+	case tea.KeyPressMsg:
+		cmds = append(cmds, m.key(msg))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.filtering {
+		switch msg.String() {
+		case "esc":
+			m.filter.SetValue("")
+			m.filtering = false
+			m.filter.Blur()
+			m.refilter()
+			return nil
+		case "enter":
+			m.filtering = false
+			m.filter.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		m.refilter()
+		return cmd
+	}
+	if m.detail >= 0 {
+		switch {
+		case key.Matches(msg, m.keys.Load):
+			return m.loadIntoEditor(m.entries[m.detail])
+		case key.Matches(msg, m.keys.Back):
+			m.detail = -1
+		case msg.String() == "down" || msg.String() == "j":
+			m.detailY++
+		case msg.String() == "up" || msg.String() == "k":
+			m.detailY = max(0, m.detailY-1)
+		case msg.String() == "pgdown" || msg.String() == "space":
+			m.detailY += max(1, m.height-2)
+		case msg.String() == "pgup":
+			m.detailY = max(0, m.detailY-max(1, m.height-2))
+		}
+		return nil
+	}
+	if m.table.Update(msg) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Filter):
+		m.filtering = true
+		return m.filter.Focus()
+	case key.Matches(msg, m.keys.Detail):
+		if e, ok := m.current(); ok {
+			m.detail, m.detailY = e, 0
+		}
+	case key.Matches(msg, m.keys.Load):
+		if e, ok := m.current(); ok {
+			return m.loadIntoEditor(m.entries[e])
+		}
+	case key.Matches(msg, m.keys.Reload):
+		if m.c.Store != nil {
+			m.seq++
+			return query(m.c.Store, m.seq)
+		}
+	case msg.String() == "esc" && m.filter.Value() != "":
+		m.filter.SetValue("")
+		m.refilter()
+	}
+	return nil
+}
+
+// current is the index into entries of the row under the cursor.
+func (m *Model) current() (int, bool) {
+	if len(m.shown) == 0 {
+		return 0, false
+	}
+	return m.shown[m.table.Cursor()], true
+}
+
+// loadIntoEditor hands a past send's payload and headers to the Payload
+// screen and shows it. A topic that is just the profile's default is left
+// empty so it keeps following the push type.
+func (m *Model) loadIntoEditor(e profiles.HistoryEntry) tea.Cmd {
+	if e.Payload == "" {
+		return common.ErrorCmd(fmt.Errorf("this history entry did not keep its payload (only its hash %s), so it cannot be loaded", short(e.PayloadHash)))
+	}
+	topic := e.Topic
+	if m.c.Active != nil && topic == m.c.Active.Topic+payload.TopicSuffix(payload.PushType(e.PushType)) {
+		topic = ""
+	}
+	p := profiles.SavedPayload{
+		Body:       e.Payload,
+		PushType:   e.PushType,
+		Priority:   e.Priority,
+		CollapseID: e.CollapseID,
+		Expiration: e.Expiration,
+		Topic:      topic,
+		SavedAt:    e.At,
+	}
+	return tea.Batch(
+		func() tea.Msg { return common.LoadPayloadMsg{Payload: p} },
+		func() tea.Msg { return common.SwitchScreenMsg{Tab: 3} },
+		common.StatusCmd(fmt.Sprintf("loaded the payload sent to %s at %s", labelOf(e), e.At.Format("2 Jan 15:04"))),
+	)
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
+}
+
+// refilter applies the filter: device:, reason: and apns: narrow to one
+// field; other words must appear in the label, token, reason or apns-id.
+func (m *Model) refilter() {
+	var device, reason, apns string
+	var words []string
+	for _, f := range strings.Fields(strings.ToLower(m.filter.Value())) {
+		switch {
+		case strings.HasPrefix(f, "device:"):
+			device = strings.TrimPrefix(f, "device:")
+		case strings.HasPrefix(f, "reason:"):
+			reason = strings.TrimPrefix(f, "reason:")
+		case strings.HasPrefix(f, "apns:"), strings.HasPrefix(f, "apns-id:"):
+			apns = f[strings.IndexByte(f, ':')+1:]
+		default:
+			words = append(words, f)
+		}
+	}
+	m.shown = m.shown[:0]
+	for i, e := range m.entries {
+		label := strings.ToLower(e.Label)
+		r := strings.ToLower(e.Reason)
+		id := strings.ToLower(e.ApnsID)
+		if device != "" && !strings.Contains(label, device) && !strings.HasPrefix(e.Token, device) {
+			continue
+		}
+		if reason != "" && !strings.Contains(r, reason) {
+			continue
+		}
+		if apns != "" && !strings.HasPrefix(id, apns) {
+			continue
+		}
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(label, w) && !strings.Contains(e.Token, w) && !strings.Contains(r, w) && !strings.Contains(id, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			m.shown = append(m.shown, i)
+		}
+	}
+	m.table.SetRows(len(m.shown))
+}
+
+func labelOf(e profiles.HistoryEntry) string {
+	if e.Label != "" {
+		return e.Label
+	}
+	return common.ShortToken(e.Token)
+}
+
+// ShortHelp is the keys for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.filtering:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
+	case m.detail >= 0:
+		return []key.Binding{k.Load, k.Back}
+	}
+	return append(m.table.ShortHelp(), k.Detail, k.Filter, k.Load)
+}
+
+// FullHelp is every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{m.table.FullHelp(), {k.Detail, k.Filter, k.Load, k.Reload, k.Back}}
+}

@@ -1,0 +1,284 @@
+// Package probe is the Probe screen: it checks each link from this machine
+// to APNs for the active profile (DNS, TCP, TLS, HTTP/2, then the
+// credential) and says in plain words what works and what to do.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// stepNames are the probe's steps in the order push.Probe runs them.
+var stepNames = []string{"dns", "tcp", "tls", "http2", "auth"}
+
+// stepLabels name the steps for people.
+var stepLabels = map[string]string{
+	"dns": "DNS lookup", "tcp": "TCP connect", "tls": "TLS handshake",
+	"http2": "HTTP/2 settings", "auth": "Credential",
+}
+
+// Msgs of the screen; run drops the events of an earlier probe.
+type (
+	// startedMsg carries the event stream of a probe that started.
+	startedMsg struct {
+		run int
+		ch  <-chan push.ProbeEvent
+	}
+	// eventMsg is one step or the verdict.
+	eventMsg struct {
+		run int
+		ev  push.ProbeEvent
+		ch  <-chan push.ProbeEvent
+	}
+	// closedMsg says the stream ended.
+	closedMsg struct{ run int }
+	// failedMsg says the probe could not start (no CA file, ...).
+	failedMsg struct {
+		run int
+		err error
+	}
+)
+
+// Model is the Probe screen.
+type Model struct {
+	c    common.Common
+	keys KeyMap
+	spin spinner.Model
+
+	run       int
+	cancel    context.CancelFunc
+	running   bool
+	cancelled bool
+	steps     []push.ProbeStep
+	verdict   *push.Verdict
+	startErr  error
+	// What the last probe was of, fixed when it started.
+	profile string
+	env     certs.Environment
+	target  string
+
+	port          int
+	portFor       string // the profile port was taken from
+	offset        int
+	width, height int
+}
+
+// New builds the Probe screen.
+func New(c common.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), port: 443}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Selected))
+	return m
+}
+
+// Title is the tab label.
+func (m *Model) Title() string { return "Probe" }
+
+// Capturing is false: the screen has no text field.
+func (m *Model) Capturing() bool { return false }
+
+// WantsEsc is true while a probe runs, so esc cancels it.
+func (m *Model) WantsEsc() bool { return m.running }
+
+// SetCommon takes the shell's latest shared state; a newly active profile
+// brings its own port.
+func (m *Model) SetCommon(c common.Common) {
+	m.c = c
+	m.spin.Style = c.Styles.Selected
+	if p := c.Active; p != nil && p.Name != m.portFor {
+		m.portFor = p.Name
+		m.port = 443
+		if p.Port == 2197 {
+			m.port = 2197
+		}
+	}
+}
+
+// SetSize sets the screen's area.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Close cancels a running probe.
+func (m *Model) Close() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+}
+
+// Running reports whether a probe is in progress.
+func (m *Model) Running() bool { return m.running }
+
+// Verdict is the last probe's verdict (nil while running or never run).
+func (m *Model) Verdict() *push.Verdict { return m.verdict }
+
+// Steps are the finished steps of the current or last probe.
+func (m *Model) Steps() []push.ProbeStep { return m.steps }
+
+// Port is the port the next probe uses on Apple's hosts.
+func (m *Model) Port() int { return m.port }
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case startedMsg:
+		if msg.run != m.run {
+			return m, nil
+		}
+		return m, listen(msg.run, msg.ch)
+	case eventMsg:
+		if msg.run != m.run {
+			return m, nil // an earlier probe: its channel is buffered, it ends on its own
+		}
+		if s := msg.ev.Step; s != nil {
+			m.steps = append(m.steps, *s)
+		}
+		if v := msg.ev.Verdict; v != nil {
+			m.verdict = v
+			m.finish()
+		}
+		return m, listen(msg.run, msg.ch)
+	case closedMsg:
+		if msg.run == m.run && m.running {
+			m.finish()
+			if m.verdict == nil {
+				m.startErr = errors.New("the probe ended without a verdict")
+			}
+		}
+		return m, nil
+	case failedMsg:
+		if msg.run == m.run {
+			m.startErr = msg.err
+			m.finish()
+		}
+		return m, nil
+	case spinner.TickMsg:
+		if !m.running {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) finish() {
+	m.running = false
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Run):
+		return m.Start()
+	case key.Matches(msg, m.keys.Cancel):
+		if m.running {
+			m.run++ // whatever the cancelled probe still sends is dropped
+			m.finish()
+			m.cancelled = true
+			return common.StatusCmd("probe cancelled")
+		}
+	case key.Matches(msg, m.keys.Port):
+		return m.togglePort()
+	case key.Matches(msg, m.keys.Down):
+		m.offset++
+	case key.Matches(msg, m.keys.Up):
+		m.offset = max(0, m.offset-1)
+	}
+	return nil
+}
+
+func (m *Model) togglePort() tea.Cmd {
+	if p := m.c.Active; p != nil && common.HostHasPort(*p) {
+		return common.StatusCmd(fmt.Sprintf("the profile's host %s names its own port; p switches 443/2197 only on Apple's hosts", p.Host))
+	}
+	if m.port == 2197 {
+		m.port = 443
+	} else {
+		m.port = 2197
+	}
+	return common.StatusCmd(fmt.Sprintf("the next probe uses port %d", m.port))
+}
+
+// Start probes the active profile, cancelling a probe still running.
+func (m *Model) Start() tea.Cmd {
+	p, cred := m.c.Active, m.c.Cred
+	if p == nil {
+		return common.ErrorCmd(errors.New("no active profile to probe: pick one on the Profiles screen (1) and press enter"))
+	}
+	if cred == nil {
+		err := m.c.CredErr
+		if err == nil {
+			err = errors.New("it is still loading")
+		}
+		return common.ErrorCmd(fmt.Errorf("cannot probe %s: its credential is not usable: %v", p.Name, err))
+	}
+	m.Close()
+	m.run++
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.running, m.cancelled = true, false
+	m.steps, m.verdict, m.startErr = nil, nil, nil
+	m.offset = 0
+	m.profile, m.env = p.Name, p.Environment
+	port := m.port
+	if common.HostHasPort(*p) {
+		port = 0
+	}
+	m.target = common.Target(*p, port)
+	run, prof := m.run, *p
+	return tea.Batch(m.spin.Tick, startCmd(ctx, run, prof, cred, port))
+}
+
+// startCmd builds the engine config (reading the server CA file) and
+// starts push.Probe; IO stays out of Update.
+func startCmd(ctx context.Context, run int, p profiles.Profile, cred *certs.Credential, port int) tea.Cmd {
+	return func() tea.Msg {
+		cfg, err := common.PushConfig(p, cred)
+		if err != nil {
+			return failedMsg{run: run, err: err}
+		}
+		if port != 0 {
+			cfg.Port = port
+		}
+		return startedMsg{run: run, ch: push.Probe(ctx, cfg)}
+	}
+}
+
+// listen waits for the probe's next event; Update re-arms it after each.
+func listen(run int, ch <-chan push.ProbeEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return closedMsg{run: run}
+		}
+		return eventMsg{run: run, ev: ev, ch: ch}
+	}
+}
+
+// ShortHelp is the screen's keys for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	if m.running {
+		return []key.Binding{m.keys.Cancel, m.keys.Run}
+	}
+	return []key.Binding{m.keys.Run, m.keys.Port, m.keys.Down}
+}
+
+// FullHelp is every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Run, m.keys.Cancel, m.keys.Port}, {m.keys.Up, m.keys.Down}}
+}

@@ -1,0 +1,180 @@
+package probe
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+const labelWidth = 16
+
+// View draws the screen: what is probed, the steps as they finish (the
+// running one with a spinner), then the verdict, which always stays in
+// view.
+func (m *Model) View() string {
+	st := m.c.Styles
+	w := m.width
+	head := m.headLines(w)
+	if m.run == 0 && !m.running {
+		return strings.Join(append(head, m.idleLines(w)...), "\n")
+	}
+	foot := m.verdictLines(w)
+	room := max(m.height-len(head)-len(foot), 1)
+	body := m.stepLines(w, -1)
+	if len(body) > room {
+		body = m.stepLines(w, 1) // one detail line per step
+	}
+	if len(body) > room {
+		off := min(m.offset, len(body)-room)
+		body = body[off : off+room]
+		if off+room < len(m.stepLines(w, 1)) {
+			body[len(body)-1] = st.Subtle.Render("… more: j scrolls")
+		}
+	}
+	lines := append(head, body...)
+	for len(lines) < m.height-len(foot) {
+		lines = append(lines, "")
+	}
+	return common.ClipLines(strings.Join(append(lines, foot...), "\n"), w, m.height)
+}
+
+func (m *Model) headLines(w int) []string {
+	st := m.c.Styles
+	p := m.c.Active
+	if m.run > 0 && m.profile != "" {
+		return []string{
+			st.Title.Render("Probe of "+m.profile) + "  " + common.EnvBadge(st, m.env) + "  " + st.Subtle.Render(m.target),
+			"",
+		}
+	}
+	if p == nil {
+		return []string{st.Title.Render("Probe"), ""}
+	}
+	port := m.port
+	if common.HostHasPort(*p) {
+		port = 0
+	}
+	return []string{
+		st.Title.Render("Probe of "+p.Name) + "  " + common.EnvBadge(st, p.Environment) + "  " + st.Subtle.Render(common.Target(*p, port)),
+		"",
+	}
+}
+
+func (m *Model) idleLines(w int) []string {
+	st := m.c.Styles
+	if m.c.Active == nil {
+		return wrap(st.Subtle.Render, "", "No active profile: pick one on the Profiles screen (1) and press enter, then come back here.", w)
+	}
+	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has."
+	lines := wrap(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
+	port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
+	if common.HostHasPort(*m.c.Active) {
+		port = "This profile's host names its own port, so p (443/2197) does not apply."
+	}
+	lines = append(lines, "")
+	lines = append(lines, wrap(st.Subtle.Render, "", port, w)...)
+	return lines
+}
+
+// stepLines renders each step; maxDetail bounds the detail lines per step
+// (-1: all).
+func (m *Model) stepLines(w, maxDetail int) []string {
+	st := m.c.Styles
+	var lines []string
+	done := map[string]push.ProbeStep{}
+	for _, s := range m.steps {
+		done[s.Name] = s
+	}
+	stopped := !m.running
+	pending := true
+	for _, name := range stepNames {
+		label := common.Fit(stepLabels[name], labelWidth)
+		s, ok := done[name]
+		switch {
+		case ok:
+			mark, tone := "✓", common.ToneGood
+			if !s.OK {
+				mark, tone = "✗", common.ToneBad
+			}
+			lines = append(lines, "  "+common.ToneStyle(st, tone, mark)+" "+label+" "+st.Subtle.Render(fmt.Sprintf("%8s", common.Latency(s.Duration))))
+			detail := s.Detail
+			if !s.OK && s.Err != nil {
+				detail = append(append([]string(nil), detail...), s.Err.Error())
+			}
+			if maxDetail >= 0 && len(detail) > maxDetail {
+				detail = detail[:maxDetail]
+			}
+			for _, d := range detail {
+				tone := st.Subtle.Render
+				if !s.OK {
+					tone = st.Problem.Render
+				}
+				lines = append(lines, wrap(tone, "      ", d, w)...)
+			}
+		case !stopped && pending:
+			pending = false
+			lines = append(lines, "  "+m.spin.View()+" "+label+" "+st.Subtle.Render("running…"))
+		case stopped:
+			lines = append(lines, "  "+st.Subtle.Render("– "+label+" not run"))
+		default:
+			lines = append(lines, "  "+st.Subtle.Render("· "+label))
+		}
+	}
+	return lines
+}
+
+func (m *Model) verdictLines(w int) []string {
+	st := m.c.Styles
+	switch {
+	case m.running:
+		return []string{"", st.Subtle.Render("esc cancels the probe")}
+	case m.cancelled:
+		return []string{"", st.Warning.Render("Probe cancelled.") + " " + st.Subtle.Render("enter probes again.")}
+	case m.startErr != nil:
+		return append([]string{""}, wrap(st.Problem.Render, "✗ ", "The probe could not run: "+m.startErr.Error(), w)...)
+	case m.verdict == nil:
+		return nil
+	}
+	v := m.verdict
+	var total float64
+	for _, s := range m.steps {
+		total += float64(s.Duration)
+	}
+	lines := []string{""}
+	if v.OK {
+		lines = append(lines, st.Good.Render("✓ Every link works")+st.Subtle.Render(fmt.Sprintf("  (%d steps)", len(m.steps))))
+	} else {
+		lines = append(lines, wrap(st.Problem.Render, "✗ ", upperFirst(v.Reason), w)...)
+	}
+	if v.Advice != "" {
+		lines = append(lines, wrap(func(s ...string) string { return strings.Join(s, "") }, "  ", v.Advice, w)...)
+	}
+	return lines
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// wrap word-wraps text after prefix, indenting the following lines, and
+// renders each line with render.
+func wrap(render func(...string) string, prefix, text string, w int) []string {
+	pw := ansi.StringWidth(prefix)
+	width := max(w-pw, 10)
+	out := strings.Split(ansi.Wrap(text, width, " "), "\n")
+	for i, l := range out {
+		p := prefix
+		if i > 0 {
+			p = strings.Repeat(" ", pw)
+		}
+		out[i] = render(p + l)
+	}
+	return out
+}

@@ -1,0 +1,563 @@
+// Package profiles is the Profiles screen: the saved profiles with a
+// health badge each, the full health report of the selected one, the
+// add/edit form, activation, deletion and the environment switch.
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// Msgs of the screen.
+type (
+	// listMsg carries the saved profiles; run drops older loads.
+	listMsg struct {
+		run      int
+		profiles []pstore.Profile
+		active   string
+		err      error
+	}
+	// healthMsg carries one profile's credential health.
+	healthMsg struct {
+		run    int
+		name   string
+		health common.Health
+	}
+	// savedMsg says a profile was written (added, edited, switched).
+	savedMsg struct {
+		name     string
+		activate bool
+		note     string
+		err      error
+	}
+	// deletedMsg says a profile was removed.
+	deletedMsg struct {
+		name string
+		err  error
+	}
+	// unlockMsg is the check of a password typed at the prompt.
+	unlockMsg struct {
+		run    int
+		name   string
+		pw     string
+		health common.Health
+	}
+)
+
+// Model is the Profiles screen.
+type Model struct {
+	c    common.Common
+	keys KeyMap
+
+	run      int
+	loaded   bool
+	loadErr  error
+	list     []pstore.Profile
+	activeNm string
+	health   map[string]common.Health
+	shown    []int
+	cursor   int
+
+	filter    textinput.Model
+	filtering bool
+
+	form       *Form
+	confirmDel string
+	prompt     *passwordPrompt
+
+	detailOff     int
+	width, height int
+}
+
+// passwordPrompt asks for a profile's password before it is activated.
+type passwordPrompt struct {
+	name     string
+	input    textinput.Model
+	err      string
+	checking bool
+	run      int
+}
+
+// New builds the Profiles screen; Init loads the profiles.
+func New(c common.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), health: map[string]common.Health{}}
+	m.filter = common.NewInput(c.Styles, "/", "filter by name, topic or environment")
+	return m
+}
+
+// Init loads the profiles and their health.
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+// Title is the tab label.
+func (m *Model) Title() string { return "Profiles" }
+
+// Capturing is true while a text field, a form or a question has the keys.
+func (m *Model) Capturing() bool {
+	return m.filtering || m.form != nil || m.prompt != nil || m.confirmDel != ""
+}
+
+// WantsEsc is true while esc clears an applied filter.
+func (m *Model) WantsEsc() bool { return m.filter.Value() != "" }
+
+// SetCommon takes the shell's latest shared state.
+func (m *Model) SetCommon(c common.Common) {
+	restyle := c.Styles.IsDark != m.c.Styles.IsDark
+	m.c = c
+	if restyle {
+		v := m.filter.Value()
+		m.filter = common.NewInput(c.Styles, "/", "filter by name, topic or environment")
+		m.filter.SetValue(v)
+		if m.form != nil {
+			m.form.SetStyles(c.Styles)
+		}
+	}
+}
+
+// SetSize sets the screen's area.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.filter.SetWidth(max(m.listWidth()-4, 8))
+	if m.form != nil {
+		m.form.SetSize(w, h)
+	}
+}
+
+// Profiles are the profiles shown (after the filter), for tests.
+func (m *Model) Profiles() []pstore.Profile {
+	out := make([]pstore.Profile, len(m.shown))
+	for i, j := range m.shown {
+		out[i] = m.list[j]
+	}
+	return out
+}
+
+// Selected is the profile under the cursor (nil when none).
+func (m *Model) Selected() *pstore.Profile {
+	if m.cursor < 0 || m.cursor >= len(m.shown) {
+		return nil
+	}
+	p := m.list[m.shown[m.cursor]]
+	return &p
+}
+
+// load reads the profile list, then each profile's health.
+func (m *Model) load() tea.Cmd {
+	m.run++
+	run, store := m.run, m.c.Store
+	if store == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ps, err := store.Profiles()
+		if err != nil {
+			return listMsg{run: run, err: err}
+		}
+		active, _ := store.Active()
+		return listMsg{run: run, profiles: ps, active: active}
+	}
+}
+
+// healthCmd reads one profile's credential with the password known for it.
+func healthCmd(run int, p pstore.Profile, session map[string]string) tea.Cmd {
+	pws := map[string]string{}
+	if pw, ok := session[p.Name]; ok {
+		pws[p.Name] = pw
+	}
+	return func() tea.Msg {
+		pw, ok, err := common.ProfilePassword(p, pws)
+		if err != nil {
+			return healthMsg{run: run, name: p.Name, health: common.Health{Err: err}}
+		}
+		cred, err := common.LoadCredential(p, pw)
+		h := common.Health{Err: err}
+		if cred != nil {
+			r := cred.Report
+			h.Report = &r
+			if !ok && passwordProblem(&r) {
+				h.Locked = true
+			}
+		}
+		return healthMsg{run: run, name: p.Name, health: h}
+	}
+}
+
+func passwordProblem(r *certs.Report) bool {
+	for _, f := range r.Problems {
+		if f.Code == certs.CodePasswordRequired || f.Code == certs.CodeWrongPassword {
+			return true
+		}
+	}
+	return false
+}
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case listMsg:
+		if msg.run != m.run {
+			return m, nil
+		}
+		m.loaded, m.loadErr = true, msg.err
+		if msg.err != nil {
+			return m, common.ErrorCmd(fmt.Errorf("cannot read the profiles: %w", msg.err))
+		}
+		sel := ""
+		if p := m.Selected(); p != nil {
+			sel = p.Name
+		}
+		m.list, m.activeNm = msg.profiles, msg.active
+		m.health = map[string]common.Health{}
+		m.refilter(sel)
+		cmds := make([]tea.Cmd, 0, len(m.list))
+		for _, p := range m.list {
+			cmds = append(cmds, healthCmd(m.run, p, m.c.Password))
+		}
+		return m, tea.Batch(cmds...)
+	case healthMsg:
+		if msg.run == m.run {
+			m.health[msg.name] = msg.health
+		}
+		return m, nil
+	case unlockMsg:
+		return m, m.unlocked(msg)
+	case savedMsg:
+		if msg.err != nil {
+			return m, common.ErrorCmd(msg.err)
+		}
+		cmds := []tea.Cmd{common.Cmd(common.ProfilesChangedMsg{})}
+		if msg.activate {
+			cmds = append(cmds, common.Cmd(common.ActivateProfileMsg{Name: msg.name}))
+		}
+		if msg.note != "" {
+			cmds = append(cmds, common.StatusCmd(msg.note))
+		}
+		return m, tea.Sequence(cmds...)
+	case deletedMsg:
+		if msg.err != nil {
+			return m, common.ErrorCmd(msg.err)
+		}
+		return m, tea.Batch(common.Cmd(common.ProfilesChangedMsg{}), common.StatusCmd(fmt.Sprintf("profile %s deleted (its credential file was not touched)", msg.name)))
+	case common.ProfilesChangedMsg:
+		return m, m.load()
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		switch {
+		case m.form != nil:
+			cmd, a := m.form.Update(msg)
+			return m, tea.Batch(cmd, m.formAction(a))
+		case m.prompt != nil:
+			var cmd tea.Cmd
+			m.prompt.input, cmd = m.prompt.input.Update(msg)
+			return m, cmd
+		case m.filtering:
+			var cmd tea.Cmd
+			m.filter, cmd = m.filter.Update(msg)
+			m.refilter("")
+			return m, cmd
+		}
+		return m, nil
+	}
+	if m.form != nil {
+		cmd, a := m.form.Update(msg)
+		return m, tea.Batch(cmd, m.formAction(a))
+	}
+	return m, nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case m.form != nil:
+		cmd, a := m.form.Update(msg)
+		return tea.Batch(cmd, m.formAction(a))
+	case m.prompt != nil:
+		return m.promptKey(msg)
+	case m.confirmDel != "":
+		return m.confirmKey(msg)
+	case m.filtering:
+		return m.filterKey(msg)
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.moveCursor(-1)
+	case key.Matches(msg, k.Down):
+		m.moveCursor(1)
+	case key.Matches(msg, k.DetailDown):
+		m.detailOff += max(m.height/2, 1)
+	case key.Matches(msg, k.DetailUp):
+		m.detailOff = max(0, m.detailOff-max(m.height/2, 1))
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		return m.filter.Focus()
+	case msg.String() == "esc":
+		if m.filter.Value() != "" {
+			m.filter.SetValue("")
+			m.refilter("")
+		}
+	case key.Matches(msg, k.Add):
+		return m.openForm(nil)
+	case key.Matches(msg, k.Demo) && m.loaded && len(m.list) == 0:
+		return common.Cmd(common.StartDemoMsg{})
+	}
+	p := m.Selected()
+	if p == nil {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Edit):
+		return m.openForm(p)
+	case key.Matches(msg, k.Activate):
+		return m.activate(*p)
+	case key.Matches(msg, k.Delete):
+		m.confirmDel = p.Name
+	case key.Matches(msg, k.Switch):
+		return m.switchEnv(*p)
+	}
+	return nil
+}
+
+func (m *Model) moveCursor(d int) {
+	m.cursor = max(0, min(len(m.shown)-1, m.cursor+d))
+	m.detailOff = 0
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		m.filtering = false
+		m.filter.Blur()
+		return nil
+	case "esc":
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.refilter("")
+		return nil
+	case "up", "down":
+		m.moveCursor(map[string]int{"up": -1, "down": 1}[msg.String()])
+		return nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	m.refilter("")
+	return cmd
+}
+
+// refilter recomputes the shown profiles, keeping sel under the cursor
+// when it is still shown.
+func (m *Model) refilter(sel string) {
+	q := strings.ToLower(strings.TrimSpace(m.filter.Value()))
+	m.shown = m.shown[:0]
+	for i, p := range m.list {
+		hay := strings.ToLower(p.Name + " " + p.Topic + " " + string(p.Environment) + " " + p.CertPath)
+		if q == "" || strings.Contains(hay, q) {
+			m.shown = append(m.shown, i)
+		}
+	}
+	if sel == "" && m.cursor < len(m.shown) {
+		return
+	}
+	m.cursor = 0
+	for i, j := range m.shown {
+		if m.list[j].Name == sel || (sel == "" && m.list[j].Name == m.activeNm) {
+			m.cursor = i
+		}
+	}
+}
+
+func (m *Model) openForm(p *pstore.Profile) tea.Cmd {
+	names := make([]string, len(m.list))
+	for i, q := range m.list {
+		names[i] = q.Name
+	}
+	m.form = NewForm(m.c.Styles, p, names)
+	m.form.SetSize(m.width, m.height)
+	if p != nil {
+		if pw, ok := m.c.Password[p.Name]; ok {
+			m.form.f[fPassword].input.SetValue(pw)
+		}
+	}
+	return m.form.Init()
+}
+
+// formAction carries out what the form asked: close, or save in a Cmd.
+func (m *Model) formAction(a action) tea.Cmd {
+	switch a.kind {
+	case actCancel:
+		m.form = nil
+		return nil
+	case actSave:
+		orig := m.form.orig
+		m.form = nil
+		store := m.c.Store
+		p := a.profile
+		first := len(m.list) == 0
+		wasActive := orig != nil && orig.Name == m.activeNm
+		var cmds []tea.Cmd
+		if a.needsPw && p.Password.Kind == "prompt" {
+			cmds = append(cmds, common.Cmd(common.PasswordMsg{Profile: p.Name, Password: a.password}))
+		}
+		cmds = append(cmds, func() tea.Msg {
+			if orig != nil && orig.Name != p.Name {
+				if err := store.RemoveProfile(orig.Name); err != nil && !errors.Is(err, pstore.ErrNotFound) {
+					return savedMsg{err: err}
+				}
+			}
+			if err := store.SaveProfile(p); err != nil {
+				return savedMsg{err: fmt.Errorf("profile %s not saved: %w", p.Name, err)}
+			}
+			note := fmt.Sprintf("profile %s saved", p.Name)
+			if first {
+				note += " and made active"
+			}
+			return savedMsg{name: p.Name, activate: first || wasActive, note: note}
+		})
+		return tea.Sequence(cmds...)
+	}
+	return nil
+}
+
+// activate makes p active, asking for its password first when it waits
+// for one.
+func (m *Model) activate(p pstore.Profile) tea.Cmd {
+	if h, ok := m.health[p.Name]; ok && h.Locked {
+		m.prompt = &passwordPrompt{name: p.Name, input: common.NewInput(m.c.Styles, "password: ", "")}
+		m.prompt.input.EchoMode = textinput.EchoPassword
+		m.prompt.input.EchoCharacter = '•'
+		m.prompt.input.SetWidth(30)
+		return m.prompt.input.Focus()
+	}
+	m.activeNm = p.Name
+	return tea.Batch(common.Cmd(common.ActivateProfileMsg{Name: p.Name}), common.StatusCmd(p.Name+" is the active profile"))
+}
+
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	pr := m.prompt
+	switch msg.String() {
+	case "esc":
+		m.prompt = nil
+		return nil
+	case "enter":
+		if pr.checking {
+			return nil
+		}
+		i := slices.IndexFunc(m.list, func(p pstore.Profile) bool { return p.Name == pr.name })
+		if i < 0 {
+			m.prompt = nil
+			return nil
+		}
+		pr.checking, pr.err = true, ""
+		pr.run++
+		run, p, pw := pr.run, m.list[i], pr.input.Value()
+		return func() tea.Msg {
+			cred, err := common.LoadCredential(p, pw)
+			h := common.Health{Err: err}
+			if cred != nil {
+				r := cred.Report
+				h.Report = &r
+			}
+			return unlockMsg{run: run, name: p.Name, pw: pw, health: h}
+		}
+	}
+	var cmd tea.Cmd
+	pr.input, cmd = pr.input.Update(msg)
+	return cmd
+}
+
+func (m *Model) unlocked(msg unlockMsg) tea.Cmd {
+	pr := m.prompt
+	if pr == nil || pr.name != msg.name || pr.run != msg.run {
+		return nil
+	}
+	pr.checking = false
+	if msg.health.Report != nil && passwordProblem(msg.health.Report) {
+		pr.err = "that password does not open the file: try again (esc cancels)"
+		pr.input.SetValue("")
+		return nil
+	}
+	m.prompt = nil
+	m.health[msg.name] = msg.health
+	m.activeNm = msg.name
+	return tea.Sequence(
+		common.Cmd(common.PasswordMsg{Profile: msg.name, Password: msg.pw}),
+		common.Cmd(common.ActivateProfileMsg{Name: msg.name}),
+		common.StatusCmd(msg.name+" is the active profile (password kept in memory until you quit)"))
+}
+
+func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	name := m.confirmDel
+	switch msg.String() {
+	case "y", "Y":
+		m.confirmDel = ""
+		store := m.c.Store
+		return func() tea.Msg { return deletedMsg{name: name, err: store.RemoveProfile(name)} }
+	case "n", "N", "esc":
+		m.confirmDel = ""
+	}
+	return nil
+}
+
+// switchEnv flips p between development and production where its
+// credential allows both, and says why not where it does not.
+func (m *Model) switchEnv(p pstore.Profile) tea.Cmd {
+	h, ok := m.health[p.Name]
+	if !ok || h.Report == nil {
+		return common.ErrorCmd(fmt.Errorf("the credential of %s has not been read (yet): cannot tell which environments it allows", p.Name))
+	}
+	to := p.Environment.Other()
+	allowed := common.AllowedEnvironments(h.Report)
+	if len(allowed) > 0 && !slices.Contains(allowed, to) {
+		return common.ErrorCmd(fmt.Errorf("%s's certificate is for %s only: APNs would refuse it in %s (BadCertificateEnvironment); add a profile with a %s or universal certificate",
+			p.Name, allowed[0], to, to))
+	}
+	p.Environment = to
+	store := m.c.Store
+	active := p.Name == m.activeNm
+	return func() tea.Msg {
+		if err := store.SaveProfile(p); err != nil {
+			return savedMsg{err: err}
+		}
+		return savedMsg{name: p.Name, activate: active, note: fmt.Sprintf("%s now sends to %s", p.Name, strings.ToUpper(string(to)))}
+	}
+}
+
+// ShortHelp is the screen's keys for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.form != nil:
+		return m.form.ShortHelp()
+	case m.prompt != nil:
+		return []key.Binding{k.Submit, k.Cancel}
+	case m.confirmDel != "":
+		return []key.Binding{k.Yes, k.No}
+	case m.filtering:
+		return []key.Binding{k.Submit, k.Cancel}
+	case m.loaded && len(m.list) == 0:
+		return []key.Binding{k.Add, k.Demo}
+	}
+	return []key.Binding{k.Activate, k.Add, k.Edit, k.Delete, k.Switch, k.Filter}
+}
+
+// FullHelp is every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	if m.form != nil {
+		return m.form.FullHelp()
+	}
+	k := m.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Filter, k.DetailDown, k.DetailUp},
+		{k.Activate, k.Add, k.Edit, k.Delete, k.Switch, k.Demo},
+	}
+}

@@ -1,0 +1,205 @@
+package send
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// record is one result on its way to History and the device book.
+type record struct {
+	entry profiles.HistoryEntry
+	env   certs.Environment
+	// book is false for cancelled results: they say nothing about the
+	// device, so its last real result stays.
+	book bool
+	// unregistered is Apple's timestamp from a 410, for the device book.
+	unregistered time.Time
+}
+
+// record turns a result into what History and the device book keep.
+func (m *Model) record(r push.Result, env certs.Environment, run runInfo, now time.Time) record {
+	out := run.out
+	sum := sha256.Sum256([]byte(out.Body))
+	e := profiles.HistoryEntry{
+		At:           now,
+		Batch:        run.batch,
+		Profile:      run.profile.Name,
+		Environment:  env,
+		Topic:        topicOf(r, out.Headers.Topic),
+		PushType:     string(out.Headers.PushType),
+		Priority:     out.Headers.Priority,
+		CollapseID:   out.Headers.CollapseID,
+		Expiration:   expirationString(out),
+		PayloadHash:  hex.EncodeToString(sum[:]),
+		PayloadSize:  len(out.Body),
+		Payload:      out.Body,
+		Token:        r.Token,
+		Label:        r.Label,
+		Status:       r.Status,
+		Reason:       r.Reason,
+		ApnsID:       r.ApnsID,
+		ApnsUniqueID: r.ApnsUniqueID,
+		LatencyMS:    float64(r.Latency) / float64(time.Millisecond),
+		Attempts:     r.Attempts,
+	}
+	if r.Err != nil {
+		e.Error = r.Err.Error()
+		if e.Reason == "" {
+			e.Reason = r.Class
+		}
+	}
+	return record{entry: e, env: env, book: r.Class != "cancelled", unregistered: r.UnregisteredAt}
+}
+
+func topicOf(r push.Result, fallback string) string {
+	if t := r.Request.Headers["apns-topic"]; t != "" {
+		return t
+	}
+	return fallback
+}
+
+func expirationString(out common.Outgoing) string {
+	switch out.Headers.Expiration.Mode {
+	case "now":
+		return "0"
+	case "at":
+		return out.Headers.Expiration.At.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// recorder writes records to History and the device book in order, one
+// write in flight at a time, batching whatever arrived meanwhile. Its state
+// lives on the model; the IO happens in the Cmds it returns.
+type recorder struct {
+	h       *profiles.History
+	opening bool
+	noHist  bool // opening failed: keep recording to the device book only
+	writing bool
+	pending []record
+	runDone bool
+	toClose []*push.Client
+}
+
+// open opens history for a new run unless it is open already.
+func (r *recorder) open(s *profiles.Store) tea.Cmd {
+	r.runDone = false
+	if s == nil || r.h != nil || r.opening {
+		return nil
+	}
+	r.opening, r.noHist = true, false
+	return func() tea.Msg {
+		h, err := s.OpenHistory()
+		return histOpenedMsg{h: h, err: err}
+	}
+}
+
+// add queues records and writes them when the previous write is done.
+func (r *recorder) add(s *profiles.Store, recs []record) tea.Cmd {
+	if s == nil || len(recs) == 0 {
+		return nil
+	}
+	r.pending = append(r.pending, recs...)
+	return r.flush(s)
+}
+
+// flush starts the next write, or closes history once a finished run's
+// records are all written.
+func (r *recorder) flush(s *profiles.Store) tea.Cmd {
+	if s == nil || r.writing || r.opening {
+		return nil
+	}
+	if len(r.pending) == 0 {
+		if r.runDone && r.h != nil {
+			h := r.h
+			r.h = nil
+			return func() tea.Msg { return histClosedMsg{err: h.Close()} }
+		}
+		return nil
+	}
+	if r.h == nil && !r.noHist {
+		r.opening = true
+		return func() tea.Msg {
+			h, err := s.OpenHistory()
+			return histOpenedMsg{h: h, err: err}
+		}
+	}
+	batch := r.pending
+	r.pending = nil
+	r.writing = true
+	return writeRecords(s, r.h, batch)
+}
+
+func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
+	switch msg := msg.(type) {
+	case histOpenedMsg:
+		r.opening = false
+		if msg.err != nil {
+			r.noHist = true
+			return tea.Batch(common.ErrorCmd(fmt.Errorf("cannot open the send history, results are not kept there: %w", msg.err)), r.flush(s))
+		}
+		r.h = msg.h
+		return r.flush(s)
+	case recordedMsg:
+		r.writing = false
+		cmds := []tea.Cmd{
+			func() tea.Msg { return common.DevicesChangedMsg{} },
+			func() tea.Msg { return common.HistoryChangedMsg{} },
+			r.flush(s),
+		}
+		if msg.err != nil {
+			cmds = append(cmds, common.ErrorCmd(msg.err))
+		}
+		return tea.Batch(cmds...)
+	case histClosedMsg:
+		if msg.err != nil {
+			return common.ErrorCmd(fmt.Errorf("closing the send history: %w", msg.err))
+		}
+	}
+	return nil
+}
+
+// writeRecords appends the entries to history (one fsync) and sets each
+// device's last result, an Unregistered one marking it dead.
+func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd {
+	return func() tea.Msg {
+		var errs []error
+		if h != nil {
+			entries := make([]profiles.HistoryEntry, len(recs))
+			for i, r := range recs {
+				entries[i] = r.entry
+			}
+			if err := h.Append(entries...); err != nil {
+				errs = append(errs, fmt.Errorf("writing %d results to history: %w", len(recs), err))
+			}
+		}
+		byEnv := map[certs.Environment][]profiles.DeviceResult{}
+		for _, r := range recs {
+			if !r.book {
+				continue
+			}
+			e := r.entry
+			dr := profiles.DeviceResult{Token: e.Token, Status: e.Status, Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: r.unregistered}
+			byEnv[r.env] = append(byEnv[r.env], dr)
+		}
+		for env, drs := range byEnv {
+			if err := s.RecordResults(env, drs); err != nil {
+				errs = append(errs, fmt.Errorf("recording last results in the device book: %w", err))
+			}
+		}
+		msg := recordedMsg{n: len(recs)}
+		if len(errs) > 0 {
+			msg.err = errs[0]
+		}
+		return msg
+	}
+}

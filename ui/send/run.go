@@ -1,0 +1,303 @@
+package send
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// listenBatch bounds how many already-waiting results one message carries:
+// big enough that 100,000 results are a few hundred messages, small enough
+// that the table moves while they stream.
+const listenBatch = 256
+
+// blocker says why nothing can be sent now, and where to fix it ("" when
+// ready).
+func (m *Model) blocker() string {
+	switch {
+	case m.c.Active == nil:
+		return "no active profile: make one active on the Profiles screen (1)"
+	case m.c.Cred == nil:
+		why := "it is not loaded"
+		if m.c.CredErr != nil {
+			why = m.c.CredErr.Error()
+		}
+		return fmt.Sprintf("the credential of profile %s cannot be used: %s. Fix it on the Profiles screen (1)", m.c.Active.Name, why)
+	case !m.haveOut:
+		return "no payload yet: write one on the Payload screen (3)"
+	case len(m.out.Report.Errors) > 0:
+		f := m.out.Report.Errors[0]
+		where := ""
+		if m.out.ErrLine > 0 {
+			where = fmt.Sprintf(" at line %d:%d", m.out.ErrLine, m.out.ErrColumn)
+		}
+		return fmt.Sprintf("the payload has %d lint error(s); the first%s: %s. Fix it on the Payload screen (3)", len(m.out.Report.Errors), where, f.Message)
+	case len(m.sel) == 0:
+		return "no devices selected: pick them on the Devices screen (4) with space"
+	case m.selEnv != m.c.Active.Environment:
+		return fmt.Sprintf("the selected devices are %s devices but the profile sends to %s: select again on the Devices screen (4)", m.selEnv, m.c.Active.Environment)
+	}
+	return ""
+}
+
+// prepare checks what would be sent and starts, or asks first for production.
+func (m *Model) prepare() tea.Cmd {
+	if why := m.blocker(); why != "" {
+		m.setNote("✗ cannot send: "+why, true)
+		return nil
+	}
+	m.run.profile = *m.c.Active
+	m.run.out = m.out
+	m.run.devices = append([]profiles.Device(nil), m.sel...)
+	if m.c.Active.Environment == certs.Production {
+		m.phase = phaseConfirm
+		return nil
+	}
+	return m.start(m.run.profile, m.run.out, m.run.devices)
+}
+
+// start begins a run: a new run ID, a cancel func, the jobs, and a Cmd that
+// builds (or reuses) the client and starts the batch.
+func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profiles.Device) tea.Cmd {
+	m.runs++
+	now := m.now()
+	m.run = runInfo{
+		id:      m.runs,
+		batch:   fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405Z"), m.runs),
+		profile: p,
+		out:     out,
+		devices: devices,
+		started: now,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.phase = phaseRunning
+	m.results = m.results[:0:0]
+	m.okN, m.failN, m.cancelN, m.retried = 0, 0, 0, 0
+	m.total = len(devices)
+	m.retries = new(atomic.Int64)
+	m.detail = -1
+	m.other = map[int]otherMsg{}
+	m.table.Follow = true
+	m.table.SetRows(0)
+	m.table.SetCursor(0)
+	m.setNote("", false)
+
+	jobs := make([]push.Job, len(devices))
+	for i, d := range devices {
+		jobs[i] = push.Job{Token: d.Token, Label: d.Label, Payload: []byte(out.Body), Headers: out.Headers}
+	}
+	retries := m.retries
+	opts := push.BatchOptions{OnRetry: func(int, int, string) { retries.Add(1) }}
+	cfg := clientConfig(p, m.c.Cred)
+	k := clientKey(cfg, p.ServerCA)
+	client := m.clients[k]
+	run := m.run.id
+	start := func() tea.Msg {
+		c := client
+		if c == nil {
+			var err error
+			if c, err = newClient(cfg, p.ServerCA); err != nil {
+				return startedMsg{run: run, err: err}
+			}
+		}
+		return startedMsg{run: run, ch: c.Batch(ctx, jobs, opts), client: c, key: k}
+	}
+	return tea.Batch(start, tick(run), m.rec.open(m.c.Store))
+}
+
+// started keeps the client and listens for the first results.
+func (m *Model) started(msg startedMsg) tea.Cmd {
+	if msg.client != nil {
+		if old := m.clients[msg.key]; old != nil && old != msg.client {
+			m.rec.toClose = append(m.rec.toClose, old)
+		}
+		m.clients[msg.key] = msg.client
+	}
+	if msg.run != m.run.id {
+		if msg.ch != nil {
+			return listen(msg.run, msg.ch) // drain a stale run; never leave it blocked
+		}
+		return nil
+	}
+	if msg.err != nil {
+		m.phase = phaseReady
+		m.cancel = nil
+		m.setNote("✗ could not start the send: "+msg.err.Error(), true)
+		return nil
+	}
+	return listen(msg.run, msg.ch)
+}
+
+// gotResults appends a batch of results, updates the counters, queues them
+// for History and the device book, and listens again.
+func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if !msg.closed {
+		cmds = append(cmds, listen(msg.run, msg.ch))
+	}
+	now := m.now()
+	recs := make([]record, 0, len(msg.results))
+	for _, r := range msg.results {
+		recs = append(recs, m.record(r, m.run.profile.Environment, m.run, now))
+	}
+	cmds = append(cmds, m.rec.add(m.c.Store, recs))
+	if msg.run != m.run.id {
+		return tea.Batch(cmds...)
+	}
+	for _, r := range msg.results {
+		switch {
+		case r.OK():
+			m.okN++
+		case r.Class == "cancelled":
+			m.cancelN++
+		default:
+			m.failN++
+		}
+	}
+	m.results = append(m.results, msg.results...)
+	m.retried = m.retries.Load()
+	m.table.SetRows(len(m.results))
+	if msg.closed {
+		m.phase = phaseDone
+		m.finished = now
+		if m.cancel != nil {
+			m.cancel() // releases the context's resources
+			m.cancel = nil
+		}
+		m.rec.runDone = true
+		cmds = append(cmds, m.rec.flush(m.c.Store))
+		m.setNote(m.summaryNote(), m.failN > 0)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) summaryNote() string {
+	s := fmt.Sprintf("done: %d accepted, %d failed", m.okN, m.failN)
+	if m.cancelN > 0 {
+		s += fmt.Sprintf(", %d cancelled", m.cancelN)
+	}
+	if m.failN+m.cancelN > 0 {
+		s += " · enter on a row explains it · r resends the failed"
+	}
+	return s
+}
+
+// resendFailed starts a run to the devices whose result was not accepted.
+func (m *Model) resendFailed() tea.Cmd {
+	var devs []profiles.Device
+	for _, r := range m.results {
+		if !r.OK() {
+			devs = append(devs, profiles.Device{Label: r.Label, Token: r.Token, Environment: m.run.profile.Environment})
+		}
+	}
+	if len(devs) == 0 {
+		m.setNote("nothing to resend: every device accepted", false)
+		return nil
+	}
+	if m.run.profile.Environment == certs.Production {
+		m.run.devices = devs
+		m.phase = phaseConfirm
+		return nil
+	}
+	return m.start(m.run.profile, m.run.out, devs)
+}
+
+// listen waits for the next result, then takes whatever else is already
+// waiting (up to listenBatch) so a fast stream costs few messages. It
+// blocks rather than drops, and says when the channel closed.
+func listen(run int, ch <-chan push.Result) tea.Cmd {
+	return func() tea.Msg {
+		r, ok := <-ch
+		if !ok {
+			return resultsMsg{run: run, ch: ch, closed: true}
+		}
+		batch := make([]push.Result, 1, 16)
+		batch[0] = r
+		for len(batch) < listenBatch {
+			select {
+			case r, ok := <-ch:
+				if !ok {
+					return resultsMsg{run: run, results: batch, ch: ch, closed: true}
+				}
+				batch = append(batch, r)
+			default:
+				return resultsMsg{run: run, results: batch, ch: ch}
+			}
+		}
+		return resultsMsg{run: run, results: batch, ch: ch}
+	}
+}
+
+func tick(run int) tea.Cmd {
+	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{run: run} })
+}
+
+// clientConfig is how to reach APNs for a profile.
+func clientConfig(p profiles.Profile, cred *certs.Credential) push.Config {
+	return push.Config{
+		Credential:  cred,
+		Environment: p.Environment,
+		Host:        p.Host,
+		Port:        p.Port,
+		Topic:       p.Topic,
+	}
+}
+
+func clientKey(cfg push.Config, caPath string) string {
+	return fmt.Sprintf("%s|%s|%d|%s|%s|%p", cfg.Environment, cfg.Host, cfg.Port, caPath, cfg.Topic, cfg.Credential)
+}
+
+// newClient reads the server CA (for a local host) and builds a client.
+func newClient(cfg push.Config, caPath string) (*push.Client, error) {
+	if caPath != "" {
+		ca, err := os.ReadFile(caPath)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the server CA %s: %w", caPath, err)
+		}
+		cfg.ServerCA = ca
+	}
+	return push.NewClient(cfg)
+}
+
+func closeClients(cs []*push.Client) tea.Cmd {
+	return func() tea.Msg {
+		for _, c := range cs {
+			c.Close()
+		}
+		return nil
+	}
+}
+
+// reasonOf is the short reason of a result: APNs' reason, else the
+// transport class, else the status.
+func reasonOf(r push.Result) string {
+	switch {
+	case r.Reason != "":
+		return r.Reason
+	case r.Class != "":
+		return r.Class
+	case r.Err != nil:
+		return r.Err.Error()
+	case r.Status != 0 && r.Status != 200:
+		return fmt.Sprintf("HTTP %d", r.Status)
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

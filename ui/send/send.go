@@ -1,0 +1,364 @@
+// Package send is the Send screen: a summary of what will go out, the
+// production confirmation, and the send itself with results streaming into a
+// virtualized table (smooth at 100,000 rows), a detail view per result, the
+// cancel, resend-failed and save keys. Every result is written to History and
+// to the device book as it arrives, through a serial chain of Cmds.
+package send
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+type phase int
+
+const (
+	phaseReady   phase = iota // the summary
+	phaseConfirm              // production: one more key
+	phaseRunning
+	phaseDone
+)
+
+// KeyMap is the Send screen's keys.
+type KeyMap struct {
+	Send, Confirm, Cancel, Resend, Save, Detail, Other, Back, New key.Binding
+}
+
+// DefaultKeyMap returns the Send screen's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Send:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send to production")),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Resend:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resend failed")),
+		Save:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save results")),
+		Detail:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
+		Other:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "retry on other environment")),
+		Back:    key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
+		New:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new send")),
+	}
+}
+
+// Msgs of this screen. Each carries the run it belongs to.
+type (
+	// startedMsg says a batch is under way; Results arrive on ch.
+	startedMsg struct {
+		run    int
+		ch     <-chan push.Result
+		client *push.Client
+		key    string
+		err    error
+	}
+	// resultsMsg carries one or more results, in arrival order; ch is the
+	// channel to listen on next, so no result is ever left unread.
+	resultsMsg struct {
+		run     int
+		results []push.Result
+		ch      <-chan push.Result
+		closed  bool
+	}
+	// tickMsg refreshes the elapsed time and rate while a send runs.
+	tickMsg struct{ run int }
+	// histOpenedMsg carries the history file for the recorder.
+	histOpenedMsg struct {
+		h   *profiles.History
+		err error
+	}
+	// recordedMsg says a batch of records reached history and the book.
+	recordedMsg struct {
+		n   int
+		err error
+	}
+	// histClosedMsg says the recorder closed the history file.
+	histClosedMsg struct{ err error }
+	// savedMsg reports saving the results to a file.
+	savedMsg struct {
+		path string
+		n    int
+		err  error
+	}
+	// otherMsg is the outcome of retrying a device on the other environment.
+	otherMsg struct {
+		index  int
+		env    certs.Environment
+		result push.Result
+		err    error
+	}
+)
+
+// runInfo is what a run sends and where, fixed when it starts.
+type runInfo struct {
+	id      int
+	batch   string
+	profile profiles.Profile
+	out     common.Outgoing
+	devices []profiles.Device
+	started time.Time
+}
+
+// Model is the Send screen.
+type Model struct {
+	c             common.Common
+	keys          KeyMap
+	width, height int
+	now           func() time.Time
+
+	out     common.Outgoing
+	haveOut bool
+	sel     []profiles.Device
+	selEnv  certs.Environment
+
+	phase    phase
+	run      runInfo
+	runs     int
+	cancel   context.CancelFunc
+	finished time.Time
+	total    int
+	results  []push.Result
+	okN      int
+	failN    int
+	cancelN  int
+	retries  *atomic.Int64
+	retried  int64
+
+	table    common.Table
+	bar      progress.Model
+	detail   int // index of the result shown in detail, -1 none
+	detailY  int
+	askOther bool
+	other    map[int]otherMsg
+
+	saving bool
+	saveIn textinput.Model
+
+	clients map[string]*push.Client
+	rec     recorder
+	note    string
+	noteBad bool
+}
+
+// New builds the Send screen.
+func New(c common.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{}}
+	m.retries = new(atomic.Int64)
+	m.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	m.bar.FullColor = c.Styles.Accent
+	m.bar.EmptyColor = c.Styles.Muted
+	m.saveIn = common.NewInput(c.Styles, "save to: ", "results.jsonl or results.csv")
+	m.table = common.NewTable(columns(0))
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+// SetClock replaces the clock (tests use a fixed one).
+func (m *Model) SetClock(now func() time.Time) { m.now = now }
+
+// Init has nothing to load: the Payload and Devices screens tell this one
+// what to send.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Title is the tab label.
+func (m *Model) Title() string { return "Send" }
+
+// Capturing is true while the production question, the save field or a
+// result's detail has the keys.
+func (m *Model) Capturing() bool {
+	return m.phase == phaseConfirm || m.saving || m.detail >= 0
+}
+
+// SetCommon takes the shell's latest state.
+func (m *Model) SetCommon(c common.Common) {
+	m.c = c
+	m.SetSize(c.Width, c.Height)
+}
+
+// SetSize lays out the screen; the table gets what the summary leaves.
+func (m *Model) SetSize(w, h int) {
+	if w <= 0 || h <= 0 {
+		return
+	}
+	m.width, m.height = w, h
+	m.table.Columns = columns(w)
+	m.table.SetSize(w, max(2, h-4))
+	m.bar.SetWidth(max(10, min(60, w-30)))
+	m.saveIn.SetWidth(max(10, w-12))
+}
+
+// columns fits the result columns to the width: the ids shorten below 120.
+func columns(w int) []common.Column {
+	id := 13
+	if w >= 150 {
+		id = 36
+	}
+	cols := []common.Column{
+		{Title: "Device", Min: 12},
+		{Title: "Status", Width: 6},
+		{Title: "Reason", Min: 16},
+		{Title: "apns-id", Width: id},
+	}
+	if w >= 100 {
+		cols = append(cols, common.Column{Title: "apns-unique-id", Width: id})
+	}
+	return append(cols,
+		common.Column{Title: "Latency", Width: 8},
+		common.Column{Title: "Try", Width: 3},
+	)
+}
+
+func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	var cmds []tea.Cmd
+	switch msg := msg.(type) {
+	case common.PayloadChangedMsg:
+		m.out, m.haveOut = msg.Out, true
+	case common.SelectionChangedMsg:
+		m.sel, m.selEnv = msg.Devices, msg.Env
+	case startedMsg:
+		cmds = append(cmds, m.started(msg))
+	case resultsMsg:
+		cmds = append(cmds, m.gotResults(msg))
+	case tickMsg:
+		if msg.run == m.run.id && m.phase == phaseRunning {
+			m.retried = m.retries.Load()
+			cmds = append(cmds, tick(msg.run))
+		}
+	case histOpenedMsg, recordedMsg, histClosedMsg:
+		cmds = append(cmds, m.rec.update(msg, m.c.Store))
+	case savedMsg:
+		m.saving = false
+		if msg.err != nil {
+			m.setNote(fmt.Sprintf("could not save the results to %s: %v", msg.path, msg.err), true)
+		} else {
+			m.setNote(fmt.Sprintf("saved %d results to %s", msg.n, msg.path), false)
+		}
+	case otherMsg:
+		m.other[msg.index] = msg
+		if msg.err == nil {
+			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
+		}
+	case tea.PasteMsg:
+		if m.saving {
+			var cmd tea.Cmd
+			m.saveIn, cmd = m.saveIn.Update(msg)
+			cmds = append(cmds, cmd)
+		}
+	case tea.KeyPressMsg:
+		cmds = append(cmds, m.key(msg))
+	}
+	if len(m.rec.toClose) > 0 && m.phase != phaseRunning {
+		cmds = append(cmds, closeClients(m.rec.toClose))
+		m.rec.toClose = nil
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case m.saving:
+		return m.keySave(msg)
+	case m.detail >= 0:
+		return m.keyDetail(msg)
+	case m.phase == phaseConfirm:
+		switch {
+		case key.Matches(msg, m.keys.Confirm):
+			return m.start(m.run.profile, m.run.out, m.run.devices)
+		case key.Matches(msg, m.keys.Cancel), msg.String() == "n":
+			m.phase = phaseReady
+			m.setNote("not sent", false)
+		}
+		return nil
+	case m.phase == phaseReady:
+		if key.Matches(msg, m.keys.Send) {
+			return m.prepare()
+		}
+		return nil
+	}
+	// Running or done: the results table.
+	if m.table.Update(msg) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Cancel) && m.phase == phaseRunning:
+		if m.cancel != nil {
+			m.cancel()
+		}
+		m.setNote("cancelling: every device not yet sent gets a cancelled result", true)
+	case key.Matches(msg, m.keys.Detail):
+		if len(m.results) > 0 {
+			m.detail = m.table.Cursor()
+			m.detailY = 0
+			m.askOther = false
+		}
+	case key.Matches(msg, m.keys.Resend) && m.phase == phaseDone:
+		return m.resendFailed()
+	case key.Matches(msg, m.keys.Save) && len(m.results) > 0:
+		m.saving = true
+		m.saveIn.SetValue(fmt.Sprintf("pushdeck-%s.jsonl", m.run.batch))
+		m.saveIn.CursorEnd()
+		return m.saveIn.Focus()
+	case key.Matches(msg, m.keys.New) && m.phase == phaseDone:
+		m.phase = phaseReady
+		m.setNote("", false)
+	}
+	return nil
+}
+
+func (m *Model) keySave(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.saving = false
+		return nil
+	case "enter":
+		path := m.saveIn.Value()
+		if path == "" {
+			m.setNote("type a file name ending in .jsonl or .csv", true)
+			return nil
+		}
+		return saveResults(path, m.results, m.run)
+	}
+	var cmd tea.Cmd
+	m.saveIn, cmd = m.saveIn.Update(msg)
+	return cmd
+}
+
+// ShortHelp is the keys for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.saving:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), k.Cancel}
+	case m.detail >= 0:
+		return []key.Binding{k.Other, k.Back}
+	case m.phase == phaseConfirm:
+		return []key.Binding{k.Confirm, k.Cancel}
+	case m.phase == phaseReady:
+		return []key.Binding{k.Send}
+	case m.phase == phaseRunning:
+		return append(m.table.ShortHelp(), k.Detail, k.Cancel)
+	}
+	return append(m.table.ShortHelp(), k.Detail, k.Resend, k.Save, k.New)
+}
+
+// FullHelp is every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		m.table.FullHelp(),
+		{k.Send, k.Confirm, k.Cancel},
+		{k.Detail, k.Other, k.Resend, k.Save, k.New},
+	}
+}

@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// minWidth and minHeight are the smallest terminal the console lays out
+// for; below that it asks for more room instead of drawing garbage.
+const (
+	minWidth  = 60
+	minHeight = 16
+)
+
+// chrome is the lines above the screen: header, tabs, rule.
+const chrome = 3
+
+// maxStatusLines bounds a long error: it wraps rather than being cut, so
+// it can be read in full.
+const maxStatusLines = 3
+
+func (m *Model) restyleHelp() {
+	st := m.c.Styles
+	hs := help.DefaultStyles(st.IsDark)
+	if m.noColor {
+		hs = help.Styles{}
+		hs.ShortKey = lipgloss.NewStyle().Bold(true)
+		hs.FullKey = hs.ShortKey
+	}
+	m.help.Styles = hs
+}
+
+func (m *Model) helpKeys() helpKeys {
+	s := m.screens[m.tab]
+	return helpKeys{screen: s.ShortHelp(), screenFull: s.FullHelp(), shell: m.keys}
+}
+
+// layout sizes the active area from the window and the footer's height and
+// hands every screen its size and the shared state.
+func (m *Model) layout() {
+	m.help.SetWidth(m.width)
+	footer := lipgloss.Height(m.help.View(m.helpKeys()))
+	status := len(m.statusLines())
+	h := max(1, m.height-chrome-status-footer)
+	m.c.Width, m.c.Height = m.width, h
+	for _, s := range m.screens {
+		s.SetCommon(m.c)
+		s.SetSize(m.width, h)
+	}
+}
+
+// View draws the console: every line clipped to the width, exactly the
+// window's height, so nothing ever wraps.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "pushdeck"
+	if m.c.Active != nil {
+		v.WindowTitle = "pushdeck · " + m.c.Active.Name
+	}
+	if m.width == 0 {
+		v.SetContent("")
+		return v
+	}
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("pushdeck needs a terminal of at least %dx%d (this one is %dx%d): make the window larger.", minWidth, minHeight, m.width, m.height)
+		v.SetContent(lipgloss.NewStyle().Width(m.width).Render(msg))
+		return v
+	}
+	v.SetContent(m.render())
+	return v
+}
+
+func (m *Model) render() string {
+	st := m.c.Styles
+	w := m.width
+	scr := m.screens[m.tab]
+	help := m.help.View(m.helpKeys())
+	body := common.PadLines(common.ClipLines(scr.View(), w, m.c.Height), m.c.Height)
+	rule := st.Subtle.Render(strings.Repeat("─", w))
+	parts := []string{
+		common.Clip(m.header(), w),
+		common.Clip(m.tabs(), w),
+		rule,
+		body,
+		common.ClipLines(strings.Join(m.statusLines(), "\n"), w, 0),
+		common.ClipLines(help, w, 0),
+	}
+	return strings.Join(parts, "\n")
+}
+
+// header is one line: the app, the active profile, its environment badge,
+// the credential's days left, auth kind and topic.
+func (m *Model) header() string {
+	st := m.c.Styles
+	sep := st.Header.Meta.Render(" · ")
+	b := []string{st.Header.Name.Render("pushdeck")}
+	if m.c.Demo {
+		b[0] += " " + st.Warning.Render("demo")
+	}
+	p := m.c.Active
+	if p == nil {
+		b = append(b, st.Header.Meta.Render("no active profile"))
+		return strings.Join(b, "  ")
+	}
+	b = append(b, st.Title.Render(p.Name), common.EnvBadge(st, p.Environment))
+	var meta []string
+	switch {
+	case m.c.CredErr != nil && m.c.Cred == nil:
+		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
+	case m.c.Cred != nil:
+		meta = append(meta, m.daysLeft(m.c.Cred))
+	}
+	auth := string(p.Auth)
+	if m.c.Cred != nil {
+		auth = string(m.c.Cred.Kind)
+	}
+	if auth != "" {
+		meta = append(meta, st.Header.Meta.Render(auth))
+	}
+	if p.Topic != "" {
+		meta = append(meta, st.Header.Meta.Render(p.Topic))
+	}
+	return strings.Join(b, "  ") + "  " + strings.Join(meta, sep)
+}
+
+func (m *Model) daysLeft(c *certs.Credential) string {
+	st := m.c.Styles
+	r := c.Report
+	if !r.Usable {
+		h := common.Health{Report: &r}
+		t, tone := h.Badge()
+		return common.ToneStyle(st, tone, t)
+	}
+	if r.Certificate == nil {
+		return st.Good.Render("✓ token key, no expiry")
+	}
+	d := r.Certificate.DaysLeft
+	switch {
+	case d < 0:
+		return st.Problem.Render("✗ expired")
+	case d < 30:
+		return st.Warning.Render(fmt.Sprintf("⚠ %d days left", d))
+	}
+	return st.Header.Meta.Render(fmt.Sprintf("%d days left", d))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// tabs is the tab bar; a placeholder tab is greyed.
+func (m *Model) tabs() string {
+	st := m.c.Styles
+	out := make([]string, len(m.screens))
+	for i, s := range m.screens {
+		label := fmt.Sprintf("%d %s", i+1, s.Title())
+		switch {
+		case i == m.tab:
+			out[i] = st.Tabs.Active.Render(label)
+		case isDisabled(s):
+			out[i] = st.Tabs.Disabled.Render(label)
+		default:
+			out[i] = st.Tabs.Inactive.Render(label)
+		}
+	}
+	return " " + strings.Join(out, st.Tabs.Sep.Render(" │ "))
+}
+
+func isDisabled(s common.Screen) bool {
+	d, ok := s.(interface{ Disabled() bool })
+	return ok && d.Disabled()
+}
+
+// statusLines shows an error until it is dismissed (wrapped, up to three
+// lines), else the latest info; always at least one line.
+func (m *Model) statusLines() []string {
+	st := m.c.Styles
+	switch {
+	case m.errMsg != nil:
+		hint := "(esc dismisses)"
+		msg := "✗ " + strings.ReplaceAll(m.errMsg.Error(), "\n", " ") + " " + hint
+		lines := strings.Split(ansi.Wordwrap(msg, max(m.width, 20), " "), "\n")
+		if len(lines) > maxStatusLines {
+			lines = lines[:maxStatusLines]
+			lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], m.width-1, "") + "…"
+		}
+		for i, l := range lines {
+			if i == len(lines)-1 && strings.HasSuffix(l, hint) {
+				lines[i] = st.Status.Error.Render(strings.TrimSuffix(l, hint)) + st.Subtle.Render(hint)
+				continue
+			}
+			lines[i] = st.Status.Error.Render(l)
+		}
+		return lines
+	case m.info != "":
+		return []string{st.Status.Info.Render(m.info)}
+	}
+	return []string{""}
+}
