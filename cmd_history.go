@@ -1,8 +1,130 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pushdeck/pushdeck/profiles"
+)
+
+const historyUsage = `Usage: pushdeck history [--device L] [--reason R] [--since D] [--apns-id ID] [--batch B] [--limit N] [--json]
+
+Shows past sends, newest first: every result of every send is kept in
+history.jsonl in the config folder (never a password or key).
+
+  --since 24h, --since 7d, --since 2026-11-01, --since 2026-11-01T09:30:00Z
+  --device takes a label or the start of a token (8 hex digits or more)
+  --json prints one JSON object per line (JSON Lines), for jq and scripts
+
+Exit codes: 0 done (even if nothing matches), 2 usage error or unreadable file.
+`
 
 func runHistory(e env, args []string) int {
-	fmt.Fprintln(e.stderr, "pushdeck history: not built yet")
-	return exitInternal
+	fs := cfgFlags(e, "history", historyUsage)
+	var f profiles.HistoryFilter
+	var since string
+	fs.StringVar(&f.Device, "device", "", "only sends to the device with this `LABEL` or token prefix")
+	fs.StringVar(&f.Reason, "reason", "", "only results with this APNs `REASON` (e.g. BadDeviceToken, any case)")
+	fs.StringVar(&since, "since", "", "only sends after `D`: a duration back from now (30m, 24h, 7d) or a date/time")
+	fs.StringVar(&f.ApnsID, "apns-id", "", "only the result with this apns-id")
+	fs.StringVar(&f.Batch, "batch", "", "only the results of the send with this batch `ID`")
+	fs.IntVar(&f.Limit, "limit", 50, "show the newest `N` (0: all)")
+	asJSON := fs.Bool("json", false, "print JSON Lines: one entry per line")
+	pos, help, err := cfgParse(fs, args)
+	if err != nil {
+		return cfgParseExit(help)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(e.stderr, "pushdeck history: unexpected argument %q (filters are flags: --device, --reason, --since, --apns-id)\n", pos[0])
+		return exitUsage
+	}
+	if f.Limit < 0 {
+		fmt.Fprintln(e.stderr, "pushdeck history: --limit must be 0 (all) or more")
+		return exitUsage
+	}
+	if since != "" {
+		t, err := historySince(since, time.Now())
+		if err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck history: --since: %v\n", err)
+			return exitUsage
+		}
+		f.Since = t
+	}
+	s, ok := cfgOpen(e, "history")
+	if !ok {
+		return exitUsage
+	}
+	entries, err := s.QueryHistory(f)
+	if err != nil {
+		return cfgDone(e, "history", s, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		for i := range entries {
+			enc.Encode(&entries[i])
+		}
+		return cfgDone(e, "history", s, nil)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(e.stderr, "No sends match.")
+		return cfgDone(e, "history", s, nil)
+	}
+	historyTable(e, entries)
+	if f.Limit > 0 && len(entries) == f.Limit {
+		fmt.Fprintf(e.stderr, "(the newest %d; --limit N for more, --limit 0 for all)\n", f.Limit)
+	}
+	return cfgDone(e, "history", s, nil)
+}
+
+func historyTable(e env, entries []profiles.HistoryEntry) {
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tDEVICE\tENV\tSTATUS\tREASON\tAPNS-ID\tLATENCY\tBATCH")
+	for _, h := range entries {
+		dev := h.Label
+		if dev == "" && len(h.Token) >= 8 {
+			dev = h.Token[:8] + "…"
+		}
+		status := strconv.Itoa(h.Status)
+		reason := h.Reason
+		if h.Status == 0 {
+			status = "-"
+			if reason == "" {
+				reason = h.Error
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", h.At.Local().Format(time.DateTime), dev, h.Environment,
+			status, reason, h.ApnsID, h.LatencyMS, h.Batch)
+	}
+	tw.Flush()
+}
+
+// historySince reads --since: a duration back from now (Go's 90m, 24h, and
+// days as 7d) or a date, a date and time, or RFC 3339, in local time unless
+// it names a zone.
+func historySince(v string, now time.Time) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if d, err := time.ParseDuration(v); err == nil {
+		if d < 0 {
+			d = -d
+		}
+		return now.Add(-d), nil
+	}
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
+			return now.AddDate(0, 0, -days), nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{time.DateOnly, "2006-01-02 15:04", time.DateTime, "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a duration (30m, 24h, 7d) nor a date (2026-11-01, 2026-11-01 09:30, RFC 3339)", v)
 }

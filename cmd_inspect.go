@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/pushdeck/pushdeck/certs"
 	"golang.org/x/term"
 )
@@ -64,9 +65,9 @@ func runInspect(e env, args []string) int {
 	if cred != nil {
 		r = cred.Report
 	} else {
-		r = reportFromError(path, loadErr)
+		r = credReportFromError(path, loadErr)
 	}
-	cliAdvice(&r)
+	credCLIAdvice(&r)
 
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -76,19 +77,19 @@ func runInspect(e env, args []string) int {
 			return exitInternal
 		}
 	} else {
-		out := renderReport(r, newInspectStyles(credStyled(e)))
+		out := renderCredReport(r, newInspectStyles(credStyled(e)))
 		if credStyled(e) {
-			writeStyled(e.stdout, out)
+			credWriteStyled(e.stdout, out)
 		} else {
 			io.WriteString(e.stdout, out)
 		}
 	}
-	return reportExit(r)
+	return credReportExit(r)
 }
 
-// reportExit maps a report to the exit code: a file that could not be read
+// credReportExit maps a report to the exit code: a file that could not be read
 // at all is a usage-level failure (2), anything else that blocks use is 1.
-func reportExit(r certs.Report) int {
+func credReportExit(r certs.Report) int {
 	if r.Usable {
 		return exitOK
 	}
@@ -100,8 +101,8 @@ func reportExit(r certs.Report) int {
 	return exitFailed
 }
 
-// reportFromError builds the report of a file Load could not read at all.
-func reportFromError(path string, err error) certs.Report {
+// credReportFromError builds the report of a file Load could not read at all.
+func credReportFromError(path string, err error) certs.Report {
 	r := certs.Report{File: path, Problems: []certs.Finding{}, Warnings: []certs.Finding{}}
 	var ce *certs.Error
 	if errors.As(err, &ce) {
@@ -112,9 +113,9 @@ func reportFromError(path string, err error) certs.Report {
 	return r
 }
 
-// cliAdvice adds how to give a password on this command line; the certs
+// credCLIAdvice adds how to give a password on this command line; the certs
 // package does not know about flags.
-func cliAdvice(r *certs.Report) {
+func credCLIAdvice(r *certs.Report) {
 	for i, p := range r.Problems {
 		if p.Code == certs.CodePasswordRequired {
 			r.Problems[i].Advice += " Set PUSHDECK_PASSWORD, or use --password-file FILE or --password-stdin (never the command line), or run this in a terminal to be asked."
@@ -246,8 +247,8 @@ func inspectJSON(r certs.Report) inspectOutput {
 	return o
 }
 
-// formatName is how the human report names a format.
-func formatName(f certs.Format) string {
+// credFormatName is how the human report names a format.
+func credFormatName(f certs.Format) string {
 	switch f {
 	case certs.FormatP12:
 		return "PKCS#12 (.p12)"
@@ -261,10 +262,175 @@ func formatName(f certs.Format) string {
 	return "unrecognised"
 }
 
-func joinEnvs(envs []certs.Environment) string {
+func credJoinEnvs(envs []certs.Environment) string {
 	s := make([]string, len(envs))
 	for i, e := range envs {
 		s[i] = string(e)
 	}
 	return strings.Join(s, " and ")
+}
+
+// inspectStyles colours the human report; the zero value prints plain text.
+type inspectStyles struct {
+	ok, warn, bad, head, label, dim lipgloss.Style
+}
+
+func newInspectStyles(styled bool) inspectStyles {
+	if !styled {
+		s := lipgloss.NewStyle()
+		return inspectStyles{s, s, s, s, s, s}
+	}
+	return inspectStyles{
+		ok:    lipgloss.NewStyle().Foreground(lipgloss.Green),
+		warn:  lipgloss.NewStyle().Foreground(lipgloss.Yellow),
+		bad:   lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
+		head:  lipgloss.NewStyle().Bold(true),
+		label: lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
+		dim:   lipgloss.NewStyle().Faint(true),
+	}
+}
+
+// credWriteStyled writes through lipgloss so colours fit the terminal's profile.
+func credWriteStyled(w io.Writer, s string) { lipgloss.Fprint(w, s) }
+
+// renderCredReport is the human report: the verdict first, then every check
+// with ✓ ⚠ ✗ and what to do, then the details support staff compare.
+func renderCredReport(r certs.Report, st inspectStyles) string {
+	var b strings.Builder
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+
+	line("%s  %s", st.head.Render(r.File), st.dim.Render(credFormatName(r.Format)))
+	switch {
+	case r.Usable && len(r.Warnings) > 0:
+		line("%s", st.warn.Render(fmt.Sprintf("⚠ Usable, with %s to look at", credPlural(len(r.Warnings), "warning"))))
+	case r.Usable:
+		line("%s", st.ok.Render("✓ Usable"))
+	default:
+		line("%s", st.bad.Render(fmt.Sprintf("✗ Not usable: %s", credPlural(len(r.Problems), "problem"))))
+	}
+	line("")
+	for _, p := range r.Problems {
+		line("  %s %s", st.bad.Render("✗"), p.Message)
+		if p.Advice != "" {
+			line("    %s", st.dim.Render(p.Advice))
+		}
+	}
+	for _, w := range r.Warnings {
+		line("  %s %s", st.warn.Render("⚠"), w.Message)
+		if w.Advice != "" {
+			line("    %s", st.dim.Render(w.Advice))
+		}
+	}
+	for _, ok := range credPassedChecks(r) {
+		line("  %s %s", st.ok.Render("✓"), ok)
+	}
+
+	row := func(label, value string) {
+		if value != "" {
+			line("  %s %s", st.label.Render(fmt.Sprintf("%-13s", label)), value)
+		}
+	}
+	if c := r.Certificate; c != nil {
+		line("")
+		line("%s", st.head.Render("Certificate"))
+		row("Common name", c.CommonName)
+		row("Topic", c.Topic)
+		var topics []string
+		for _, t := range c.Topics {
+			topics = append(topics, fmt.Sprintf("%s (%s)", t.Topic, t.Kind))
+		}
+		row("Topics", strings.Join(topics, ", "))
+		envs := credJoinEnvs(c.Environments)
+		if envs == "" {
+			envs = "none (no Apple push extension)"
+		}
+		row("Environments", envs)
+		row("Team ID", c.TeamID)
+		row("Subject", c.Subject)
+		row("Issuer", c.Issuer)
+		row("Serial", c.Serial)
+		row("SHA-256", c.SHA256)
+		row("Valid from", c.NotBefore.Format("2006-01-02 15:04 MST"))
+		left := fmt.Sprintf("%s left", credPlural(c.DaysLeft, "day"))
+		if c.DaysLeft < 0 {
+			left = "expired"
+		}
+		row("Valid until", fmt.Sprintf("%s (%s)", c.NotAfter.Format("2006-01-02 15:04 MST"), left))
+	}
+	if k := r.PrivateKey; k != nil {
+		v := "none in the file"
+		switch {
+		case k.Present && k.Type == "":
+			v = "present, still locked by its password"
+		case k.Present && k.MatchesCertificate:
+			v = fmt.Sprintf("%s %d-bit, matches the certificate", k.Type, k.Bits)
+		case k.Present:
+			v = fmt.Sprintf("%s %d-bit, does NOT match the certificate", k.Type, k.Bits)
+		}
+		row("Private key", v)
+	}
+	for i, c := range r.Chain {
+		label := ""
+		if i == 0 {
+			label = "Chain"
+		}
+		row(label, fmt.Sprintf("%s (until %s)", c.Subject, c.NotAfter.Format("2006-01-02")))
+	}
+	if t := r.TokenKey; t != nil {
+		line("")
+		line("%s", st.head.Render("Token key"))
+		row("Key ID", credOrDash(t.KeyID))
+		row("Team ID", credOrDash(t.TeamID))
+		row("Curve", t.Curve)
+	}
+	return b.String()
+}
+
+// credPassedChecks lists what is right, so a support person sees every check,
+// not only the failures.
+func credPassedChecks(r certs.Report) []string {
+	has := func(c certs.Code) bool {
+		for _, f := range append(append([]certs.Finding{}, r.Problems...), r.Warnings...) {
+			if f.Code == c {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	if c := r.Certificate; c != nil {
+		if k := r.PrivateKey; k != nil && k.Present && k.MatchesCertificate {
+			out = append(out, fmt.Sprintf("The private key (%s %d-bit) belongs to the certificate.", k.Type, k.Bits))
+		}
+		if !has(certs.CodeExpired) && !has(certs.CodeNotYetValid) && !has(certs.CodeExpiresSoon) {
+			out = append(out, fmt.Sprintf("Valid until %s (%s left).", c.NotAfter.Format("2006-01-02"), credPlural(c.DaysLeft, "day")))
+		}
+		if len(c.Environments) > 0 {
+			out = append(out, fmt.Sprintf("Apple push certificate for %s.", credJoinEnvs(c.Environments)))
+		}
+	}
+	if t := r.TokenKey; t != nil && r.Usable {
+		out = append(out, "ES256 token signing key on curve "+t.Curve+".")
+		if t.KeyID != "" {
+			out = append(out, "Key ID "+t.KeyID+".")
+		}
+		if t.TeamID != "" {
+			out = append(out, "Team ID "+t.TeamID+".")
+		}
+	}
+	return out
+}
+
+func credOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func credPlural(n int, unit string) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d %s", n, unit)
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -100,7 +100,7 @@ func mock(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "pushdeck mock: %v\n", err)
 		return exitUsage
 	}
-	out := &lockedWriter{w: e.stdout}
+	out := &mockLockedWriter{w: e.stdout}
 	if !f.quiet {
 		cfg.OnResponse = func(r apnstest.Response) { out.printf("%s\n", mockLogLine(time.Now(), r)) }
 	}
@@ -169,7 +169,7 @@ func (f mockFlags) config() (apnstest.Config, mockDesc, error) {
 	}
 
 	if f.clientCA != "" {
-		pool, n, err := readCAs(f.clientCA)
+		pool, n, err := mockReadCAs(f.clientCA)
 		if err != nil {
 			return cfg, d, err
 		}
@@ -186,7 +186,7 @@ func (f mockFlags) config() (apnstest.Config, mockDesc, error) {
 	case f.authKey == "":
 		d.tokens = "refused (no --auth-key): token requests get 403 MissingProviderToken or InvalidProviderToken"
 	default:
-		k, err := readAuthKey(f.authKey, f.keyID, f.teamID)
+		k, err := mockReadAuthKey(f.authKey, f.keyID, f.teamID)
 		if err != nil {
 			return cfg, d, err
 		}
@@ -207,8 +207,8 @@ func (f mockFlags) config() (apnstest.Config, mockDesc, error) {
 	return cfg, d, nil
 }
 
-// readCAs reads one or more PEM certificates.
-func readCAs(path string) (*x509.CertPool, int, error) {
+// mockReadCAs reads one or more PEM certificates.
+func mockReadCAs(path string) (*x509.CertPool, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("--client-ca: %w", err)
@@ -237,13 +237,13 @@ func readCAs(path string) (*x509.CertPool, int, error) {
 	return pool, n, nil
 }
 
-var authKeyName = regexp.MustCompile(`^AuthKey_([A-Za-z0-9]+)\.p8$`)
+var mockKeyNameRE = regexp.MustCompile(`^AuthKey_([A-Za-z0-9]+)\.p8$`)
 
-// readAuthKey reads the public half of a token key from a .p8 (PKCS#8 private
+// mockReadAuthKey reads the public half of a token key from a .p8 (PKCS#8 private
 // key) or a public-key PEM. The private key is used for nothing else.
-func readAuthKey(path, keyID, teamID string) (apnstest.AuthKey, error) {
+func mockReadAuthKey(path, keyID, teamID string) (apnstest.AuthKey, error) {
 	if keyID == "" {
-		m := authKeyName.FindStringSubmatch(filepath.Base(path))
+		m := mockKeyNameRE.FindStringSubmatch(filepath.Base(path))
 		if m == nil {
 			return apnstest.AuthKey{}, fmt.Errorf("--key-id is needed: %s is not named AuthKey_KEYID.p8, so the key ID cannot be read from its name", filepath.Base(path))
 		}
@@ -299,24 +299,24 @@ func mockBanner(srv *apnstest.Server, cfg apnstest.Config, f mockFlags, d mockDe
 	fmt.Fprintf(&b, "  tokens        %s\n", d.tokens)
 	fmt.Fprintf(&b, "  devices       %s\n", d.devices)
 	fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
-	if fl := faultsLine(cfg.Faults); fl != "" {
+	if fl := mockFaultsLine(cfg.Faults); fl != "" {
 		fmt.Fprintf(&b, "  faults        %s\n", fl)
 	}
-	common := fmt.Sprintf("--host %s --server-ca %s --env %s", url, shellQuote(caPath), cfg.Environment)
+	common := fmt.Sprintf("--host %s --server-ca %s --env %s", url, mockShellQuote(caPath), cfg.Environment)
 	b.WriteString("\nPoint pushdeck at it:\n")
 	fmt.Fprintf(&b, "  pushdeck send %s --cert YOUR_CERT.p12 --token DEVICE_TOKEN --alert 'Hello'\n", common)
 	if k := cfg.AuthKeys; len(k) > 0 {
 		fmt.Fprintf(&b, "  pushdeck send %s --p8 %s --key-id %s --team-id %s --topic YOUR.BUNDLE.ID --token DEVICE_TOKEN --alert 'Hello'\n",
-			common, shellQuote(f.authKey), k[0].KeyID, k[0].TeamID)
+			common, mockShellQuote(f.authKey), k[0].KeyID, k[0].TeamID)
 	}
 	fmt.Fprintf(&b, "  pushdeck probe %s --cert YOUR_CERT.p12\n", common)
 	b.WriteString("Or point your own backend at it: APNs host " + url + ", trusting the server CA file above, e.g.\n")
-	fmt.Fprintf(&b, "  curl --http2 --cacert %s --cert ck.pem -H 'apns-topic: YOUR.BUNDLE.ID' -d '{\"aps\":{\"alert\":\"Hello\"}}' %s/3/device/DEVICE_TOKEN\n", shellQuote(caPath), url)
+	fmt.Fprintf(&b, "  curl --http2 --cacert %s --cert ck.pem -H 'apns-topic: YOUR.BUNDLE.ID' -d '{\"aps\":{\"alert\":\"Hello\"}}' %s/3/device/DEVICE_TOKEN\n", mockShellQuote(caPath), url)
 	b.WriteString("\nCtrl+C stops it and prints the counters.\n")
 	return b.String()
 }
 
-func faultsLine(f apnstest.Faults) string {
+func mockFaultsLine(f apnstest.Faults) string {
 	var parts []string
 	if f.Latency > 0 || f.Jitter > 0 {
 		parts = append(parts, fmt.Sprintf("latency %v + up to %v", f.Latency, f.Jitter))
@@ -397,21 +397,21 @@ func mockSummary(c apnstest.Counters) string {
 	return b.String()
 }
 
-// shellQuote quotes a path for a copy-pasted command line when it needs it.
-func shellQuote(s string) string {
+// mockShellQuote quotes a path for a copy-pasted command line when it needs it.
+func mockShellQuote(s string) string {
 	if s != "" && !strings.ContainsAny(s, " \t'\"$\\`&|;<>()*?![]{}~#") {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// lockedWriter serialises lines from concurrent handlers.
-type lockedWriter struct {
+// mockLockedWriter serialises lines from concurrent handlers.
+type mockLockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
-func (l *lockedWriter) printf(format string, a ...any) {
+func (l *mockLockedWriter) printf(format string, a ...any) {
 	l.mu.Lock()
 	fmt.Fprintf(l.w, format, a...)
 	l.mu.Unlock()

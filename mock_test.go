@@ -28,32 +28,32 @@ import (
 	"github.com/pushdeck/pushdeck/certs/certgen"
 )
 
-// syncBuffer is a bytes.Buffer the mock's goroutines and the test can share.
-type syncBuffer struct {
+// mockBuffer is a bytes.Buffer the mock's goroutines and the test can share.
+type mockBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *mockBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *mockBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-var listenRE = regexp.MustCompile(`listening on (https://\S+)`)
+var mockListenRE = regexp.MustCompile(`listening on (https://\S+)`)
 
-// waitURL waits for the banner and returns the URL it names.
-func waitURL(t *testing.T, out *syncBuffer, done <-chan int) string {
+// mockWaitURL waits for the banner and returns the URL it names.
+func mockWaitURL(t *testing.T, out *mockBuffer, done <-chan int) string {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
-		if m := listenRE.FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Ctrl+C") {
+		if m := mockListenRE.FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Ctrl+C") {
 			return m[1]
 		}
 		select {
@@ -75,9 +75,9 @@ type mockFiles struct {
 }
 
 const (
-	mockTopic = "com.example.pushdeck"
-	liveTok   = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
-	goneTok   = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+	mockTopic   = "com.example.pushdeck"
+	mockLiveTok = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	mockGoneTok = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
 )
 
 func newMockFiles(t *testing.T) mockFiles {
@@ -101,8 +101,8 @@ func newMockFiles(t *testing.T) mockFiles {
 		p8:       filepath.Join(dir, "AuthKey_TESTKEY123.p8"),
 		devices:  filepath.Join(dir, "devices.json"),
 	}
-	devs := `[{"token":"` + liveTok + `","environment":"development","topic":"` + mockTopic + `"},
-	          {"token":"` + goneTok + `","environment":"development","state":"unregistered","unregistered_at":"2025-03-14T09:26:53Z"}]`
+	devs := `[{"token":"` + mockLiveTok + `","environment":"development","topic":"` + mockTopic + `"},
+	          {"token":"` + mockGoneTok + `","environment":"development","state":"unregistered","unregistered_at":"2025-03-14T09:26:53Z"}]`
 	for p, data := range map[string][]byte{f.clientCA: ca.CertPEM(), f.p8: p8, f.devices: []byte(devs)} {
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
@@ -111,9 +111,9 @@ func newMockFiles(t *testing.T) mockFiles {
 	return f
 }
 
-// pushTo pushes once, on a connection of its own, and returns the status
+// mockPush pushes once, on a connection of its own, and returns the status
 // and reason.
-func pushTo(t *testing.T, url, caPath string, cert *tls.Certificate, token string, hdr map[string]string) (int, string) {
+func mockPush(t *testing.T, url, caPath string, cert *tls.Certificate, token string, hdr map[string]string) (int, string) {
 	t.Helper()
 	caPEM, err := os.ReadFile(caPath)
 	if err != nil {
@@ -144,7 +144,7 @@ func pushTo(t *testing.T, url, caPath string, cert *tls.Certificate, token strin
 	return res.StatusCode, body.Reason
 }
 
-func providerToken(t *testing.T, key *ecdsa.PrivateKey, kid, iss string) string {
+func mockJWT(t *testing.T, key *ecdsa.PrivateKey, kid, iss string) string {
 	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
 	s := enc(map[string]string{"alg": "ES256", "kid": kid}) + "." + enc(map[string]any{"iss": iss, "iat": time.Now().Unix()})
 	sum := sha256.Sum256([]byte(s))
@@ -160,15 +160,15 @@ func providerToken(t *testing.T, key *ecdsa.PrivateKey, kid, iss string) string 
 
 // runMockInProcess starts `pushdeck mock args...` and returns its URL, its
 // output and a stop func giving the exit code.
-func runMockInProcess(t *testing.T, args ...string) (string, *syncBuffer, *syncBuffer, func() int) {
+func runMockInProcess(t *testing.T, args ...string) (string, *mockBuffer, *mockBuffer, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &mockBuffer{}, &mockBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- mock(ctx, env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: func(string) string { return "" }}, args)
 	}()
-	url := waitURL(t, stdout, done)
+	url := mockWaitURL(t, stdout, done)
 	stopped := false
 	var code int
 	stop := func() int {
@@ -200,17 +200,17 @@ func TestMockEndToEnd(t *testing.T) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
 	}
-	if st, r := pushTo(t, url, caPath, &f.cert, liveTok, nil); st != 200 {
+	if st, r := mockPush(t, url, caPath, &f.cert, mockLiveTok, nil); st != 200 {
 		t.Fatalf("certificate push: %d %s", st, r)
 	}
-	if st, r := pushTo(t, url, caPath, &f.cert, goneTok, nil); st != 410 || r != "Unregistered" {
+	if st, r := mockPush(t, url, caPath, &f.cert, mockGoneTok, nil); st != 410 || r != "Unregistered" {
 		t.Fatalf("unregistered device: %d %s", st, r)
 	}
-	bearer := map[string]string{"authorization": "bearer " + providerToken(t, f.key, "TESTKEY123", "ABCDE12345"), "apns-topic": mockTopic}
-	if st, r := pushTo(t, url, caPath, nil, liveTok, bearer); st != 200 {
+	bearer := map[string]string{"authorization": "bearer " + mockJWT(t, f.key, "TESTKEY123", "ABCDE12345"), "apns-topic": mockTopic}
+	if st, r := mockPush(t, url, caPath, nil, mockLiveTok, bearer); st != 200 {
 		t.Fatalf("token push: %d %s", st, r)
 	}
-	if st, r := pushTo(t, url, caPath, nil, strings.Repeat("99", 32), bearer); st != 400 || r != "BadDeviceToken" {
+	if st, r := mockPush(t, url, caPath, nil, strings.Repeat("99", 32), bearer); st != 400 || r != "BadDeviceToken" {
 		t.Fatalf("unknown device: %d %s", st, r)
 	}
 
@@ -243,10 +243,10 @@ func TestMockWithoutClientCAAcceptsAnyCertificate(t *testing.T) {
 		t.Fatalf("banner does not say what it accepts:\n%s", out.String())
 	}
 	// A development certificate on a production mock: the environment is checked.
-	if st, r := pushTo(t, url, caPath, &f.cert, liveTok, nil); st != 403 || r != "BadCertificateEnvironment" {
+	if st, r := mockPush(t, url, caPath, &f.cert, mockLiveTok, nil); st != 403 || r != "BadCertificateEnvironment" {
 		t.Fatalf("got %d %s", st, r)
 	}
-	if st, r := pushTo(t, url, caPath, nil, liveTok, map[string]string{"apns-topic": mockTopic}); st != 403 || r != "MissingProviderToken" {
+	if st, r := mockPush(t, url, caPath, nil, mockLiveTok, map[string]string{"apns-topic": mockTopic}); st != 403 || r != "MissingProviderToken" {
 		t.Fatalf("no credential: %d %s", st, r)
 	}
 	stop()
@@ -266,7 +266,7 @@ func TestMockFaultFlags(t *testing.T) {
 	if !strings.Contains(out.String(), "100% 503 (seed 3)") || !strings.Contains(out.String(), "10 per connection") {
 		t.Fatalf("banner:\n%s", out.String())
 	}
-	if st, r := pushTo(t, url, caPath, &f.cert, liveTok, nil); st != 503 || r != "ServiceUnavailable" {
+	if st, r := mockPush(t, url, caPath, &f.cert, mockLiveTok, nil); st != 503 || r != "ServiceUnavailable" {
 		t.Fatalf("got %d %s", st, r)
 	}
 	stop()
@@ -338,15 +338,15 @@ func TestMockBinarySIGTERM(t *testing.T) {
 	f := newMockFiles(t)
 	caPath := filepath.Join(f.dir, "ca.pem")
 	cmd := exec.Command(bin, "mock", "--addr", "127.0.0.1:0", "--client-ca", f.clientCA, "--write-server-ca", caPath)
-	out := &syncBuffer{}
+	out := &mockBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan int, 1)
 	go func() { cmd.Wait(); done <- cmd.ProcessState.ExitCode() }()
-	url := waitURL(t, out, done)
-	if st, r := pushTo(t, url, caPath, &f.cert, liveTok, nil); st != 200 {
+	url := mockWaitURL(t, out, done)
+	if st, r := mockPush(t, url, caPath, &f.cert, mockLiveTok, nil); st != 200 {
 		t.Fatalf("push: %d %s", st, r)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)

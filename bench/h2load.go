@@ -131,8 +131,8 @@ func parseH2load(out string) (sample, error) {
 	s.OK, _ = strconv.Atoi(st[1])
 	done, _ := strconv.Atoi(rq[3])
 	s.Failed = done - s.OK
-	if notDone, _ := strconv.Atoi(rq[1]); notDone > done {
-		s.Failed += notDone - done
+	if total, _ := strconv.Atoi(rq[1]); total > done {
+		s.Failed += total - done // never finished: failed too
 	}
 	if s.Failed > 0 {
 		s.FirstError = strings.TrimSpace(st[0] + "; " + rq[0])

@@ -53,7 +53,8 @@ func rows(r *report) []row {
 	for _, c := range r.Ceiling {
 		out = append(out, row{
 			latency: fmt.Sprintf("%gms", c.LatencyMS), payload: fmt.Sprintf("%dB", c.PayloadBytes), auth: "token",
-			client: fmt.Sprintf("h2load -m%d", c.Streams), s: c.Client.Median, conns: c.Client.TotalConnections,
+			// A new h2load process per run: its connections per run.
+			client: fmt.Sprintf("h2load -m%d", c.Streams), s: c.Client.Median, conns: c.Client.Median.Connections,
 			spread: c.Client.Spread, vsLib: "-", ofCeiling: "100%",
 		})
 	}

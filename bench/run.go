@@ -79,6 +79,13 @@ func benchmark(ctx context.Context, o options, log io.Writer) (*report, error) {
 			return nil, err
 		}
 	}
+	for _, lat := range o.latencies {
+		if lat > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf(
+				"at %s per request, %d in flight can answer at most %.0f/s, and h2load's %d streams %.0f/s: read \"of ceiling\" against that bound",
+				lat, o.concurrency, float64(o.concurrency)/lat.Seconds(), h2loadStreams, float64(h2loadStreams)/lat.Seconds()))
+		}
+	}
 	if o.startup {
 		st, err := startupBench(ctx, o, dir, log)
 		if err != nil {
@@ -235,6 +242,8 @@ func memoryCheck(ctx context.Context, o options, srv *serverProc, cr *creds, lat
 		LatencyMS: ms(lat), PayloadBytes: size, Auth: auth,
 		Small: newClientResult("pushdeck", runs[0]), Large: newClientResult("pushdeck", runs[1]),
 	}
+	_, peak := d.client.OpenConnections()
+	m.Small.PeakOpen, m.Large.PeakOpen = peak, peak
 	m.compute()
 	return m, nil
 }

@@ -61,8 +61,9 @@ type Credential struct {
 	Report Report
 }
 
-// Report is the health report of a credential; it is what `pushdeck inspect
-// --json` prints. It never holds key material.
+// Report is the health report of a credential; `pushdeck inspect --json`
+// prints it with each finding as a sentence plus its code. It never holds
+// key material.
 type Report struct {
 	File        string        `json:"file"`
 	Format      Format        `json:"format,omitempty"`

@@ -278,7 +278,7 @@ func (l *loader) assemble(certs []*x509.Certificate, keys []any, locked bool) {
 	r := &l.cred.Report
 	r.Certificate = l.certInfo(leaf)
 	for _, c := range chain {
-		r.Chain = append(r.Chain, ChainCert{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter.UTC()})
+		r.Chain = append(r.Chain, ChainCert{Subject: nameString(c.Subject), Issuer: nameString(c.Issuer), NotAfter: c.NotAfter.UTC()})
 	}
 	ki := &KeyInfo{Present: key != nil || locked}
 	if key != nil {
@@ -312,12 +312,12 @@ func (l *loader) assemble(certs []*x509.Certificate, keys []any, locked bool) {
 func (l *loader) certInfo(c *x509.Certificate) *CertInfo {
 	sum := sha256.Sum256(c.Raw)
 	info := &CertInfo{
-		Subject:      c.Subject.String(),
+		Subject:      nameString(c.Subject),
 		CommonName:   c.Subject.CommonName,
 		Topic:        SubjectTopic(c),
 		Topics:       TopicsOf(c),
 		Environments: EnvironmentsOf(c),
-		Issuer:       c.Issuer.String(),
+		Issuer:       nameString(c.Issuer),
 		Serial:       strings.ToUpper(c.SerialNumber.Text(16)),
 		SHA256:       colonHex(sum[:]),
 		NotBefore:    c.NotBefore.UTC(),

@@ -142,7 +142,7 @@ func (s *Store) RemoveDevice(labelOrToken string) error {
 		idx := matchDevices(doc.Devices, labelOrToken)
 		switch len(idx) {
 		case 0:
-			return fmt.Errorf("no device labelled %q and no token like it: see `pushdeck devices list`: %w", labelOrToken, ErrNotFound)
+			return notFoundf("no device labelled %q and no token like it: see `pushdeck devices list`", labelOrToken)
 		case 1:
 			doc.Devices = slices.Delete(doc.Devices, idx[0], idx[0]+1)
 			return nil
@@ -187,7 +187,7 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 	for _, l := range labels {
 		idx := matchDevices(inEnv, l)
 		if len(idx) == 0 {
-			return nil, fmt.Errorf("no %s device labelled %q: %s: %w", env, l, knownLabels(inEnv), ErrNotFound)
+			return nil, notFoundf("no %s device labelled %q: %s", env, l, knownLabels(inEnv))
 		}
 		for _, i := range idx {
 			picked[i] = true
@@ -201,7 +201,7 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("no %s device is in group %q: add one with `pushdeck devices add TOKEN --label L --env %s --group %q`: %w", env, g, env, g, ErrNotFound)
+			return nil, notFoundf("no %s device is in group %q: add one with `pushdeck devices add TOKEN --label L --env %s --group %q`", env, g, env, g)
 		}
 	}
 	var out []Device

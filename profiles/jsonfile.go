@@ -23,9 +23,15 @@ type CorruptFileError struct {
 	Err    error  // what the JSON decoder said
 }
 
+// Error names the file and the line, and says what to do.
 func (e *CorruptFileError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is not valid JSON", e.Path)
+	var te *json.UnmarshalTypeError
+	if errors.As(e.Err, &te) {
+		fmt.Fprintf(&b, "%s is not in the shape pushdeck expects", e.Path)
+	} else {
+		fmt.Fprintf(&b, "%s is not valid JSON", e.Path)
+	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " at line %d, column %d", e.Line, e.Column)
 	}
@@ -37,6 +43,7 @@ func (e *CorruptFileError) Error() string {
 	return b.String()
 }
 
+// Unwrap gives the decoder's error.
 func (e *CorruptFileError) Unwrap() error { return e.Err }
 
 // ErrNewerSchema is wrapped by the error for a file written by a newer
@@ -52,26 +59,33 @@ type schemaOnly struct {
 // readDoc decodes the JSON file name into v. A missing file leaves v alone
 // and is no error: an empty store is a new user, not a problem.
 func (s *Store) readDoc(name string, v any) error {
+	_, err := s.readDocRaw(name, v)
+	return err
+}
+
+// readDocRaw is readDoc that also returns the bytes read, so an update that
+// changes nothing can skip the write.
+func (s *Store) readDocRaw(name string, v any) ([]byte, error) {
 	p := s.path(name)
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read %s: %w", p, err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		s.warnf("%s is empty; pushdeck treats it as holding nothing", p)
-		return nil
+		return data, nil
 	}
 	var so schemaOnly
 	if err := json.Unmarshal(data, &so); err == nil && so.Schema > SchemaVersion {
-		return fmt.Errorf("%s has schema %d: it was %w (this one reads schema %d); upgrade pushdeck. The file is unchanged", p, so.Schema, ErrNewerSchema, SchemaVersion)
+		return nil, fmt.Errorf("%s has schema %d: it was %w (this one reads schema %d); upgrade pushdeck. The file is unchanged", p, so.Schema, ErrNewerSchema, SchemaVersion)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return s.corrupt(p, data, err)
+		return nil, s.corrupt(p, data, err)
 	}
-	return nil
+	return data, nil
 }
 
 // corrupt builds the error for a bad file and keeps a copy of its bytes, so
@@ -147,22 +161,24 @@ func keepCopy(path string, data []byte) (string, error) {
 	return "", fmt.Errorf("too many copies named %s.corrupt-%s*", path, stamp)
 }
 
-// writeDoc marshals v (which carries its schema field) and replaces name.
-func (s *Store) writeDoc(name string, v any) error {
+// encodeDoc is the on-disk form of a document.
+func encodeDoc(name string, v any) ([]byte, error) {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encoding %s: %w", name, err)
+		return nil, fmt.Errorf("encoding %s: %w", name, err)
 	}
-	return s.writeFileAtomic(name, append(data, '\n'))
+	return append(data, '\n'), nil
 }
 
 // update is the one read-modify-write path for the JSON files: under the
 // lock, read the current file (refusing a corrupt one), let fn change it,
-// write it back atomically. fn's error leaves the file untouched.
+// write it back atomically if it changed. fn's error leaves the file
+// untouched.
 func update[T any](s *Store, name string, fn func(doc *T) error) error {
 	return s.locked(func() error {
 		var doc T
-		if err := s.readDoc(name, &doc); err != nil {
+		old, err := s.readDocRaw(name, &doc)
+		if err != nil {
 			return err
 		}
 		if err := fn(&doc); err != nil {
@@ -171,7 +187,14 @@ func update[T any](s *Store, name string, fn func(doc *T) error) error {
 		if st, ok := any(&doc).(interface{ stamp() }); ok {
 			st.stamp()
 		}
-		return s.writeDoc(name, &doc)
+		data, err := encodeDoc(name, &doc)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(data, old) {
+			return nil // nothing changed (a result for a token not in the book)
+		}
+		return s.writeFileAtomic(name, data)
 	})
 }
 

@@ -39,7 +39,7 @@ func (s *Store) Payload(name string) (SavedPayload, error) {
 	if i := slices.IndexFunc(ps, func(p SavedPayload) bool { return p.Name == name }); i >= 0 {
 		return ps[i], nil
 	}
-	return SavedPayload{}, fmt.Errorf("no saved payload named %q: %w", name, ErrNotFound)
+	return SavedPayload{}, notFoundf("no saved payload named %q", name)
 }
 
 // SavePayload adds or replaces by name. The body is stored as the user wrote
@@ -70,7 +70,7 @@ func (s *Store) RemovePayload(name string) error {
 	return update(s, payloadsFile, func(doc *payloadsDoc) error {
 		i := slices.IndexFunc(doc.Payloads, func(x SavedPayload) bool { return x.Name == name })
 		if i < 0 {
-			return fmt.Errorf("no saved payload named %q: %w", name, ErrNotFound)
+			return notFoundf("no saved payload named %q", name)
 		}
 		doc.Payloads = slices.Delete(doc.Payloads, i, i+1)
 		return nil

@@ -17,6 +17,17 @@ import (
 // callers can tell a missing name from a broken file.
 var ErrNotFound = errors.New("not found")
 
+// notFound is a "no such name" error whose message says what exists
+// instead; errors.Is(err, ErrNotFound) holds for it.
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string        { return e.msg }
+func (e *notFound) Is(target error) bool { return target == ErrNotFound }
+
+func notFoundf(format string, args ...any) error {
+	return &notFound{fmt.Sprintf(format, args...)}
+}
+
 // schemaField is embedded in every file's document so each carries its
 // version; stamp sets it on write.
 type schemaField struct {
@@ -61,14 +72,14 @@ func findProfile(ps []Profile, name string) int {
 
 func notFoundProfile(ps []Profile, name string) error {
 	if len(ps) == 0 {
-		return fmt.Errorf("no profile named %q: there are no saved profiles yet; add one with `pushdeck profiles add NAME --cert FILE --env development`: %w", name, ErrNotFound)
+		return notFoundf("no profile named %q: there are no saved profiles yet; add one with `pushdeck profiles add NAME --cert FILE --env development`", name)
 	}
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.Name
 	}
 	slices.Sort(names)
-	return fmt.Errorf("no profile named %q: saved profiles are %s: %w", name, strings.Join(names, ", "), ErrNotFound)
+	return notFoundf("no profile named %q: saved profiles are %s", name, strings.Join(names, ", "))
 }
 
 // SaveProfile adds or replaces a profile by name. Checking the credential

@@ -137,4 +137,3 @@ type HistoryFilter struct {
 	Batch  string
 	Limit  int // newest N (0 = all)
 }
-

@@ -272,3 +272,14 @@ func TestLockTimesOutWithClearMessage(t *testing.T) {
 		t.Fatalf("second lock: %v", err)
 	}
 }
+
+func TestWrongShapeIsCorruptToo(t *testing.T) {
+	s := openTemp(t)
+	p := filepath.Join(s.Dir, devicesFile)
+	os.WriteFile(p, []byte("{\"schema\": 1,\n \"devices\": {\"label\": \"a\"}}"), 0o600)
+	_, err := s.Devices()
+	var ce *CorruptFileError
+	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(err.Error(), "shape pushdeck expects") {
+		t.Fatalf("wrong shape: %v", err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/certs/certgen"
 	"github.com/pushdeck/pushdeck/push/apnstest"
 )
 
@@ -251,6 +253,22 @@ func TestTransportFailureClasses(t *testing.T) {
 		t.Errorf("unknown CA: class %q attempts %d (%v)", r.Class, r.Attempts, r.Err)
 	}
 
+	// A client certificate the server does not trust: tls (the server's
+	// alert arrives after the TLS 1.3 handshake, on the first read).
+	stranger, err := certgen.NewCA("stranger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := stranger.Client(certgen.ClientSpec{Topic: testTopic, Environments: []certs.Environment{certs.Development}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c5 := newTestClient(t, s2, certCred(sc), nil)
+	r = c5.Send(context.Background(), Job{Token: tokenN(1), Payload: alertBody})
+	if r.Class != "tls" {
+		t.Errorf("untrusted client certificate: class %q attempts %d (%v)", r.Class, r.Attempts, r.Err)
+	}
+
 	// No answer in time: timeout.
 	s3 := startServer(t, apnstest.Config{Faults: apnstest.Faults{Latency: 2 * time.Second}})
 	c3 := newTestClient(t, s3, certCred(fixture.dev), func(c *Config) { c.Timeout = 100 * time.Millisecond })
@@ -258,4 +276,26 @@ func TestTransportFailureClasses(t *testing.T) {
 	if r.Class != "timeout" || r.Attempts != 1 {
 		t.Errorf("slow server: class %q attempts %d (%v)", r.Class, r.Attempts, r.Err)
 	}
+}
+
+// The engine must not run ahead of a slow reader: with nobody reading, at
+// most Concurrency results wait in the channel and Concurrency more in the
+// workers, so memory stays flat however many jobs there are.
+func TestBatchDoesNotRunAheadOfTheReader(t *testing.T) {
+	s := startServer(t, apnstest.Config{})
+	c := newTestClient(t, s, certCred(fixture.dev), nil)
+	js := jobs(1000)
+	ch := c.Batch(context.Background(), js, BatchOptions{Concurrency: 4})
+	if cap(ch) > 4 {
+		t.Errorf("results channel holds %d", cap(ch))
+	}
+	last := int64(-1)
+	for n := s.Counters().Requests; n != last; n = s.Counters().Requests {
+		last = n
+		time.Sleep(100 * time.Millisecond)
+	}
+	if last > 8 {
+		t.Errorf("%d pushes went out while nobody read the results", last)
+	}
+	collect(t, js, ch)
 }

@@ -24,7 +24,6 @@ func classify(ctx, actx context.Context, err error) string {
 	var dnsErr *net.DNSError
 	var goAway http2.GoAwayError
 	var tErr *tlsError
-	var alert tls.AlertError
 	var verr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -38,7 +37,7 @@ func classify(ctx, actx context.Context, err error) string {
 		return "dns"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "refused"
-	case errors.As(err, &tErr), errors.As(err, &alert), errors.As(err, &verr),
+	case errors.As(err, &tErr), isTLSAlert(err), errors.As(err, &verr),
 		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recErr):
 		return "tls"
 	case errors.Is(err, context.DeadlineExceeded), actx.Err() != nil:
@@ -72,4 +71,16 @@ func describeGoAway(err error) (desc, reason string) {
 		return desc + ": " + g.DebugData, ""
 	}
 	return desc, ""
+}
+
+// isTLSAlert reports whether the peer ended TLS with an alert (a refused
+// client certificate shows up so, in TLS 1.3 on the first read after the
+// handshake). Go wraps the unexported alert in a net.OpError "remote error".
+func isTLSAlert(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return true
+	}
+	var alert tls.AlertError
+	return errors.As(err, &alert)
 }

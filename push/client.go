@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strconv"
@@ -135,7 +136,11 @@ func tlsConfig(cfg Config, t target) (*tls.Config, error) {
 		tc.RootCAs = pool
 	}
 	if cfg.Credential != nil && cfg.Credential.Kind == certs.AuthCertificate && cfg.Credential.TLS != nil {
-		tc.Certificates = []tls.Certificate{*cfg.Credential.TLS}
+		// Present the certificate whatever CAs the server's request
+		// lists (Go's default sends none when it matches none), so the
+		// server, not the client, decides and says why.
+		cert := cfg.Credential.TLS
+		tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
 	return tc, nil
 }
@@ -249,7 +254,62 @@ func (c *Client) dialTLS(ctx context.Context, addr string) (net.Conn, error) {
 		conn.Close()
 		return nil, &tlsError{err: fmt.Errorf("the server at %s did not offer HTTP/2 (ALPN %q): is it an APNs server?", addr, p)}
 	}
+	if len(c.tls.Certificates) > 0 || c.tls.GetClientCertificate != nil {
+		if conn.ConnectionState().Version >= tls.VersionTLS13 {
+			return peekServerPreface(ctx, conn)
+		}
+	}
 	return conn, nil
+}
+
+// peekTimeout bounds the wait for the server's first bytes after a TLS 1.3
+// handshake; servers send their SETTINGS at once, so it is rarely paid.
+const peekTimeout = 2 * time.Second
+
+// peekServerPreface reads the server's first bytes (its SETTINGS) before
+// handing the connection to HTTP/2. In TLS 1.3 a server refuses a client
+// certificate only after the handshake, with an alert on the first read;
+// caught here it is reported as a TLS failure naming the alert, instead of
+// an anonymous "connection could not be established" from the transport.
+func peekServerPreface(ctx context.Context, conn *tls.Conn) (net.Conn, error) {
+	dl := time.Now().Add(peekTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	conn.SetReadDeadline(dl)
+	buf := make([]byte, 1)
+	n, err := conn.Read(buf)
+	conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
+			return conn, nil // a quiet server: HTTP/2 will find out.
+		}
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, io.EOF) {
+			err = errors.New("the server closed the connection right after the TLS handshake: it did not accept the client certificate")
+		}
+		return nil, &tlsError{err: err}
+	}
+	return &prefixConn{Conn: conn, prefix: buf[:n]}, nil
+}
+
+// prefixConn gives back bytes already read before reading on.
+type prefixConn struct {
+	*tls.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // tlsError marks a failed TLS handshake.

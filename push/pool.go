@@ -208,8 +208,8 @@ func (c *trackedConn) Close() error {
 
 // ConnectionState lets http2 see the negotiated protocol through the wrapper.
 func (c *trackedConn) ConnectionState() tls.ConnectionState {
-	if tc, ok := c.Conn.(*tls.Conn); ok {
-		return tc.ConnectionState()
+	if cs, ok := c.Conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		return cs.ConnectionState()
 	}
 	return tls.ConnectionState{}
 }

@@ -80,6 +80,7 @@ func (p *prober) run(ctx context.Context) Verdict {
 		st := &ProbeStep{Name: s.name}
 		start := time.Now()
 		fail := s.fn(sctx, st)
+		timedOut := sctx.Err() != nil
 		cancel()
 		st.Duration = time.Since(start)
 		if fail != nil && ctx.Err() != nil {
@@ -87,7 +88,7 @@ func (p *prober) run(ctx context.Context) Verdict {
 			if st.Err == nil {
 				st.Err = ctx.Err()
 			}
-		} else if fail != nil && sctx.Err() != nil && !strings.Contains(fail.reason, "timed out") {
+		} else if fail != nil && timedOut && !strings.Contains(fail.reason, "timed out") {
 			fail.reason = fmt.Sprintf("%s timed out after %s: %s", s.name, stepTimeouts[s.name], fail.reason)
 		}
 		st.OK = fail == nil
@@ -266,7 +267,6 @@ func (p *prober) tlsFailure(err error) *stepFailure {
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var alert tls.AlertError
 	switch {
 	case errors.As(err, &unknown):
 		if p.target.apple {
@@ -281,7 +281,7 @@ func (p *prober) tlsFailure(err error) *stepFailure {
 	case errors.As(err, &invalid):
 		return &stepFailure{reason: "the server's certificate is not valid: " + err.Error(),
 			advice: "Check this machine's clock; if it is right, the server's certificate has expired."}
-	case errors.As(err, &alert):
+	case isTLSAlert(err):
 		return p.clientCertRefused(err)
 	}
 	return &stepFailure{reason: "TLS handshake failed: " + err.Error(), advice: "Check the host speaks TLS (an APNs server), and that no proxy is in between."}
@@ -307,13 +307,13 @@ func (p *prober) http2(ctx context.Context, st *ProbeStep) *stepFailure {
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if _, err := c.Write([]byte(http2.ClientPreface)); err != nil {
-		st.Err = err
-		return p.http2Failure(err)
+		st.Err = p.alertAfterWrite(err)
+		return p.http2Failure(st.Err)
 	}
 	fr := http2.NewFramer(c, c)
 	if err := fr.WriteSettings(); err != nil {
-		st.Err = err
-		return p.http2Failure(err)
+		st.Err = p.alertAfterWrite(err)
+		return p.http2Failure(st.Err)
 	}
 	for {
 		f, err := fr.ReadFrame()
@@ -341,9 +341,21 @@ func (p *prober) http2(ctx context.Context, st *ProbeStep) *stepFailure {
 	}
 }
 
+// alertAfterWrite looks for the TLS alert behind a failed write: a server
+// that refused the client certificate sends one, then closes.
+func (p *prober) alertAfterWrite(err error) error {
+	var b [1]byte
+	p.tlsc.SetReadDeadline(time.Now().Add(time.Second))
+	if _, rerr := p.tlsc.Read(b[:]); rerr != nil {
+		if isTLSAlert(rerr) {
+			return rerr
+		}
+	}
+	return err
+}
+
 func (p *prober) http2Failure(err error) *stepFailure {
-	var alert tls.AlertError
-	if errors.As(err, &alert) {
+	if isTLSAlert(err) {
 		// TLS 1.3 servers refuse a client certificate after the
 		// handshake: the first read carries their alert.
 		return p.clientCertRefused(err)
@@ -372,8 +384,7 @@ func (p *prober) auth(ctx context.Context, st *ProbeStep) *stepFailure {
 		if r.Class == "invalid" {
 			return &stepFailure{reason: r.Err.Error(), advice: "Fix the value named, then probe again."}
 		}
-		var alert tls.AlertError
-		if errors.As(r.Err, &alert) {
+		if isTLSAlert(r.Err) {
 			return p.clientCertRefused(r.Err)
 		}
 		return &stepFailure{reason: fmt.Sprintf("no answer to the test push (%s): %v", r.Class, r.Err),
@@ -412,8 +423,12 @@ func (p *prober) authFailure(r Result, topic string) *stepFailure {
 	switch r.Reason {
 	case "BadCertificateEnvironment":
 		advice := fmt.Sprintf("This certificate is not for %s; send to %s, or use a %s (or universal) certificate.", p.env(), p.env().Other(), p.env())
-		if len(envs) == 1 {
+		switch {
+		case len(envs) == 1 && envs[0] != p.env():
 			advice = fmt.Sprintf("This certificate is for %s; the profile says %s. Use --env %s, or a %s (or universal) certificate.", envs[0], p.env(), envs[0], p.env())
+		case len(envs) > 0 && hasEnv(envs, p.env()) && !p.target.apple:
+			advice = fmt.Sprintf("This certificate is for %s, as configured, but the server at %s plays %s: check which environment it runs (pushdeck mock --env).",
+				p.env(), p.target.hostname, p.env().Other())
 		}
 		return &stepFailure{reason: reason, advice: advice}
 	case "TopicDisallowed", "BadTopic", "MissingTopic", "DeviceTokenNotForTopic":

@@ -3,6 +3,7 @@ package push
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -137,7 +138,8 @@ func Reasons() []ReasonInfo {
 	return out
 }
 
-// Describe is one line saying what happened to a result and what to do,
+// Describe is one short line saying what happened to a result (Explain has
+// the full meaning and the fix),
 // with the Unregistered date and the environments where they matter; env is
 // where the push went ("" when unknown).
 func Describe(r Result, env certs.Environment) string {
@@ -152,11 +154,12 @@ func Describe(r Result, env certs.Environment) string {
 		return fmt.Sprintf("%s: %v", r.Class, r.Err)
 	}
 	info := explain(r.Reason)
-	s := fmt.Sprintf("%d %s: %s", r.Status, r.Reason, info.Meaning)
+	meaning := firstSentence(info.Meaning)
+	s := fmt.Sprintf("%d %s: %s", r.Status, r.Reason, meaning)
 	switch r.Reason {
 	case "Unregistered", "ExpiredToken":
 		if !r.UnregisteredAt.IsZero() {
-			s = fmt.Sprintf("%d %s since %s: %s", r.Status, r.Reason, r.UnregisteredAt.UTC().Format(time.DateOnly), info.Meaning)
+			s = fmt.Sprintf("%d %s since %s: %s", r.Status, r.Reason, r.UnregisteredAt.UTC().Format(time.DateOnly), meaning)
 		}
 	case "BadDeviceToken":
 		if env != "" {
@@ -167,5 +170,13 @@ func Describe(r Result, env certs.Environment) string {
 			s += fmt.Sprintf(" (sent to %s; the certificate is probably for %s)", env, env.Other())
 		}
 	}
-	return s + " " + info.Fix
+	return s
+}
+
+// firstSentence keeps a one-line description short; Explain has the rest.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }

@@ -94,7 +94,7 @@ func TestAnyClientCert(t *testing.T) {
 func TestTokenUpdates(t *testing.T) {
 	s := start(t, func(c *Config) { c.Now = func() time.Time { return fixedNow } })
 	cl := client(t, s, nil)
-	push := func(cl2 interface{}, tok string) resp {
+	push := func(tok string) resp {
 		return do(t, cl, s, req{header: h("authorization", "bearer "+tok, "apns-topic", bundle)})
 	}
 	a := jwtFor(t, fx.key, keyID, team, fixedNow.Add(-50*time.Minute))
@@ -113,7 +113,7 @@ func TestTokenUpdates(t *testing.T) {
 		{d, 429, ReasonTooManyProviderTokenUpdates},
 		{c, 200, ""},
 	} {
-		if r := push(nil, step.tok); r.status != step.status || r.reason != step.reason {
+		if r := push(step.tok); r.status != step.status || r.reason != step.reason {
 			t.Fatalf("step %d: got %d %s, want %d %s", i+1, r.status, r.reason, step.status, step.reason)
 		}
 	}

@@ -64,7 +64,7 @@ func fail(reason string) *outcome { return &outcome{status: statusOf[reason], re
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
-		return
+		panic(http.ErrAbortHandler) // closing: no answer, not an empty 200
 	}
 	defer s.wg.Done()
 	s.requests.Add(1)

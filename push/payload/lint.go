@@ -177,10 +177,9 @@ func (p *parser) num(v *value) float64 {
 	if v == nil || v.kind != kindNumber {
 		return math.NaN()
 	}
-	f, err := strconv.ParseFloat(string(p.b[v.start:v.end]), 64)
-	if err != nil { // out of range: still a number, just a huge one
-		return math.Inf(1)
-	}
+	// Out of range gives ±Inf (or 0 for underflow) with an error: still the
+	// right answer for range checks.
+	f, _ := strconv.ParseFloat(string(p.b[v.start:v.end]), 64)
 	return f
 }
 

@@ -174,7 +174,7 @@ func (l *linter) sound(v *value, path string) {
 // one checks content-available and mutable-content, which iOS honours only
 // when they are the number 1.
 func (l *linter) one(v *value, path string) {
-	name := path[len("aps."):]
+	name := lastKey(path)
 	switch f := l.p.num(v); {
 	case f == 1:
 	case f == 0:
@@ -218,7 +218,7 @@ func (l *linter) event(v *value, path string) {
 
 // date checks timestamp, stale-date and dismissal-date: UNIX seconds.
 func (l *linter) date(v *value, path string) {
-	name := path[len("aps."):]
+	name := lastKey(path)
 	f := l.p.num(v)
 	if !l.p.isWhole(v) || f < 0 {
 		l.add(Error, "date", path, v.start, fmt.Sprintf(`use whole seconds since 1970, e.g. "%s": 1767225600`, name),
@@ -233,25 +233,25 @@ func (l *linter) date(v *value, path string) {
 
 func (l *linter) stringValue(v *value, path string) {
 	if v.kind != kindString {
-		l.add(Error, "value-type", path, v.start, "put the value in double quotes", "%s is %s; it must be a string", path, kindName(v))
+		l.add(Error, "value-type", path, v.start, "put the value in double quotes", "%s is %s; it must be a string", lastKey(path), kindName(v))
 	}
 }
 
 func (l *linter) objectValue(v *value, path string) {
 	if v.kind != kindObject {
-		l.add(Error, "value-type", path, v.start, "make it an object {…}", "%s is %s; it must be an object", path, kindName(v))
+		l.add(Error, "value-type", path, v.start, "make it an object {…}", "%s is %s; it must be an object", lastKey(path), kindName(v))
 	}
 }
 
 func (l *linter) stringArray(v *value, path string) {
 	if v.kind != kindArray {
-		l.add(Error, "value-type", path, v.start, `make it an array of strings, e.g. ["Jenna"]`, "%s is %s; it must be an array of strings", path, kindName(v))
+		l.add(Error, "value-type", path, v.start, `make it an array of strings, e.g. ["Jenna"]`, "%s is %s; it must be an array of strings", lastKey(path), kindName(v))
 		return
 	}
 	for i, it := range v.items {
 		if it.kind != kindString {
 			l.add(Error, "value-type", indexPath(path, i), it.start, fmt.Sprintf("put it in double quotes: \"%s\"", strings.Trim(l.raw(it), `"`)),
-				"%s must hold only strings; item %d is %s", path, i, kindName(it))
+				"%s must hold only strings; item %d is %s", lastKey(path), i, kindName(it))
 		}
 	}
 }
@@ -266,4 +266,10 @@ func (l *linter) contentChanged(v *value, path string) {
 	if v.kind != kindBool || l.p.b[v.start] != 't' {
 		l.add(Error, "widgets-content-changed", path, v.start, `write "content-changed": true`, "content-changed is %s; it must be true", l.raw(v))
 	}
+}
+
+// lastKey is the last key of a JSON path, for messages that already show
+// the path beside them.
+func lastKey(path string) string {
+	return path[strings.LastIndexByte(path, '.')+1:]
 }

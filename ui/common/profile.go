@@ -112,7 +112,7 @@ func EnvShort(st Styles, env certs.Environment) string {
 	if env == certs.Production {
 		return st.EnvBadge.Production.Render("PROD")
 	}
-	return st.EnvBadge.Development.Render("DEV")
+	return st.EnvBadge.Development.Render("DEV ")
 }
 
 // Health is what a screen knows of a profile's credential: its report
@@ -149,8 +149,10 @@ func (h Health) Badge() (string, Tone) {
 			return "✗ expired", ToneBad
 		case certs.CodeNoPrivateKey:
 			return "✗ no key", ToneBad
-		case certs.CodeWrongPassword, certs.CodePasswordRequired:
+		case certs.CodeWrongPassword:
 			return "✗ wrong password", ToneBad
+		case certs.CodePasswordRequired:
+			return "✗ needs password", ToneBad
 		case certs.CodeKeyMismatch:
 			return "✗ key mismatch", ToneBad
 		case certs.CodeNotYetValid:

@@ -110,11 +110,11 @@ func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, selected: map[string]bool{}}
 	m.table = common.NewTable([]common.Column{
 		{Title: "", Width: 1},
-		{Title: "Label", Min: 10},
+		{Title: "Label", Min: 12},
 		{Title: "Token", Width: 13},
 		{Title: "Env", Width: 4},
-		{Title: "Groups", Min: 8},
-		{Title: "Last result", Min: 22},
+		{Title: "Groups", Min: 6},
+		{Title: "Last result", Width: 30},
 	})
 	m.filter = common.NewInput(c.Styles, "/", "label, token or group")
 	m.importIn = common.NewInput(c.Styles, "import from: ", "a file of tokens (one per line, optional label) or exported JSON")
@@ -187,7 +187,7 @@ func (m *Model) selectable(d profiles.Device) (bool, string) {
 	case env == "":
 		return false, "no active profile: make one active on the Profiles screen (1)"
 	case d.Environment != env:
-		return false, fmt.Sprintf("%s is a %s device; the active profile sends to %s. Switch the profile's environment (Profiles, t) to send to it.", label(d), d.Environment, env)
+		return false, fmt.Sprintf("%s device: the profile sends to %s (t on Profiles switches)", d.Environment, env)
 	}
 	return true, ""
 }
@@ -549,3 +549,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Add, k.Edit, k.Delete, k.Import},
 	}
 }
+
+// WantsEsc is true while a filter is applied: esc clears it.
+func (m *Model) WantsEsc() bool { return m.filter.Value() != "" }

@@ -93,6 +93,7 @@ type Model struct {
 	note    string // a one-line notice under the editor (format failed, …)
 
 	draftSeq    int
+	draftDelay  time.Duration
 	draftLoaded bool
 	needLoad    bool
 }
@@ -100,7 +101,7 @@ type Model struct {
 // New builds the Payload screen. It starts from the built-in alert template
 // until the saved draft arrives (Init loads it).
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, sel: -1}
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, sel: -1, draftDelay: DraftDelay}
 	m.ta = textarea.New()
 	m.ta.ShowLineNumbers = true
 	m.ta.CharLimit = maxBody
@@ -345,7 +346,7 @@ func (m *Model) changed() tea.Cmd {
 	seq := m.draftSeq
 	out := m.Outgoing()
 	return tea.Batch(
-		tea.Tick(DraftDelay, func(time.Time) tea.Msg { return draftTickMsg{seq: seq} }),
+		tea.Tick(m.draftDelay, func(time.Time) tea.Msg { return draftTickMsg{seq: seq} }),
 		func() tea.Msg { return common.PayloadChangedMsg{Out: out} },
 	)
 }

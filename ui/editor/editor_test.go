@@ -39,6 +39,7 @@ func newModel(t testing.TB, w, h int, store *profiles.Store) *Model {
 	}
 	m := New(c)
 	m.SetClock(func() time.Time { return fixedNow })
+	m.draftDelay = 0 // the debounce tick fires at once, so collect can wait for every Cmd
 	return m
 }
 
@@ -54,8 +55,7 @@ func send(m *Model, msgs ...tea.Msg) []tea.Msg {
 }
 
 // collect runs a Cmd (and its batches) and returns the messages that
-// arrive within a short deadline: ticks (the draft debounce) never do, so a
-// test never sleeps for them.
+// they produce (the draft debounce is 0 in tests, so nothing sleeps).
 func collect(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -65,7 +65,7 @@ func collect(cmd tea.Cmd) []tea.Msg {
 	run := func(c tea.Cmd) { go func() { ch <- c() }() }
 	run(cmd)
 	var out []tea.Msg
-	deadline := time.After(30 * time.Millisecond)
+	deadline := time.After(5 * time.Second)
 	for pending > 0 {
 		select {
 		case msg := <-ch:

@@ -358,3 +358,16 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{m.table.FullHelp(), {k.Detail, k.Filter, k.Load, k.Reload, k.Back}}
 }
+
+// WantsEsc is true while a filter is applied: esc clears it.
+func (m *Model) WantsEsc() bool { return m.filter.Value() != "" }
+
+// Shown reloads the history if a send added to it while hidden.
+func (m *Model) Shown() tea.Cmd {
+	if m.c.Store == nil || !m.pending {
+		return nil
+	}
+	m.pending = false
+	m.seq++
+	return query(m.c.Store, m.seq)
+}

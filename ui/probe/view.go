@@ -24,15 +24,19 @@ func (m *Model) View() string {
 	}
 	foot := m.verdictLines(w)
 	room := max(m.height-len(head)-len(foot), 1)
-	body := m.stepLines(w, -1)
-	if len(body) > room {
-		body = m.stepLines(w, 1) // one detail line per step
+	// As much detail per step as fits, then scroll.
+	var body []string
+	for _, n := range []int{-1, 3, 2, 1} {
+		if body = m.stepLines(w, n); len(body) <= room {
+			break
+		}
 	}
 	if len(body) > room {
 		off := min(m.offset, len(body)-room)
+		more := off+room < len(body)
 		body = body[off : off+room]
-		if off+room < len(m.stepLines(w, 1)) {
-			body[len(body)-1] = st.Subtle.Render("… more: j scrolls")
+		if more {
+			body[len(body)-1] = st.Subtle.Render("      … more: j scrolls")
 		}
 	}
 	lines := append(head, body...)
@@ -106,7 +110,7 @@ func (m *Model) stepLines(w, maxDetail int) []string {
 				detail = append(append([]string(nil), detail...), s.Err.Error())
 			}
 			if maxDetail >= 0 && len(detail) > maxDetail {
-				detail = detail[:maxDetail]
+				detail = briefDetail(s, detail, maxDetail)
 			}
 			for _, d := range detail {
 				tone := st.Subtle.Render
@@ -154,6 +158,19 @@ func (m *Model) verdictLines(w int) []string {
 		lines = append(lines, wrap(func(s ...string) string { return strings.Join(s, "") }, "  ", v.Advice, w)...)
 	}
 	return lines
+}
+
+// briefDetail keeps n lines of a step's detail: the last ones for the
+// credential step and for a failure (the answer and the error), the first
+// ones otherwise.
+func briefDetail(s push.ProbeStep, detail []string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	if s.Name == "auth" || !s.OK {
+		return detail[len(detail)-n:]
+	}
+	return detail[:n]
 }
 
 func upperFirst(s string) string {

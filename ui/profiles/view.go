@@ -123,15 +123,28 @@ func (m *Model) row(p pstore.Profile, selected bool, w int) string {
 	if h, ok := m.health[p.Name]; ok {
 		badge, tone = h.Badge()
 	}
-	badge = common.Fit(badge, 16)
+	bw := m.badgeWidth()
+	badge = common.Fit(badge, bw)
 	env := common.EnvShort(st, p.Environment)
 	envW := lipgloss.Width(env)
-	nameW := max(w-2-1-envW-1-16, 6)
+	nameW := max(w-2-1-1-envW-1-bw, 6)
 	name := " " + common.Fit(p.Name, nameW)
 	if selected {
 		return st.Selected.Render(mark) + st.Cursor.Render(name) + " " + env + " " + common.ToneStyle(st, tone, badge)
 	}
 	return mark + name + " " + env + " " + common.ToneStyle(st, tone, badge)
+}
+
+// badgeWidth fits the widest badge shown, so names get the rest.
+func (m *Model) badgeWidth() int {
+	w := 1
+	for _, i := range m.shown {
+		if h, ok := m.health[m.list[i].Name]; ok {
+			b, _ := h.Badge()
+			w = max(w, lipgloss.Width(b))
+		}
+	}
+	return w
 }
 
 func (m *Model) rightView(w int) string {
@@ -175,7 +188,7 @@ func (m *Model) promptView(w int) string {
 func (m *Model) detail(p pstore.Profile, w int) []string {
 	st := m.c.Styles
 	kv := func(k, v string) []string {
-		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)), v, w)
+		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
 	}
 	title := st.Title.Render(p.Name)
 	if p.Name == m.activeNm {
@@ -221,7 +234,7 @@ func (m *Model) detail(p pstore.Profile, w int) []string {
 // reportLines is the certs health report in words.
 func reportLines(st common.Styles, r *certs.Report, w int) []string {
 	kv := func(k, v string) []string {
-		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)), v, w)
+		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
 	}
 	h := common.Health{Report: r}
 	badge, tone := h.Badge()

@@ -109,7 +109,7 @@ func (m *Model) detailView(w, h int) string {
 	env := m.run.profile.Environment
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
-	kv := func(k, v string) { add(st.Subtle.Render(fmt.Sprintf("%-14s", k)) + v) }
+	kv := func(k, v string) { add(st.Subtle.Render(fmt.Sprintf("%-16s", k)) + v) }
 
 	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))) +
 		st.Subtle.Render("  ←/→ previous/next · ↑↓ scroll · esc back"))
@@ -128,7 +128,7 @@ func (m *Model) detailView(w, h int) string {
 	}
 	add("")
 	if !r.OK() {
-		m.explain(&l, r, env)
+		m.explain(&l, r, env, w)
 	} else {
 		add(st.Good.Render("✓ APNs accepted the notification for delivery."))
 	}
@@ -157,12 +157,13 @@ func (m *Model) detailView(w, h int) string {
 
 // explain adds APNs' reason with its meaning and fix, and for
 // BadDeviceToken the offer (or outcome) of trying the other environment.
-func (m *Model) explain(l *[]string, r push.Result, env certs.Environment) {
+func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int) {
 	st := m.c.Styles
 	add := func(s ...string) { *l = append(*l, s...) }
+	para := func(s string) { add(wrapText(s, w-4, "  ")...) }
 	if r.Class == "cancelled" {
-		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."),
-			"  Fix: press r on the results to resend to the failed and cancelled devices.")
+		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."))
+		para("Fix: press r on the results to resend to the failed and cancelled devices.")
 		return
 	}
 	reason := r.Reason
@@ -172,10 +173,10 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment) {
 	info := push.Explain(reason)
 	add(st.Problem.Render("✗ "+reason) + st.Subtle.Render(fmt.Sprintf(" (HTTP %d)", r.Status)))
 	if info.Meaning != "" {
-		add("  What it means: " + info.Meaning)
+		para("What it means: " + info.Meaning)
 	}
 	if info.Fix != "" {
-		add("  Fix: " + info.Fix)
+		para("Fix: " + info.Fix)
 	}
 	if r.Reason != "BadDeviceToken" {
 		return
@@ -184,17 +185,20 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment) {
 	o, tried := m.other[m.detail]
 	switch {
 	case m.askOther:
-		add("", st.Warning.Render(fmt.Sprintf("Send this payload to %s on %s now? This is a real send. y yes · n no", labelOf(r), strings.ToUpper(string(other)))))
+		add("")
+		for _, line := range wrapText(fmt.Sprintf("Send this payload to %s on %s now? This is a real send. y yes · n no", labelOf(r), strings.ToUpper(string(other))), w, "") {
+			add(st.Warning.Render(line))
+		}
 	case tried && o.index < 0:
 		add("", st.Subtle.Render(fmt.Sprintf("trying %s on %s…", labelOf(r), other)))
 	case tried && o.err != nil:
 		add("", st.Problem.Render(fmt.Sprintf("✗ could not try %s: %v", other, o.err)))
 	case tried && o.result.OK():
-		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it: this token belongs to %s.", other, other)),
-			fmt.Sprintf("  Fix: edit the device on the Devices screen (e) and set its environment to %s.", other))
+		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it: this token belongs to %s.", other, other)))
+		para(fmt.Sprintf("Fix: edit the device on the Devices screen (e) and set its environment to %s.", other))
 	case tried:
-		add("", st.Problem.Render(fmt.Sprintf("✗ %s refused it too: %s", other, reasonOf(o.result))),
-			"  The token is not valid in either environment: get a fresh token from the app.")
+		add("", st.Problem.Render(fmt.Sprintf("✗ %s refused it too: %s", other, reasonOf(o.result))))
+		para("The token is not valid in either environment: get a fresh token from the app.")
 	default:
 		add("", st.Subtle.Render(fmt.Sprintf("o: try this device on %s (a real send, asks first)", other)))
 	}

@@ -28,7 +28,10 @@ type record struct {
 // record turns a result into what History and the device book keep.
 func (m *Model) record(r push.Result, env certs.Environment, run runInfo, now time.Time) record {
 	out := run.out
-	sum := sha256.Sum256([]byte(out.Body))
+	hash := run.hash
+	if hash == "" {
+		hash = payloadHash(out.Body)
+	}
 	e := profiles.HistoryEntry{
 		At:           now,
 		Batch:        run.batch,
@@ -39,7 +42,7 @@ func (m *Model) record(r push.Result, env certs.Environment, run runInfo, now ti
 		Priority:     out.Headers.Priority,
 		CollapseID:   out.Headers.CollapseID,
 		Expiration:   expirationString(out),
-		PayloadHash:  hex.EncodeToString(sum[:]),
+		PayloadHash:  hash,
 		PayloadSize:  len(out.Body),
 		Payload:      out.Body,
 		Token:        r.Token,
@@ -58,6 +61,12 @@ func (m *Model) record(r push.Result, env certs.Environment, run runInfo, now ti
 		}
 	}
 	return record{entry: e, env: env, book: r.Class != "cancelled", unregistered: r.UnregisteredAt}
+}
+
+// payloadHash is the sha256 History keeps to tell payloads apart.
+func payloadHash(body string) string {
+	sum := sha256.Sum256([]byte(body))
+	return hex.EncodeToString(sum[:])
 }
 
 func topicOf(r push.Result, fallback string) string {

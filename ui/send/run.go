@@ -78,6 +78,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 		out:     out,
 		devices: devices,
 		started: now,
+		hash:    payloadHash(out.Body),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
@@ -188,7 +189,7 @@ func (m *Model) summaryNote() string {
 		s += fmt.Sprintf(", %d cancelled", m.cancelN)
 	}
 	if m.failN+m.cancelN > 0 {
-		s += " · enter on a row explains it · r resends the failed"
+		s += " · enter explains a row · r resends the failed"
 	}
 	return s
 }

@@ -106,6 +106,7 @@ type runInfo struct {
 	out     common.Outgoing
 	devices []profiles.Device
 	started time.Time
+	hash    string // of out.Body, computed once per run
 }
 
 // Model is the Send screen.
@@ -361,4 +362,19 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Send, k.Confirm, k.Cancel},
 		{k.Detail, k.Other, k.Resend, k.Save, k.New},
 	}
+}
+
+// WantsEsc is true while a send runs: esc cancels it.
+func (m *Model) WantsEsc() bool { return m.phase == phaseRunning }
+
+// Close cancels a running send and closes the clients when the console
+// quits; the batch still ends every device with a result.
+func (m *Model) Close() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	for _, c := range m.clients {
+		c.Close()
+	}
+	m.clients = map[string]*push.Client{}
 }

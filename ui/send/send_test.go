@@ -1,0 +1,310 @@
+package send
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/certs/certgen"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnstest"
+	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+// driver runs a model like the program does: every Cmd in a goroutine,
+// every message back into Update on this goroutine, until cond holds.
+type driver struct {
+	t  testing.TB
+	m  *Model
+	ch chan tea.Msg
+	// seen keeps the messages for other screens (PayloadChanged, ...).
+	seen []tea.Msg
+}
+
+func newDriver(t testing.TB, m *Model) *driver {
+	return &driver{t: t, m: m, ch: make(chan tea.Msg, 1024)}
+}
+
+func (d *driver) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() { d.ch <- cmd() }()
+}
+
+func (d *driver) send(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case nil:
+		return
+	case tea.BatchMsg:
+		for _, c := range msg {
+			d.run(c)
+		}
+		return
+	case common.DevicesChangedMsg, common.HistoryChangedMsg, common.ErrorMsg, common.StatusMsg:
+		d.seen = append(d.seen, msg)
+		if e, ok := msg.(common.ErrorMsg); ok {
+			d.t.Errorf("error shown: %v", e.Err)
+		}
+		return
+	}
+	_, cmd := d.m.Update(msg)
+	d.run(cmd)
+}
+
+func (d *driver) until(what string, cond func() bool) {
+	d.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !cond() {
+		select {
+		case msg := <-d.ch:
+			d.send(msg)
+		case <-deadline:
+			d.t.Fatalf("timed out waiting for %s (phase %v, %d results)", what, d.m.phase, len(d.m.results))
+		}
+	}
+}
+
+// idle is true when the run is done and every record is written.
+func (d *driver) idle() bool {
+	r := d.m.rec
+	return d.m.phase == phaseDone && !r.writing && !r.opening && len(r.pending) == 0 && r.h == nil
+}
+
+type demoWorld struct {
+	demo  *apnstest.Demo
+	cred  *certs.Credential
+	store *profiles.Store
+	dev   profiles.Profile
+}
+
+func newDemoWorld(t *testing.T) *demoWorld {
+	t.Helper()
+	demo, err := apnstest.NewDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { demo.Close() })
+	cred, err := certs.Load(demo.CertPath, certs.Options{Password: demo.CertPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := profiles.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &demoWorld{demo: demo, cred: cred, store: store}
+	w.dev = profiles.Profile{Name: "demo-dev", CertPath: demo.CertPath, Auth: certs.AuthCertificate, Environment: certs.Development,
+		Topic: demo.Topic, Host: demo.Development.URL(), ServerCA: demo.ServerCAPath}
+	prod := w.dev
+	prod.Name, prod.Environment, prod.Host = "demo-prod", certs.Production, demo.Production.URL()
+	for _, p := range []profiles.Profile{w.dev, prod} {
+		if err := store.SaveProfile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dd := range demo.Devices {
+		if _, _, err := store.AddDevice(profiles.Device{Label: dd.Label, Token: dd.Token, Environment: dd.Environment}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+func (w *demoWorld) devices(t *testing.T, env certs.Environment) []profiles.Device {
+	ds, err := w.store.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []profiles.Device
+	for _, d := range ds {
+		if d.Environment == env {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func outgoing(body string, h payload.Headers) common.Outgoing {
+	return common.Outgoing{Body: body, Headers: h, Report: payload.Validate([]byte(body), payload.Options{Headers: h})}
+}
+
+// TestSendThroughTheDemoServer sends for real: push.Client over TLS and
+// HTTP/2 to a local apnstest server, results streamed into the table, each
+// written to History and to the device book.
+func TestSendThroughTheDemoServer(t *testing.T) {
+	w := newDemoWorld(t)
+	m := New(common.Common{Width: 120, Height: 30, Styles: common.DefaultStyles(true, true), Store: w.store, Active: &w.dev, Cred: w.cred})
+	d := newDriver(t, m)
+	devs := w.devices(t, certs.Development)
+	d.send(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"hello"}}`, payload.Headers{PushType: payload.Alert})})
+	d.send(common.SelectionChangedMsg{Env: certs.Development, Devices: devs})
+	d.send(common.KeyPress("enter"))
+	if m.phase != phaseRunning {
+		t.Fatalf("enter should start the send; note %q", m.note)
+	}
+	d.until("the send and its records", d.idle)
+
+	if len(m.results) != len(devs) || m.okN+m.failN != len(devs) {
+		t.Fatalf("%d results for %d devices (ok %d failed %d)", len(m.results), len(devs), m.okN, m.failN)
+	}
+	byLabel := map[string]push.Result{}
+	for _, r := range m.results {
+		byLabel[r.Label] = r
+	}
+	for _, dd := range w.demo.Devices {
+		if dd.Environment != certs.Development {
+			continue
+		}
+		r := byLabel[dd.Label]
+		if dd.Expect == "" && !r.OK() || dd.Expect != "" && r.Reason != dd.Expect {
+			t.Errorf("%s: got %d %s, want %q", dd.Label, r.Status, r.Reason, dd.Expect)
+		}
+	}
+	// History has every result of the batch.
+	hist, err := w.store.QueryHistory(profiles.HistoryFilter{Batch: m.run.batch})
+	if err != nil || len(hist) != len(devs) {
+		t.Fatalf("history: %d entries, err %v", len(hist), err)
+	}
+	// The device book has each last result; the uninstalled one is dead with Apple's date.
+	book := w.devices(t, certs.Development)
+	for _, dv := range book {
+		if dv.Last == nil {
+			t.Errorf("%s has no last result", dv.Label)
+		}
+		if dv.Label == "iPad Air (uninstalled)" && dv.UnregisteredAt.IsZero() {
+			t.Errorf("%s not marked Unregistered", dv.Label)
+		}
+	}
+	var devicesTold bool
+	for _, msg := range d.seen {
+		if _, ok := msg.(common.DevicesChangedMsg); ok {
+			devicesTold = true
+		}
+	}
+	if !devicesTold {
+		t.Error("the Devices screen was not told to reload")
+	}
+
+	// r resends to the failed only.
+	failed := m.failN
+	d.send(common.KeyPress("r"))
+	d.until("the resend", d.idle)
+	if m.total != failed || len(m.results) != failed {
+		t.Errorf("resend went to %d devices, want the %d failed", m.total, failed)
+	}
+
+	// The BadDeviceToken device, tried on production (an opt-in real send), is accepted there.
+	for i, r := range m.results {
+		if r.Reason == "BadDeviceToken" {
+			m.table.SetCursor(i)
+			d.send(common.KeyPress("enter"))
+			d.send(common.KeyPress("o"))
+			if !strings.Contains(m.View(), "This is a real send") {
+				t.Errorf("o should ask first:\n%s", m.View())
+			}
+			d.send(common.KeyPress("y"))
+			d.until("the other-environment try", func() bool { o, ok := m.other[i]; return ok && o.index >= 0 })
+			if o := m.other[i]; o.err != nil || !o.result.OK() || o.env != certs.Production {
+				t.Errorf("production try: %+v", o)
+			}
+			if v := m.View(); !strings.Contains(v, "production accepted it") {
+				t.Errorf("detail should say production accepted it:\n%s", v)
+			}
+			d.until("the try's record", d.idle)
+			hist, _ := w.store.QueryHistory(profiles.HistoryFilter{Device: r.Token})
+			if len(hist) == 0 || hist[0].Environment != certs.Production || hist[0].Status != 200 {
+				t.Errorf("the production try is not in history first: %+v", hist)
+			}
+		}
+	}
+}
+
+// TestCancelGivesEveryDeviceAResult cancels a slow send: the devices not yet
+// sent still each get a result, cancelled.
+func TestCancelGivesEveryDeviceAResult(t *testing.T) {
+	ca, err := certgen.NewCA("send test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), Faults: apnstest.Faults{Latency: 30 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	caPath := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cred := &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
+	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
+	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: cred})
+	d := newDriver(t, m)
+	var devs []profiles.Device
+	for i := range 500 {
+		devs = append(devs, profiles.Device{Label: fmt.Sprintf("d%03d", i), Token: fmt.Sprintf("%064x", i+1), Environment: certs.Development})
+	}
+	d.send(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"x"}}`, payload.Headers{PushType: payload.Alert})})
+	d.send(common.SelectionChangedMsg{Env: certs.Development, Devices: devs})
+	d.send(common.KeyPress("enter"))
+	d.until("first results", func() bool { return len(m.results) > 0 })
+	if !m.WantsEsc() {
+		t.Error("a running send should want esc")
+	}
+	d.send(common.KeyPress("esc"))
+	d.until("the end of the cancelled send", func() bool { return m.phase == phaseDone })
+	if len(m.results) != len(devs) {
+		t.Fatalf("%d results for %d devices", len(m.results), len(devs))
+	}
+	seen := map[string]bool{}
+	for _, r := range m.results {
+		if seen[r.Token] {
+			t.Fatalf("two results for %s", r.Label)
+		}
+		seen[r.Token] = true
+	}
+	if m.cancelN == 0 || m.okN+m.failN+m.cancelN != len(devs) {
+		t.Errorf("ok %d failed %d cancelled %d", m.okN, m.failN, m.cancelN)
+	}
+	m.Close()
+}
+
+func TestBlockersSayWhereToFix(t *testing.T) {
+	p := profiles.Profile{Name: "p", Environment: certs.Development, Topic: "com.example.app"}
+	cred := &certs.Credential{}
+	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: cred})
+	m.Update(common.PayloadChangedMsg{Out: common.Outgoing{Body: `{"aps":`, Report: payload.Validate([]byte(`{"aps":`), payload.Options{}), ErrLine: 1, ErrColumn: 8}})
+	m.Update(common.SelectionChangedMsg{Env: certs.Development, Devices: []profiles.Device{{Label: "a", Token: strings.Repeat("a", 64), Environment: certs.Development}}})
+	_, cmd := m.Update(common.KeyPress("enter"))
+	if cmd != nil || m.phase != phaseReady {
+		t.Fatal("a lint error must block the send")
+	}
+	if !strings.Contains(m.note, "line 1:8") || !strings.Contains(m.note, "Payload screen (3)") {
+		t.Errorf("blocker should say where to fix: %q", m.note)
+	}
+	// Production needs one more key.
+	p.Environment = certs.Production
+	m.SetCommon(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: cred})
+	m.Update(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"x"}}`, payload.Headers{PushType: payload.Alert})})
+	m.Update(common.SelectionChangedMsg{Env: certs.Production, Devices: []profiles.Device{{Label: "a", Token: strings.Repeat("a", 64), Environment: certs.Production}}})
+	m.Update(common.KeyPress("enter"))
+	if m.phase != phaseConfirm || !strings.Contains(m.View(), "PRODUCTION") {
+		t.Fatalf("production should ask first; phase %v", m.phase)
+	}
+	m.Update(common.KeyPress("esc"))
+	if m.phase != phaseReady {
+		t.Error("esc should go back without sending")
+	}
+}

@@ -1,0 +1,174 @@
+package send
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/ui/common"
+)
+
+var t0 = time.Date(2025, 11, 14, 10, 30, 0, 0, time.UTC)
+
+// fakeResult is a result as the engine gives it: i%10 decides the outcome.
+func fakeResult(i int) push.Result {
+	r := push.Result{
+		Index: i, Token: fmt.Sprintf("%064x", i+1), Label: fmt.Sprintf("device %d", i),
+		Status: 200, ApnsID: fmt.Sprintf("5A1C0E7E-0000-4000-8000-%012d", i), ApnsUniqueID: fmt.Sprintf("9b1f3c2e-0000-4000-8000-%012d", i),
+		Latency: time.Duration(8+i%13) * time.Millisecond, Attempts: 1,
+		Request: push.Exchange{Headers: map[string]string{":path": "/3/device/" + fmt.Sprintf("%064x", i+1), "apns-topic": "com.example.app", "apns-push-type": "alert"}, Body: []byte(`{"aps":{"alert":"hello"}}`)},
+	}
+	switch i % 10 {
+	case 3:
+		r.Status, r.Reason, r.ApnsUniqueID = 400, "BadDeviceToken", ""
+		r.Response = push.Exchange{Headers: map[string]string{"apns-id": r.ApnsID}, Body: []byte(`{"reason":"BadDeviceToken"}`)}
+	case 7:
+		r.Status, r.Reason, r.ApnsUniqueID = 410, "Unregistered", ""
+		r.UnregisteredAt = time.Date(2025, 11, 12, 8, 0, 0, 0, time.UTC)
+	case 9:
+		r.Status, r.Class, r.Err, r.ApnsID, r.ApnsUniqueID, r.Attempts = 0, "timeout", errors.New("no answer within 30s"), "", "", 3
+	}
+	return r
+}
+
+// runningModel is a Send screen in the middle of a run of total devices
+// with n results in, without any network.
+func runningModel(tb testing.TB, w, h, total, n int) *Model {
+	tb.Helper()
+	p := profiles.Profile{Name: "demo-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthCertificate}
+	m := New(common.Common{Width: w, Height: h, Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}})
+	m.SetClock(func() time.Time { return t0.Add(2500 * time.Millisecond) })
+	m.runs = 1
+	m.run = runInfo{id: 1, batch: "20251114T103000Z-1", profile: p, started: t0,
+		out: common.Outgoing{Body: `{"aps":{"alert":"hello"}}`, Headers: payload.Headers{PushType: payload.Alert}}}
+	m.phase = phaseRunning
+	m.total = total
+	m.table.Follow = true
+	rs := make([]push.Result, n)
+	for i := range rs {
+		rs[i] = fakeResult(i)
+	}
+	m.gotResults(resultsMsg{run: 1, results: rs})
+	m.retries.Add(4)
+	m.retried = 4
+	return m
+}
+
+func plain(s string) string { return ansi.Strip(s) }
+
+func TestSendGolden(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		suffix := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
+		t.Run("in_progress"+suffix, func(t *testing.T) {
+			m := runningModel(t, sz[0], sz[1], 100, 37)
+			golden.RequireEqual(t, plain(m.View()))
+		})
+		t.Run("finished_mixed"+suffix, func(t *testing.T) {
+			m := runningModel(t, sz[0], sz[1], 20, 20)
+			m.gotResults(resultsMsg{run: 1, closed: true})
+			m.table.SetCursor(3)
+			golden.RequireEqual(t, plain(m.View()))
+		})
+		t.Run("detail"+suffix, func(t *testing.T) {
+			m := runningModel(t, sz[0], sz[1], 20, 20)
+			m.gotResults(resultsMsg{run: 1, closed: true})
+			m.table.SetCursor(3)
+			m.Update(common.KeyPress("enter"))
+			golden.RequireEqual(t, plain(m.View()))
+		})
+		t.Run("summary"+suffix, func(t *testing.T) {
+			p := profiles.Profile{Name: "shop-prod", Environment: certs.Production, Topic: "com.example.app", Auth: certs.AuthToken}
+			m := New(common.Common{Width: sz[0], Height: sz[1], Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}})
+			m.Update(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"hello"}}`, payload.Headers{PushType: payload.Alert, Priority: 10})})
+			m.Update(common.SelectionChangedMsg{Env: certs.Production, Devices: []profiles.Device{
+				{Label: "Anna's iPhone", Token: strings.Repeat("a", 64), Environment: certs.Production},
+				{Label: "Ben's iPad", Token: strings.Repeat("b", 64), Environment: certs.Production}}})
+			m.Update(common.KeyPress("enter"))
+			golden.RequireEqual(t, plain(m.View()))
+		})
+	}
+}
+
+func TestTableIsVirtualizedAndNavigates(t *testing.T) {
+	m := runningModel(t, 120, 40, 100000, 100000)
+	if m.table.Cursor() != 99999 {
+		t.Fatalf("following the stream, cursor = %d", m.table.Cursor())
+	}
+	from, to := m.table.Visible()
+	if to-from > 40 {
+		t.Fatalf("%d rows rendered", to-from)
+	}
+	m.Update(common.KeyPress("home"))
+	if m.table.Cursor() != 0 || !strings.Contains(plain(m.View()), "device 0 ") {
+		t.Error("home should show the first row")
+	}
+	m.Update(common.KeyPress("pgdown"))
+	if c := m.table.Cursor(); c < 30 {
+		t.Errorf("pgdown moved to %d", c)
+	}
+	m.Update(common.KeyPress("j"))
+	m.Update(common.KeyPress("k"))
+	m.Update(common.KeyPress("end"))
+	if m.table.Cursor() != 99999 || !strings.Contains(plain(m.View()), "device 99999") {
+		t.Error("end should show the last row")
+	}
+	if !strings.Contains(plain(m.View()), "100000 / 100000") {
+		t.Error("progress count missing")
+	}
+}
+
+func TestSaveResultsJSONLAndCSV(t *testing.T) {
+	dir := t.TempDir()
+	rs := []push.Result{fakeResult(0), fakeResult(3), fakeResult(9)}
+	for _, name := range []string{"r.jsonl", "r.csv"} {
+		n, err := writeResults(dir+"/"+name, rs, "b1")
+		if err != nil || n != 3 {
+			t.Fatalf("%s: %d %v", name, n, err)
+		}
+	}
+}
+
+// BenchmarkSendView100k is View with 100,000 results: only the visible
+// rows are drawn, so it costs the same as with 100.
+func BenchmarkSendView100k(b *testing.B) {
+	for _, n := range []int{100, 100000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m := runningModel(b, 120, 40, n, n)
+			m.table.SetCursor(n / 2)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkSendUpdate10k feeds 10,000 results one message each (the worst
+// case: the listener usually batches them), as Update sees a stream.
+func BenchmarkSendUpdate10k(b *testing.B) {
+	rs := make([][]push.Result, 10000)
+	for i := range rs {
+		rs[i] = []push.Result{fakeResult(i)}
+	}
+	b.ReportAllocs()
+	for range b.N {
+		m := runningModel(b, 120, 40, 10000, 0)
+		for _, r := range rs {
+			m.Update(resultsMsg{run: 1, results: r})
+		}
+		if len(m.results) != 10000 {
+			b.Fatal(len(m.results))
+		}
+	}
+}
