@@ -213,7 +213,7 @@ func (c *credFlags) password(e env, path, keyPath string, src profiles.PasswordS
 	return pw, nil
 }
 
-// describeEnv is how a command names where it pushes.
+// where names where a command pushes, for its first line of output.
 func (s *setup) where() string {
 	if s.cfg.Host != "" {
 		return fmt.Sprintf("%s (%s)", s.cfg.Host, s.env)

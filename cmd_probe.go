@@ -65,10 +65,7 @@ func runProbe(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "pushdeck probe: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	var store, storeErr = openStore()
-	if cf.profile == "" && storeErr != nil {
-		store = nil
-	}
+	store, storeErr := openStore()
 	s, err := cf.load(e, store, storeErr)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)

@@ -23,7 +23,7 @@ var appleReasons = map[string]int{
 	"BadCertificate": 403, "BadCertificateEnvironment": 403, "ExpiredProviderToken": 403, "Forbidden": 403,
 	"InvalidProviderToken": 403, "MissingProviderToken": 403, "UnrelatedKeyIdInToken": 403,
 	"BadEnvironmentKeyIdInToken": 403,
-	"BadPath": 404, "MethodNotAllowed": 405, "ExpiredToken": 410, "Unregistered": 410,
+	"BadPath":                    404, "MethodNotAllowed": 405, "ExpiredToken": 410, "Unregistered": 410,
 	"PayloadTooLarge": 413, "TooManyProviderTokenUpdates": 429, "TooManyRequests": 429,
 	"InternalServerError": 500, "ServiceUnavailable": 503, "Shutdown": 503,
 }
@@ -101,12 +101,12 @@ func TestEveryServerReasonThroughClient(t *testing.T) {
 	tok := func() *certs.Credential { return tokenCred(fixture.key) }
 	setH := func(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set(k, v) } }
 	cases := map[string]reasonCase{
-		"BadCollapseId":     {mutate: setH("apns-collapse-id", strings.Repeat("c", 65))},
-		"BadDeviceToken":    {server: reg(apnstest.Device{Token: tokenN(1), Environment: certs.Production})},
-		"BadExpirationDate": {mutate: setH("apns-expiration", "tomorrow")},
-		"BadMessageId":      {mutate: setH("apns-id", "not-a-uuid")},
-		"BadPriority":       {mutate: setH("apns-priority", "7")},
-		"BadTopic":          {mutate: setH("apns-topic", "com..example")},
+		"BadCollapseId":          {mutate: setH("apns-collapse-id", strings.Repeat("c", 65))},
+		"BadDeviceToken":         {server: reg(apnstest.Device{Token: tokenN(1), Environment: certs.Production})},
+		"BadExpirationDate":      {mutate: setH("apns-expiration", "tomorrow")},
+		"BadMessageId":           {mutate: setH("apns-id", "not-a-uuid")},
+		"BadPriority":            {mutate: setH("apns-priority", "7")},
+		"BadTopic":               {mutate: setH("apns-topic", "com..example")},
 		"DeviceTokenNotForTopic": {server: reg(apnstest.Device{Token: tokenN(1), Environment: certs.Development, Topic: "com.other.app"})},
 		"MissingTopic": {cred: func() *certs.Credential { return certCred(fixture.uni) },
 			mutate: func(r *http.Request) { r.Header.Del("apns-topic") }},

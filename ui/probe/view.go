@@ -106,7 +106,7 @@ func (m *Model) stepLines(w, maxDetail int) []string {
 			}
 			lines = append(lines, "  "+common.ToneStyle(st, tone, mark)+" "+label+" "+st.Subtle.Render(fmt.Sprintf("%8s", common.Latency(s.Duration))))
 			detail := s.Detail
-			if !s.OK && s.Err != nil {
+			if !s.OK && s.Err != nil && !mentions(detail, s.Err.Error()) {
 				detail = append(append([]string(nil), detail...), s.Err.Error())
 			}
 			if maxDetail >= 0 && len(detail) > maxDetail {
@@ -171,6 +171,15 @@ func briefDetail(s push.ProbeStep, detail []string, n int) []string {
 		return detail[len(detail)-n:]
 	}
 	return detail[:n]
+}
+
+func mentions(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func upperFirst(s string) string {

@@ -142,10 +142,12 @@ func NewForm(st common.Styles, orig *pstore.Profile, names []string) *Form {
 	m.f[fKeyPath].path = true
 	m.f[fKeyID] = mk("Key ID", "10 characters", "the key ID of the token key: the XXXXXXXXXX of AuthKey_XXXXXXXXXX.p8")
 	m.f[fTeamID] = mk("Team ID", "10 characters", "the team ID, shown in the Apple developer account (Membership)")
-	m.f[fEnv] = &field{label: "Environment", choices: []string{"development", "production"}}
+	m.f[fEnv] = mk("Environment", "", "")
+	m.f[fEnv].choices = []string{"development", "production"}
 	m.f[fTopic] = mk("Topic", "com.example.app", "the app's bundle ID: a token key works for every app of the team")
 	m.f[fHost] = mk("Host", "Apple's host for the environment", "leave empty for Apple; a URL such as https://127.0.0.1:2197 for a local server")
-	m.f[fPort] = &field{label: "Port", choices: []string{"443", "2197"}, hint: "2197 is Apple's alternative port, for networks that block 443"}
+	m.f[fPort] = mk("Port", "", "2197 is Apple's alternative port, for networks that block 443")
+	m.f[fPort].choices = []string{"443", "2197"}
 	m.f[fCA] = mk("Server CA", "only for a local server", "the CA file that signed a local server's certificate (tab completes · ctrl+o browses)")
 	m.f[fCA].path = true
 	m.f[fEnv].hint = "where the profile sends: only the environments the credential allows are offered"
