@@ -143,6 +143,9 @@ func firstFrame(bin, home string) (time.Duration, string, error) {
 			}
 			if ts.visible >= firstFrameChars {
 				text := strings.Join(strings.Fields(ts.text.String()), " ")
+				if r := []rune(text); len(r) > 160 {
+					text = string(r[:160]) + "…"
+				}
 				// An error message is visible text too: a console that
 				// is up is still running a moment later.
 				select {

@@ -15,7 +15,7 @@ import (
 // listWidth is the list column: wide enough for a name and its badges,
 // the rest goes to the report.
 func (m *Model) listWidth() int {
-	return max(30, min(44, m.width*2/5))
+	return max(38, min(46, m.width*2/5))
 }
 
 // View draws the screen.
