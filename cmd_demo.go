@@ -5,22 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
+	"os/signal"
+	"syscall"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
-	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
-	"github.com/pushdeck/pushdeck/push/apnstest"
 	"github.com/pushdeck/pushdeck/ui"
-)
-
-// Demo profile names.
-const (
-	demoDevProfile   = "demo-dev"
-	demoProdProfile  = "demo-prod"
-	demoTokenProfile = "demo-token"
 )
 
 func consoleFlags(e env, name, usage string) *flag.FlagSet {
@@ -57,7 +49,7 @@ func runConsole(e env, args []string) int {
 		fmt.Fprintln(e.stderr, "pushdeck:", err)
 		return exitUsage
 	}
-	m := ui.New(ui.Options{Store: store, NoColor: noColor(e), StartDemo: newDemoWorld})
+	m := ui.New(ui.Options{Store: store, NoColor: noColor(e), StartDemo: ui.NewDemoWorld})
 	return runProgram(e, m)
 }
 
@@ -81,7 +73,7 @@ when you quit.`)
 		fmt.Fprintln(e.stderr, "pushdeck demo: the console needs a terminal (for a local APNs server in scripts, use pushdeck mock)")
 		return exitUsage
 	}
-	w, err := newDemoWorld()
+	w, err := ui.NewDemoWorld()
 	if err != nil {
 		fmt.Fprintln(e.stderr, "pushdeck demo:", err)
 		return exitInternal
@@ -108,7 +100,22 @@ func isTerminal(e env) bool {
 
 func runProgram(e env, m *ui.Model) int {
 	opts := []tea.ProgramOption{tea.WithInput(e.stdin), tea.WithOutput(e.stdout)}
-	_, err := tea.NewProgram(m, opts...).Run()
+	p := tea.NewProgram(m, opts...)
+	// A closed terminal (SIGHUP) or a kill (SIGTERM) still ends the program
+	// normally, so the demo's servers and folder are removed.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			p.Kill()
+		case <-done:
+		}
+	}()
+	_, err := p.Run()
+	signal.Stop(sigs)
+	close(done)
 	cerr := m.Close()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintln(e.stderr, "pushdeck:", err)
@@ -119,68 +126,3 @@ func runProgram(e env, m *ui.Model) int {
 	}
 	return exitOK
 }
-
-// newDemoWorld starts the demo servers and fills a store in a temporary
-// folder with the demo profiles and devices; Close removes all of it.
-func newDemoWorld() (ui.DemoWorld, error) {
-	d, err := apnstest.NewDemo()
-	if err != nil {
-		return ui.DemoWorld{}, fmt.Errorf("cannot start the demo servers: %w", err)
-	}
-	dir, err := os.MkdirTemp("", "pushdeck-demo-home-")
-	if err != nil {
-		d.Close()
-		return ui.DemoWorld{}, fmt.Errorf("cannot make a temporary folder for the demo: %w", err)
-	}
-	closeAll := func() error {
-		return errors.Join(d.Close(), os.RemoveAll(dir))
-	}
-	w, err := fillDemoStore(d, dir)
-	if err != nil {
-		closeAll()
-		return ui.DemoWorld{}, err
-	}
-	w.Close = closeAll
-	return w, nil
-}
-
-func fillDemoStore(d *apnstest.Demo, dir string) (ui.DemoWorld, error) {
-	store, err := profiles.Open(dir)
-	if err != nil {
-		return ui.DemoWorld{}, err
-	}
-	pwSource := profiles.PasswordSource{Kind: "none"}
-	pws := map[string]string{}
-	if d.CertPassword != "" {
-		pwSource = profiles.PasswordSource{Kind: "prompt"}
-		pws[demoDevProfile], pws[demoProdProfile] = d.CertPassword, d.CertPassword
-	}
-	cert := func(name string, env certs.Environment, srv *apnstest.Server, note string) profiles.Profile {
-		return profiles.Profile{Name: name, CertPath: d.CertPath, Auth: certs.AuthCertificate, Environment: env,
-			Topic: d.Topic, Host: srv.URL(), ServerCA: d.ServerCAPath, Password: pwSource, Notes: note}
-	}
-	ps := []profiles.Profile{
-		cert(demoDevProfile, certs.Development, d.Development, "demo: the universal certificate on the local development server"),
-		cert(demoProdProfile, certs.Production, d.Production, "demo: the universal certificate on the local production server"),
-		{Name: demoTokenProfile, CertPath: d.P8Path, Auth: certs.AuthToken, KeyID: d.KeyID, TeamID: d.TeamID,
-			Environment: certs.Development, Topic: d.Topic, Host: d.Development.URL(), ServerCA: d.ServerCAPath,
-			Password: profiles.PasswordSource{Kind: "none"}, Notes: "demo: a token key (.p8) on the local development server"},
-	}
-	for _, p := range ps {
-		if err := store.SaveProfile(p); err != nil {
-			return ui.DemoWorld{}, fmt.Errorf("demo profile %s: %w", p.Name, err)
-		}
-	}
-	now := time.Now().UTC()
-	for _, dd := range d.Devices {
-		dev := profiles.Device{Label: dd.Label, Token: dd.Token, Environment: dd.Environment, Topic: d.Topic, AddedAt: now}
-		if _, _, err := store.AddDevice(dev); err != nil {
-			return ui.DemoWorld{}, fmt.Errorf("demo device %s: %w", dd.Label, err)
-		}
-	}
-	if err := store.SetActive(demoDevProfile); err != nil {
-		return ui.DemoWorld{}, err
-	}
-	return ui.DemoWorld{Store: store, Passwords: pws}, nil
-}
-

@@ -87,7 +87,7 @@ func (m *Model) render() string {
 	body := common.PadLines(common.ClipLines(scr.View(), w, m.c.Height), m.c.Height)
 	rule := st.Subtle.Render(strings.Repeat("─", w))
 	parts := []string{
-		common.Clip(m.header(), w),
+		ansi.Truncate(m.header(), w, "…"),
 		common.Clip(m.tabs(), w),
 		rule,
 		body,

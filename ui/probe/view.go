@@ -167,6 +167,15 @@ func briefDetail(s push.ProbeStep, detail []string, n int) []string {
 	if n <= 0 {
 		return nil
 	}
+	var keep []string
+	for _, d := range detail {
+		if !strings.HasSuffix(d, ":") && !strings.HasPrefix(d, "  ") {
+			keep = append(keep, d) // headings and list items make no sense alone
+		}
+	}
+	if detail = keep; len(detail) <= n {
+		return detail
+	}
 	if s.Name == "auth" || !s.OK {
 		return detail[len(detail)-n:]
 	}

@@ -93,12 +93,14 @@ func expandHome(p string) string {
 // browseDir is the folder the file browser opens in: the folder of what
 // is typed, else the current folder.
 func browseDir(typed string) string {
-	if typed == "" {
-		return "."
+	dir := "."
+	if p := expandHome(typed); strings.HasSuffix(p, "/") {
+		dir = filepath.Clean(p)
+	} else if p != "" {
+		dir = filepath.Dir(p)
 	}
-	p := expandHome(typed)
-	if strings.HasSuffix(p, "/") {
-		return filepath.Clean(p)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs // the browser's title shows where it is
 	}
-	return filepath.Dir(p)
+	return dir
 }

@@ -3,7 +3,6 @@ package profiles
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +131,7 @@ func NewForm(st common.Styles, orig *pstore.Profile, names []string) *Form {
 	mk := func(label, placeholder, hint string) *field {
 		return &field{label: label, hint: hint, input: common.NewInput(st, "", placeholder)}
 	}
-	m.f[fName] = mk("Name", "myapp-dev", "a short name, used on the command line: pushdeck send --profile NAME")
+	m.f[fName] = mk("Name", "e.g. myapp-dev", "a short name, used on the command line: pushdeck send --profile NAME")
 	m.f[fPath] = mk("Credential", ".p12, .pem, ck.pem, .cer or AuthKey_XXXXXXXXXX.p8", "tab completes the path · ctrl+o opens a file browser")
 	m.f[fPath].path = true
 	m.f[fPassword] = mk("Password", "", "kept in memory for this session only; never written to disk")
@@ -140,15 +139,15 @@ func NewForm(st common.Styles, orig *pstore.Profile, names []string) *Form {
 	m.f[fPassword].input.EchoCharacter = '•'
 	m.f[fKeyPath] = mk("Key file", "the private key of this certificate", "this certificate came without its key: give the key file (tab completes · ctrl+o browses)")
 	m.f[fKeyPath].path = true
-	m.f[fKeyID] = mk("Key ID", "10 characters", "the key ID of the token key: the XXXXXXXXXX of AuthKey_XXXXXXXXXX.p8")
-	m.f[fTeamID] = mk("Team ID", "10 characters", "the team ID, shown in the Apple developer account (Membership)")
+	m.f[fKeyID] = mk("Key ID", "10 characters, e.g. ABC123DEFG", "the key ID of the token key: the XXXXXXXXXX of AuthKey_XXXXXXXXXX.p8")
+	m.f[fTeamID] = mk("Team ID", "10 characters, e.g. DEF123GHIJ", "the team ID, shown in the Apple developer account (Membership)")
 	m.f[fEnv] = mk("Environment", "", "")
 	m.f[fEnv].choices = []string{"development", "production"}
-	m.f[fTopic] = mk("Topic", "com.example.app", "the app's bundle ID: a token key works for every app of the team")
-	m.f[fHost] = mk("Host", "Apple's host for the environment", "leave empty for Apple; a URL such as https://127.0.0.1:2197 for a local server")
+	m.f[fTopic] = mk("Topic", "e.g. com.example.app", "the app's bundle ID: a token key works for every app of the team")
+	m.f[fHost] = mk("Host", "empty: Apple's host for the environment", "leave empty for Apple; a URL such as https://127.0.0.1:2197 for a local server")
 	m.f[fPort] = mk("Port", "", "2197 is Apple's alternative port, for networks that block 443")
 	m.f[fPort].choices = []string{"443", "2197"}
-	m.f[fCA] = mk("Server CA", "only for a local server", "the CA file that signed a local server's certificate (tab completes · ctrl+o browses)")
+	m.f[fCA] = mk("Server CA", "empty: not needed for Apple", "the CA file that signed a local server's certificate (tab completes · ctrl+o browses)")
 	m.f[fCA].path = true
 	m.f[fEnv].hint = "where the profile sends: only the environments the credential allows are offered"
 
@@ -559,117 +558,4 @@ func (m *Form) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return cmd
-}
-
-// save checks what can be checked without reading files, then asks for a
-// confirmation when the profile would not work.
-func (m *Form) save() (tea.Cmd, action) {
-	m.err = ""
-	name := m.f[fName].value()
-	if err := pstore.ValidateName("profile", m.f[fName].input.Value()); err != nil {
-		m.err = err.Error()
-		m.focusOn(fName)
-		return nil, action{}
-	}
-	if (m.orig == nil || m.orig.Name != name) && slices.Contains(m.names, name) {
-		m.err = fmt.Sprintf("a profile named %q exists already: choose another name (or press esc, then e to edit that one)", name)
-		m.focusOn(fName)
-		return nil, action{}
-	}
-	if m.f[fPath].value() == "" {
-		m.err = "give the credential's path: type it (tab completes) or press ctrl+o to browse"
-		m.focusOn(fPath)
-		return nil, action{}
-	}
-	if h := m.f[fHost].value(); h != "" && !strings.HasPrefix(h, "https://") {
-		m.err = "the host must be a URL such as https://127.0.0.1:2197 (or empty for Apple)"
-		m.focusOn(fHost)
-		return nil, action{}
-	}
-	if m.Checking() {
-		m.pendingSave = true
-		return nil, action{}
-	}
-	return nil, m.trySave()
-}
-
-// trySave runs the profile past profiles.ReviewProfile; issues become a
-// confirmation that says why the profile would not work.
-func (m *Form) trySave() action {
-	p := m.profile()
-	if m.isToken() {
-		switch {
-		case p.KeyID == "":
-			m.err = "the key ID is unknown: type the 10 characters of AuthKey_<KEYID>.p8 in Key ID"
-			m.focusOn(fKeyID)
-			return action{}
-		case p.TeamID == "":
-			m.err = "a token key needs its team ID: type it in Team ID (10 characters, in the Apple developer account)"
-			m.focusOn(fTeamID)
-			return action{}
-		case p.Topic == "":
-			m.err = "type the app's bundle ID in Topic: a token key works for every app of the team, so it does not say which"
-			m.focusOn(fTopic)
-			return action{}
-		}
-	}
-	rep := certs.Report{File: p.CertPath}
-	switch {
-	case m.report != nil:
-		rep = *m.report
-	case m.loadErr != nil:
-		rep.Problems = []certs.Finding{{Message: m.loadErr.Error()}}
-	}
-	p, issues, err := pstore.ReviewProfile(p, rep)
-	if err != nil {
-		m.err = err.Error()
-		return action{}
-	}
-	if len(issues) > 0 {
-		m.reviewed = p
-		m.confirm = issues
-		return action{}
-	}
-	return m.saveAction(p)
-}
-
-func (m *Form) saveAction(p pstore.Profile) action {
-	return action{kind: actSave, profile: p, password: m.f[fPassword].input.Value(), needsPw: m.needsPw}
-}
-
-// profile is the profile the form describes.
-func (m *Form) profile() pstore.Profile {
-	var p pstore.Profile
-	if m.orig != nil {
-		p = *m.orig
-	}
-	p.Name = m.f[fName].value()
-	p.CertPath = expandHome(m.f[fPath].value())
-	p.KeyPath = ""
-	if m.visible(fKeyPath) {
-		p.KeyPath = expandHome(m.f[fKeyPath].value())
-	}
-	p.KeyID, p.TeamID = "", ""
-	p.Auth = certs.AuthCertificate
-	if m.isToken() {
-		p.Auth = certs.AuthToken
-		p.KeyID, p.TeamID = m.f[fKeyID].value(), m.f[fTeamID].value()
-	}
-	p.Environment = certs.Environment(m.f[fEnv].value())
-	p.Topic = m.f[fTopic].value()
-	p.Host = m.f[fHost].value()
-	p.Port = 0
-	if port, _ := strconv.Atoi(m.f[fPort].value()); port == 2197 {
-		p.Port = port
-	}
-	p.ServerCA = expandHome(m.f[fCA].value())
-	switch {
-	case !m.needsPw:
-		p.Password = pstore.PasswordSource{Kind: "none"}
-	case m.orig != nil && (m.orig.Password.Kind == "env" || m.orig.Password.Kind == "file"):
-		// Keep a source set up on the command line.
-	default:
-		p.Password = pstore.PasswordSource{Kind: "prompt"}
-	}
-	return p
 }

@@ -1,0 +1,94 @@
+package ui_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/ui"
+	"github.com/pushdeck/pushdeck/ui/probe"
+)
+
+func TestDemoWorldIsTemporary(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("PUSHDECK_HOME", home)
+	w, err := ui.NewDemoWorld()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := w.Store.Dir
+	ps, err := w.Store.Profiles()
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("demo profiles %v, %v", ps, err)
+	}
+	active, _ := w.Store.Active()
+	if active != ui.DemoDevProfile {
+		t.Fatalf("active profile %q", active)
+	}
+	var dev, prod, token bool
+	for _, p := range ps {
+		switch {
+		case p.Auth == certs.AuthToken:
+			token = true
+		case p.Environment == certs.Development:
+			dev = true
+		case p.Environment == certs.Production:
+			prod = true
+		}
+		if p.Host == "" || p.ServerCA == "" {
+			t.Fatalf("profile %s does not point at a demo server: %+v", p.Name, p)
+		}
+	}
+	if !dev || !prod || !token {
+		t.Fatal("the demo needs a development, a production and a token profile")
+	}
+	devs, err := w.Store.Devices()
+	if err != nil || len(devs) < 6 {
+		t.Fatalf("demo devices %d, %v", len(devs), err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the demo folder %s is still there", dir)
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Fatalf("the demo wrote into PUSHDECK_HOME: %v", entries)
+	}
+}
+
+// TestDemoSmoke starts the demo world, opens the console on it, probes the
+// active profile over real TLS and HTTP/2 on loopback, and quits.
+func TestDemoSmoke(t *testing.T) {
+	w, err := ui.NewDemoWorld()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := ui.New(ui.Options{Store: w.Store, Demo: true, Passwords: w.Passwords, NoColor: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	// The profiles and the active profile's credential load in Cmds: probe
+	// once the list and the header show them.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("demo-token")) && bytes.Contains(b, []byte("days left"))
+	}, teatest.WithDuration(10*time.Second))
+	tm.Send(tea.KeyPressMsg{Code: '2', Text: "2"})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Every link works")) },
+		teatest.WithDuration(15*time.Second))
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*ui.Model)
+	p := final.Screen(1).(*probe.Model)
+	if v := p.Verdict(); v == nil || !v.OK {
+		t.Fatalf("probe verdict %+v", v)
+	}
+	if len(p.Steps()) != 5 {
+		t.Fatalf("%d probe steps", len(p.Steps()))
+	}
+	final.Close()
+}
