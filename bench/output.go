@@ -16,7 +16,7 @@ type row struct {
 	s                              sample
 	conns                          int64
 	spread                         float64
-	vsLib, ofCeiling               string
+	vsLib, cpuVsLib, ofCeiling     string
 }
 
 func ceilingFor(r *report, latencyMS float64, payload int) float64 {
@@ -42,10 +42,11 @@ func rows(r *report) []row {
 			x := row{
 				latency: fmt.Sprintf("%gms", c.LatencyMS), payload: fmt.Sprintf("%dB", c.PayloadBytes), auth: c.Auth,
 				client: cl.Client, s: cl.Median, conns: cl.TotalConnections, spread: cl.Spread,
-				vsLib: "-", ofCeiling: pct(cl.Median.PerSecond, ceil),
+				vsLib: "-", cpuVsLib: "-", ofCeiling: pct(cl.Median.PerSecond, ceil),
 			}
 			if cl.Client == "pushdeck" && c.Ratio > 0 {
 				x.vsLib = fmt.Sprintf("%.2f %s", c.Ratio, verdict(c.Ratio >= 1-c.Tolerance))
+				x.cpuVsLib = fmt.Sprintf("%.2f", c.CPURatio)
 			}
 			out = append(out, x)
 		}
@@ -55,14 +56,14 @@ func rows(r *report) []row {
 			latency: fmt.Sprintf("%gms", c.LatencyMS), payload: fmt.Sprintf("%dB", c.PayloadBytes), auth: "token",
 			// A new h2load process per run: its connections per run.
 			client: fmt.Sprintf("h2load -m%d", c.Streams), s: c.Client.Median, conns: c.Client.Median.Connections,
-			spread: c.Client.Spread, vsLib: "-", ofCeiling: "100%",
+			spread: c.Client.Spread, vsLib: "-", cpuVsLib: "-", ofCeiling: "100%",
 		})
 	}
 	return out
 }
 
 var header = []string{"latency", "payload", "auth", "client", "notif/s", "spread", "p50 ms", "p99 ms",
-	"client CPU s", "server CPU s", "peak heap MB", "peak RSS MB", "conns", "pushdeck/library", "of ceiling"}
+	"client CPU s", "server CPU s", "peak heap MB", "peak RSS MB", "conns", "pushdeck/library", "CPU pushdeck/library", "of ceiling"}
 
 func (x row) cells() []string {
 	return []string{x.latency, x.payload, x.auth, x.client,
@@ -70,7 +71,7 @@ func (x row) cells() []string {
 		fmt.Sprintf("%.2f", x.s.P50MS), fmt.Sprintf("%.2f", x.s.P99MS),
 		fmt.Sprintf("%.2f", x.s.CPU), fmt.Sprintf("%.2f", x.s.ServerCPU),
 		heapCell(x), fmt.Sprintf("%.1f", x.s.HWMMB),
-		fmt.Sprintf("%d", x.conns), x.vsLib, x.ofCeiling}
+		fmt.Sprintf("%d", x.conns), x.vsLib, x.cpuVsLib, x.ofCeiling}
 }
 
 func heapCell(x row) string {
@@ -105,8 +106,8 @@ func printExtras(w io.Writer, r *report, md bool) {
 			m.Large.Median.Devices, m.Large.Median.PeakHeapMB, m.Large.Median.LiveGrowthMB)
 	}
 	if s := r.Startup; s != nil {
-		fmt.Fprintf(w, "%sstart-up of `pushdeck demo` to first frame (%s, %dx%d, median of %d): %.1f ms (min %.1f, max %.1f)\n",
-			bullet, s.Method, s.Cols, s.Rows, len(s.RunsMS), s.MedianMS, s.MinMS, s.MaxMS)
+		fmt.Fprintf(w, "%sstart-up of `pushdeck demo` to first frame (%s, %dx%d, median of %d): %.1f ms (min %.1f, max %.1f); first output of any kind at %.1f ms\n",
+			bullet, s.Method, s.Cols, s.Rows, len(s.RunsMS), s.MedianMS, s.MinMS, s.MaxMS, s.FirstOutputMS)
 	}
 	fmt.Fprintln(w)
 	for _, t := range r.Targets {

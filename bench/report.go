@@ -55,6 +55,12 @@ type caseResult struct {
 	// equal (see computeRatio).
 	Ratio     float64 `json:"ratio_pushdeck_library"`
 	Tolerance float64 `json:"tolerance"`
+	// CPURatio is pushdeck's median client CPU over the library driver's
+	// for the same work. With no server latency both processes compete
+	// for the 2 cores and the rate follows whatever else runs on the
+	// machine, while CPU seconds barely move: this is the steadier
+	// comparison of the two clients' cost.
+	CPURatio float64 `json:"cpu_ratio_pushdeck_library"`
 }
 
 // minTolerance is the smallest difference the ratio check treats as real.
@@ -80,6 +86,9 @@ func (c *caseResult) computeRatio() {
 	}
 	c.Ratio = p.Median.PerSecond / l.Median.PerSecond
 	c.Tolerance = max(minTolerance, p.Spread/2, l.Spread/2)
+	if l.Median.CPU > 0 {
+		c.CPURatio = p.Median.CPU / l.Median.CPU
+	}
 }
 
 // ceilingResult is h2load against the server for one latency and payload.

@@ -131,6 +131,10 @@ func splitTokenLine(line string) (token, label string, err error) {
 		}
 	}
 	fields := strings.FieldsFunc(line, func(r rune) bool { return strings.ContainsRune(seps, r) })
+	if len(fields) == 0 {
+		// Only separators (";", ":::"): nothing that could be a token.
+		return "", "", errors.New("no device token on this line: give the 64 hex digits, optionally followed by a label")
+	}
 	first := fields[0]
 	t, firstErr := certs.NormalizeToken(first)
 	if firstErr == nil {

@@ -62,9 +62,6 @@ var errPoolClosed = errors.New("the push client is closed")
 // stream. (No idle timer is set, so an unreserved connection is not closed
 // under a waiting request.)
 func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientConn, error) {
-	if tr, ok := req.Context().Value(traceKey{}).(*attemptTrace); ok {
-		tr.gets.Add(1)
-	}
 	s := p.slots[int(p.next.Add(1)-1)%len(p.slots)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -212,13 +209,4 @@ func (c *trackedConn) ConnectionState() tls.ConnectionState {
 		return cs.ConnectionState()
 	}
 	return tls.ConnectionState{}
-}
-
-// traceKey carries an *attemptTrace in a request's context so the pool can
-// tell when the http2 transport re-sent a request on a new connection (after
-// a GOAWAY that left the stream unprocessed).
-type traceKey struct{}
-
-type attemptTrace struct {
-	gets atomic.Int32
 }

@@ -144,8 +144,9 @@ type ReasonInfo struct {
 	Fix     string
 }
 
-// Explain returns the catalogue entry for an APNs reason (a generic entry for
-// unknown ones).
+// Explain returns the catalogue entry for an APNs reason, or for a transport
+// failure class (Result.Class: "timeout", "tls", ...), with a generic entry
+// for unknown ones.
 func Explain(reason string) ReasonInfo {
 	return explain(reason)
 }

@@ -160,8 +160,6 @@ type apnsBody struct {
 func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry bool) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	tr := &attemptTrace{}
-	actx = context.WithValue(actx, traceKey{}, tr)
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.target.base+"/3/device/"+w.token, bytes.NewReader(job.Payload))
 	if err != nil {
 		r.Err, r.Class = err, "invalid"
@@ -179,12 +177,12 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 	r.Request = Exchange{Headers: flatten(req.Header, ":path", req.URL.Path), Body: job.Payload}
 	r.Request.Headers[":method"] = req.Method
 	start := time.Now()
+	// The transport may re-send a request the server refused unprocessed
+	// (a stream beyond a GOAWAY's last one, REFUSED_STREAM, a connection
+	// that died before the request went out). APNs never handled those, so
+	// they are not attempts: Attempts stays within MaxAttempts and equals
+	// the tries APNs saw.
 	resp, err := c.transport.RoundTrip(req)
-	if n := int(tr.gets.Load()); n > 1 {
-		// The transport re-sent the request on a new connection after
-		// the server refused it unprocessed (GOAWAY): each counts.
-		r.Attempts += n - 1
-	}
 	if err != nil {
 		r.Latency = time.Since(start)
 		r.Status, r.Reason = 0, ""

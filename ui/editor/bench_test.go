@@ -43,3 +43,29 @@ func BenchmarkKeystroke4KB(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkCursorMove4KB is one up or down arrow in the middle of a 4 KB
+// payload (Update and View): the textarea's CursorUp/CursorDown.
+func BenchmarkCursorMove4KB(b *testing.B) {
+	benchKeys(b, kp("down"), kp("up"))
+}
+
+// BenchmarkWordMove4KB is one word move (alt+right, alt+left), one of the
+// rarer keys that still go through textarea.Update, which renders the whole
+// document.
+func BenchmarkWordMove4KB(b *testing.B) {
+	benchKeys(b, kp("alt+right"), kp("alt+left"))
+}
+
+func benchKeys(b *testing.B, keys ...tea.Msg) {
+	m := newModel(b, 120, 40, nil)
+	setText(b, m, payload4KB())
+	m.Update(kp("enter"))
+	m.moveTo(m.ta.LineCount()/2, 10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}

@@ -69,21 +69,26 @@ type Model struct {
 	width, height int
 	now           func() time.Time
 
-	ta     textarea.Model
-	rows   rowCounter
-	text   string
-	hdr    payload.Headers
-	name   string
-	report payload.Report
+	// ta is the editing model (text, cursor, selection); the editor draws
+	// its visible rows itself (render.go) and keeps its own scroll, top.
+	ta      textarea.Model
+	text    string
+	lay     layout
+	wraps   wrapCache
+	top     int
+	digits  int
+	tstyles textStyles
+	hdr     payload.Headers
+	name    string
+	report  payload.Report
 	// findings are the report's errors then warnings; sel is the selected one.
 	findings []payload.Finding
 	sel      int
-	// marks maps a logical line (0-based) to its worst finding; rowMarks is
-	// the same by display row, for the gutter.
-	marks    map[int]payload.Severity
-	rowMarks map[int]payload.Severity
-	errLine  int
-	errCol   int
+	// marks maps a logical line (0-based) to its worst finding, for the
+	// gutter.
+	marks   map[int]payload.Severity
+	errLine int
+	errCol  int
 
 	mode    mode
 	form    headersForm
@@ -101,14 +106,17 @@ type Model struct {
 // New builds the Payload screen. It starts from the built-in alert template
 // until the saved draft arrives (Init loads it).
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, sel: -1, draftDelay: DraftDelay}
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, sel: -1, draftDelay: DraftDelay, digits: gutterDigits(1)}
 	m.ta = textarea.New()
-	m.ta.ShowLineNumbers = true
-	m.ta.CharLimit = maxBody
-	m.ta.MaxHeight = 999 // lines; also sizes the line-number gutter
+	// The gutter is ours (render.go), so the textarea's width is the text's.
+	m.ta.ShowLineNumbers = false
+	m.ta.Prompt = ""
+	// maxBody is enforced in bytes by insert: the textarea's CharLimit
+	// would measure the whole document on every inserted rune.
+	m.ta.CharLimit = 0
+	m.ta.MaxHeight = 0
 	m.ta.MaxWidth = 0
 	m.ta.Placeholder = `{"aps": {"alert": {"title": "Hello", "body": "from pushdeck"}}}`
-	m.ta.SetPromptFunc(1, m.gutter)
 	m.applyStyles()
 	m.form = newHeadersForm(c.Styles)
 	m.saveAs = common.NewInput(c.Styles, "save as: ", "a name for the library")
@@ -157,18 +165,7 @@ func (m *Model) applyStyles() {
 		s.Focused.Selection = lipgloss.NewStyle().Reverse(true)
 	}
 	m.ta.SetStyles(s)
-}
-
-// gutter draws the mark of a display row: ✗ on an error's line, ! on a
-// warning's.
-func (m *Model) gutter(pi textarea.PromptInfo) string {
-	switch m.rowMarks[pi.LineNumber] {
-	case payload.Error:
-		return m.c.Styles.Problem.Render("✗")
-	case payload.Warning:
-		return m.c.Styles.Warning.Render("!")
-	}
-	return " "
+	m.tstyles = newTextStyles(s, st)
 }
 
 // profileHeaders are the headers a new payload starts with: the profile's
@@ -229,11 +226,18 @@ func (m *Model) SetSize(w, h int) {
 		return
 	}
 	m.width, m.height = w, h
-	m.ta.SetWidth(w)
+	m.ta.SetWidth(w - gutterWidth(m.digits))
 	m.ta.SetHeight(max(3, h-m.topHeight()-1-m.findingsHeight()))
 	m.form.setWidth(w)
 	m.saveAs.SetWidth(max(10, w-12))
-	m.markRows()
+	m.layoutText()
+}
+
+// layoutText maps the text to display rows at the current width and keeps
+// the cursor on screen.
+func (m *Model) layoutText() {
+	m.lay.build(m.text, m.ta.Width(), &m.wraps)
+	m.follow()
 }
 
 func (m *Model) topHeight() int {
@@ -266,6 +270,12 @@ func (m *Model) Outgoing() common.Outgoing {
 // revalidate lints the text under the headers and marks the lines.
 func (m *Model) revalidate() {
 	m.text = m.ta.Value()
+	if d := gutterDigits(strings.Count(m.text, "\n") + 1); d != m.digits {
+		m.digits = d
+		if m.width > 0 {
+			m.ta.SetWidth(m.width - gutterWidth(d))
+		}
+	}
 	h := m.hdr
 	h.PushType = pushTypeOr(h.PushType)
 	m.report = payload.Validate([]byte(m.text), payload.Options{Headers: h, AppTopic: m.appTopic()})
@@ -294,7 +304,7 @@ func (m *Model) revalidate() {
 			m.marks[line] = sev
 		}
 	}
-	m.markRows()
+	m.layoutText()
 }
 
 // where is a finding's 0-based line and rune column in the text.
@@ -308,34 +318,6 @@ func (m *Model) where(f payload.Finding) (line, col int, ok bool) {
 		return line, col, true
 	}
 	return 0, 0, false
-}
-
-// markRows maps marked logical lines to display rows, following the
-// textarea's soft wraps.
-func (m *Model) markRows() {
-	m.rowMarks = nil
-	if len(m.marks) == 0 {
-		return
-	}
-	last := 0
-	for l := range m.marks {
-		last = max(last, l)
-	}
-	m.rowMarks = make(map[int]payload.Severity, len(m.marks))
-	row, line, start := 0, 0, 0
-	w := m.ta.Width()
-	for line <= last && start <= len(m.text) {
-		end := strings.IndexByte(m.text[start:], '\n')
-		if end < 0 {
-			end = len(m.text) - start
-		}
-		if sev, ok := m.marks[line]; ok {
-			m.rowMarks[row] = sev
-		}
-		row += m.rows.rows([]rune(m.text[start:start+end]), w)
-		start += end + 1
-		line++
-	}
 }
 
 // changed re-lints after an edit and schedules the draft save and the
@@ -449,17 +431,7 @@ func (m *Model) paste(msg tea.PasteMsg) tea.Cmd {
 		return nil
 	}
 	focus := m.enterText()
-	return tea.Batch(focus, m.typeInto(msg))
-}
-
-// typeInto passes a message to the textarea and re-lints if the text changed.
-func (m *Model) typeInto(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	m.ta, cmd = m.ta.Update(msg)
-	if m.ta.Length() == len(m.text) && m.ta.Value() == m.text {
-		return cmd
-	}
-	return tea.Batch(cmd, m.changed())
+	return tea.Batch(focus, m.insert(msg.Content))
 }
 
 func (m *Model) enterText() tea.Cmd {
@@ -509,23 +481,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	return m.keyBrowse(msg)
-}
-
-// keyText handles keys while typing: ctrl and alt keys are commands,
-// everything else edits.
-func (m *Model) keyText(msg tea.KeyPressMsg) tea.Cmd {
-	s := msg.String()
-	if key.Matches(msg, m.keys.Done) {
-		m.mode = modeBrowse
-		m.ta.Blur()
-		return nil
-	}
-	if strings.HasPrefix(s, "ctrl+") || strings.HasPrefix(s, "alt+") {
-		if cmd, ok := m.command(msg); ok {
-			return cmd
-		}
-	}
-	return m.typeInto(msg)
 }
 
 func (m *Model) keyBrowse(msg tea.KeyPressMsg) tea.Cmd {
@@ -579,8 +534,9 @@ func (m *Model) command(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.note = ""
 		line := m.ta.Line()
 		m.ta.SetValue(out)
+		cmd := m.changed()
 		m.moveTo(min(line, m.ta.LineCount()-1), 0)
-		return m.changed(), true
+		return cmd, true
 	case key.Matches(msg, m.keys.NextFinding), key.Matches(msg, m.keys.PrevFinding):
 		if len(m.findings) == 0 {
 			m.note = "no lint findings"
@@ -631,29 +587,6 @@ func headerField(path string) (int, bool) {
 		return fieldTopic, true
 	}
 	return 0, false
-}
-
-// moveTo puts the cursor at a 0-based line and rune column and scrolls to it.
-func (m *Model) moveTo(line, col int) {
-	m.ta.MoveToBegin()
-	for prev := -1; m.ta.Line() < line && m.ta.Line() != prev; {
-		prev = m.ta.Line()
-		// CursorDown walks soft-wrapped rows too; stop when the line stops
-		// advancing (the last line).
-		for range 1000 {
-			m.ta.CursorDown()
-			if m.ta.Line() != prev {
-				break
-			}
-		}
-	}
-	m.ta.SetCursorColumn(col)
-	focused := m.ta.Focused()
-	m.ta.Focus()
-	m.ta, _ = m.ta.Update(nil) // scrolls the view to the cursor
-	if !focused {
-		m.ta.Blur()
-	}
 }
 
 func (m *Model) keyPicker(msg tea.KeyPressMsg) tea.Cmd {

@@ -29,7 +29,7 @@ func (m *Model) View() string {
 		b.WriteString(common.Clip(m.headersLine(), w))
 	}
 	b.WriteByte('\n')
-	b.WriteString(common.ClipLines(m.ta.View(), w, m.ta.Height()))
+	b.WriteString(m.textView(w, m.ta.Height()))
 	b.WriteByte('\n')
 	if m.mode == modeSaveAs {
 		b.WriteString(common.Clip(m.saveAs.View(), w))

@@ -1,37 +1,106 @@
 package editor
 
 import (
+	"sort"
+	"strings"
 	"unicode"
 
 	rw "github.com/mattn/go-runewidth"
 	"github.com/rivo/uniseg"
 )
 
-// rowCounter counts how many screen rows the textarea gives each logical
-// line, so a mark for logical line N lands on the right display row. It
-// mirrors bubbles/v2 textarea's word wrap (which is unexported) and caches by
-// line text because a 4 KB payload must not be re-wrapped per keystroke.
-type rowCounter struct {
-	width int
-	cache map[string]int
+// layout maps the text to display rows at the textarea's width: which rows
+// each logical line occupies once soft-wrapped. It is rebuilt after every
+// edit from the wrap cache, so only the edited line is wrapped again.
+type layout struct {
+	width    int
+	lines    []string // the logical lines, substrings of the text
+	starts   []int    // byte offset of each line in the text
+	rowStart []int    // first display row of each line; the last entry is the total
 }
 
-func (c *rowCounter) rows(line []rune, width int) int {
-	if c.cache == nil || c.width != width || len(c.cache) > 4096 {
-		c.cache = make(map[string]int)
+// build lays text out at width, wrapping through cache.
+func (l *layout) build(text string, width int, cache *wrapCache) {
+	l.width = width
+	l.lines, l.starts, l.rowStart = l.lines[:0], l.starts[:0], l.rowStart[:0]
+	row, start := 0, 0
+	for {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text) - start
+		}
+		line := text[start : start+end]
+		l.lines = append(l.lines, line)
+		l.starts = append(l.starts, start)
+		l.rowStart = append(l.rowStart, row)
+		row += len(cache.segments(line, width))
+		start += end + 1
+		if start > len(text) {
+			break
+		}
+	}
+	l.rowStart = append(l.rowStart, row)
+}
+
+// rows is the number of display rows.
+func (l *layout) rows() int { return l.rowStart[len(l.rowStart)-1] }
+
+// lineAt is the logical line shown on display row r.
+func (l *layout) lineAt(r int) int {
+	return max(0, sort.Search(len(l.lines), func(i int) bool { return l.rowStart[i+1] > r }))
+}
+
+// offset is the byte offset in the text of rune col of line.
+func (l *layout) offset(line, col int) int {
+	line = min(max(line, 0), len(l.lines)-1)
+	s := l.lines[line]
+	for i := range s {
+		if col <= 0 {
+			return l.starts[line] + i
+		}
+		col--
+	}
+	return l.starts[line] + len(s)
+}
+
+// wrapRow is one display row of a line.
+type wrapRow struct {
+	runes []rune // as wrapped: the textarea's LineInfo counts these
+	text  string // as drawn: without a trailing space past the edge
+	width int    // cells of text
+}
+
+// wrapCache keeps the wrapped rows of each line text, so a 4 KB payload is
+// not re-wrapped per keystroke: typing changes one line, one miss.
+type wrapCache struct {
+	width int
+	m     map[string][]wrapRow
+}
+
+func (c *wrapCache) segments(line string, width int) []wrapRow {
+	if c.m == nil || c.width != width || len(c.m) > 4096 {
+		c.m = make(map[string][]wrapRow)
 		c.width = width
 	}
-	s := string(line)
-	if n, ok := c.cache[s]; ok {
-		return n
+	if s, ok := c.m[line]; ok {
+		return s
 	}
-	n := len(wrap(line, width))
-	c.cache[s] = n
-	return n
+	segs := wrap([]rune(line), width)
+	rows := make([]wrapRow, len(segs))
+	for i, seg := range segs {
+		text := string(seg)
+		w := uniseg.StringWidth(text)
+		if w > width && strings.HasSuffix(text, " ") {
+			text, w = text[:len(text)-1], w-1
+		}
+		rows[i] = wrapRow{runes: seg, text: text, width: w}
+	}
+	c.m[line] = rows
+	return rows
 }
 
 // wrap is bubbles/v2 textarea's wrap (MIT, Charmbracelet), kept identical so
-// that row counts match what the textarea draws.
+// that our rows match the textarea's cursor moves and LineInfo.
 func wrap(runes []rune, width int) [][]rune {
 	var (
 		lines  = [][]rune{{}}
