@@ -112,6 +112,16 @@ func (c *credFlags) load(e env, store *profiles.Store, storeErr error) (*setup, 
 		if opts.TeamID == "" {
 			return nil, usagef("token auth needs --team-id: the 10-character team ID from the Apple Developer account's Membership page")
 		}
+		// APNs would refuse a malformed ID only after the connection is up,
+		// as InvalidProviderToken for every device: say so now.
+		if err := checkAppleID("--team-id", opts.TeamID); err != nil {
+			return nil, err
+		}
+		if opts.KeyID != "" {
+			if err := checkAppleID("--key-id", opts.KeyID); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		pw, err := c.password(e, path, keyPath, prof.Password)
 		if err != nil {
@@ -219,4 +229,19 @@ func (s *setup) where() string {
 		return fmt.Sprintf("%s (%s)", s.cfg.Host, s.env)
 	}
 	return fmt.Sprintf("%s (%s)", s.env, strings.TrimPrefix(s.env.Host(), "https://"))
+}
+
+// checkAppleID checks a team or key ID: Apple issues both as 10 upper-case
+// letters and digits.
+func checkAppleID(flagName, v string) error {
+	ok := len(v) == 10
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			ok = false
+		}
+	}
+	if !ok {
+		return usagef("%s %q: Apple's team and key IDs are 10 upper-case letters and digits (e.g. ABCDE12345); copy it from the Apple Developer account", flagName, v)
+	}
+	return nil
 }

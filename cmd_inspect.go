@@ -55,6 +55,14 @@ func runInspect(e env, args []string) int {
 		return exitUsage
 	}
 	path := pos[0]
+	for _, id := range []struct{ flag, v string }{{"--team-id", opts.TeamID}, {"--key-id", opts.KeyID}} {
+		if id.v != "" {
+			if err := checkAppleID(id.flag, id.v); err != nil {
+				fmt.Fprintf(e.stderr, "pushdeck inspect: %v\n", err)
+				return exitUsage
+			}
+		}
+	}
 
 	cred, loadErr, perr := credLoad(e, path, opts, &pw)
 	if perr != nil {
@@ -84,7 +92,14 @@ func runInspect(e env, args []string) int {
 			io.WriteString(e.stdout, out)
 		}
 	}
-	return credReportExit(r)
+	code = credReportExit(r)
+	if code == exitUsage && len(r.Problems) > 0 {
+		// The file could not be read at all: say so where a script that
+		// keeps only stdout (the report) still shows it.
+		p := r.Problems[0]
+		fmt.Fprintf(e.stderr, "pushdeck inspect: %s %s\n", p.Message, p.Advice)
+	}
+	return code
 }
 
 // credReportExit maps a report to the exit code: a file that could not be read

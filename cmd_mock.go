@@ -9,11 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -166,6 +168,21 @@ func (f mockFlags) config() (apnstest.Config, mockDesc, error) {
 		if v < 0 || v > 1 {
 			return cfg, d, fmt.Errorf("%s %v: use a fraction from 0 to 1 (0.05 is 5%%)", name, v)
 		}
+	}
+	for _, x := range []struct {
+		name string
+		neg  bool
+		v    any
+	}{{"--latency", f.latency < 0, f.latency}, {"--jitter", f.jitter < 0, f.jitter},
+		{"--rate-limit", f.rateLimit < 0, f.rateLimit}, {"--goaway-after", f.goAwayAfter < 0, f.goAwayAfter}} {
+		if x.neg {
+			return cfg, d, fmt.Errorf("%s %v: use 0 (off) or more", x.name, x.v)
+		}
+	}
+	if _, port, err := net.SplitHostPort(f.addr); err != nil {
+		return cfg, d, fmt.Errorf("--addr %q is not HOST:PORT: use e.g. 127.0.0.1:2197, or 127.0.0.1:0 for any free port", f.addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return cfg, d, fmt.Errorf("--addr %q: the port must be a number from 0 to 65535", f.addr)
 	}
 
 	if f.clientCA != "" {

@@ -108,6 +108,13 @@ func profilesAddRun(e env, name string, f *profilesAddFlags) (int, error) {
 			return exitUsage, errors.New("--key goes with --cert; a .p8 is a key already")
 		}
 		p.CertPath, p.Auth = f.p8, certs.AuthToken
+		for _, id := range []struct{ flag, v string }{{"--team-id", f.teamID}, {"--key-id", f.keyID}} {
+			if id.v != "" {
+				if err := checkAppleID(id.flag, id.v); err != nil {
+					return exitUsage, err
+				}
+			}
+		}
 	default:
 		return exitUsage, errors.New("no credential: give --cert FILE (a .p12, PEM or .cer), or --p8 FILE --key-id K --team-id T")
 	}

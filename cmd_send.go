@@ -145,6 +145,10 @@ func send(ctx context.Context, e env, f *sendFlags) (int, error) {
 	if f.concurrency < 1 {
 		return exitUsage, usagef("--concurrency %d: use 1 or more", f.concurrency)
 	}
+	if f.attempts < 1 {
+		// 0 would silently mean the default (3) to the engine.
+		return exitUsage, usagef("--attempts %d: use 1 (no retries) or more", f.attempts)
+	}
 	rec := newRecorder(e, s, plan)
 	defer rec.close()
 	if !f.json {

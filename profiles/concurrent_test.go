@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(workerEnv); spec != "" {
 		os.Exit(runWorker(spec))
 	}
+	if spec := os.Getenv(crashEnv); spec != "" {
+		os.Exit(runCrashWorker(spec))
+	}
 	os.Exit(m.Run())
 }
 

@@ -31,7 +31,7 @@ func (s *Store) OpenHistory() (*History, error) {
 	// crashed writer left a torn line behind.
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the send history %s: %w", p, err)
+		return nil, fmt.Errorf("cannot open the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	if fi, err := f.Stat(); err == nil {
 		s.fixMode(p, fi.Mode().Perm(), 0o600)
@@ -69,14 +69,20 @@ func (h *History) Append(entries ...HistoryEntry) error {
 	if err != nil {
 		return fmt.Errorf("send history %s: %w", h.path, err)
 	}
-	if size := fi.Size(); size > 0 {
+	size := fi.Size()
+	if size > 0 {
 		var last [1]byte
 		if _, err := h.f.ReadAt(last[:], size-1); err == nil && last[0] != '\n' {
 			buf = append([]byte{'\n'}, buf...)
 		}
 	}
 	if _, err := h.f.Write(buf); err != nil {
-		return fmt.Errorf("cannot append to the send history %s: %w", h.path, err)
+		// A full disk takes part of the batch: cut it off again so an
+		// Append is all or nothing and no half line is left behind.
+		if terr := h.f.Truncate(size); terr != nil {
+			err = errors.Join(err, terr)
+		}
+		return fmt.Errorf("cannot append to the send history %s (earlier entries are kept): %w%s", h.path, err, whatToDo(h.s.Dir, err))
 	}
 	if err := h.f.Sync(); err != nil {
 		return fmt.Errorf("cannot sync the send history %s: %w", h.path, err)

@@ -72,7 +72,7 @@ func (s *Store) readDocRaw(name string, v any) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		s.warnf("%s is empty; pushdeck treats it as holding nothing", p)

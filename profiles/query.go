@@ -40,12 +40,12 @@ func (s *Store) QueryHistory(f HistoryFilter) ([]HistoryEntry, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	defer file.Close()
 	fi, err := file.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	m := newMatcher(f)
 	var out []HistoryEntry
@@ -75,7 +75,7 @@ func (s *Store) QueryHistory(f HistoryFilter) ([]HistoryEntry, error) {
 		return f.Limit <= 0 || len(out) < f.Limit
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	// File order is arrival order; sort by time for entries that arrived out
 	// of order, keeping arrival order among equal times.

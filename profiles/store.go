@@ -58,7 +58,7 @@ func Open(dir string) (*Store, error) {
 	}
 	s := &Store{Dir: abs, st: &storeState{}}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the config folder %s: %w", abs, err)
+		return nil, fmt.Errorf("cannot create the config folder %s: %w%s", abs, err, whatToDo(abs, err))
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
@@ -76,7 +76,35 @@ func Open(dir string) (*Store, error) {
 		}
 		s.fixMode(p, fi.Mode().Perm(), 0o600)
 	}
+	s.removeStaleTemps()
 	return s, nil
+}
+
+// tempPattern matches the temp files writeFileAtomic makes for name.
+func tempPattern(dir, name string) string { return filepath.Join(dir, "."+name+".tmp-*") }
+
+// removeStaleTemps deletes the temp files of saves that a killed pushdeck
+// never finished. writeFileAtomic renames or removes its temp file before
+// it releases the folder lock, so any temp file seen under the lock is
+// stale. If another process holds the lock, its temp file may be live:
+// leave them all for the next Open.
+func (s *Store) removeStaleTemps() {
+	var olds []string
+	for _, name := range []string{profilesFile, devicesFile, payloadsFile, draftFile} {
+		m, _ := filepath.Glob(tempPattern(s.Dir, name))
+		olds = append(olds, m...)
+	}
+	if len(olds) == 0 {
+		return
+	}
+	unlock, err := s.flockFor(0)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	for _, o := range olds {
+		os.Remove(o)
+	}
 }
 
 // fixMode narrows a mode that lets group or others in: the folder holds
@@ -147,7 +175,7 @@ func (s *Store) flockFor(timeout time.Duration) (func(), error) {
 	p := s.path(lockFile)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the lock file %s: %w", p, err)
+		return nil, fmt.Errorf("cannot open the lock file %s: %w%s", p, err, whatToDo(s.Dir, err))
 	}
 	deadline := time.Now().Add(timeout)
 	wait := 100 * time.Microsecond
@@ -180,15 +208,15 @@ func (s *Store) flockFor(timeout time.Duration) (func(), error) {
 // same folder, fsync, rename, fsync the folder so the rename itself is durable.
 func (s *Store) writeFileAtomic(name string, data []byte) error {
 	dst := s.path(name)
-	tmp, err := os.CreateTemp(s.Dir, "."+name+".tmp-*")
+	tmp, err := os.CreateTemp(s.Dir, filepath.Base(tempPattern(s.Dir, name)))
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", dst, err)
+		return fmt.Errorf("cannot write %s (it is unchanged): %w%s", dst, err, whatToDo(s.Dir, err))
 	}
 	tmpName := tmp.Name()
 	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(tmpName)
-		return fmt.Errorf("cannot write %s (it is unchanged): %w", dst, err)
+		return fmt.Errorf("cannot write %s (it is unchanged): %w%s", dst, err, whatToDo(s.Dir, err))
 	}
 	if err := tmp.Chmod(0o600); err != nil {
 		return fail(err)
@@ -201,11 +229,11 @@ func (s *Store) writeFileAtomic(name string, data []byte) error {
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmpName)
-		return fmt.Errorf("cannot write %s (it is unchanged): %w", dst, err)
+		return fmt.Errorf("cannot write %s (it is unchanged): %w%s", dst, err, whatToDo(s.Dir, err))
 	}
 	if err := os.Rename(tmpName, dst); err != nil {
 		os.Remove(tmpName)
-		return fmt.Errorf("cannot write %s (it is unchanged): %w", dst, err)
+		return fmt.Errorf("cannot write %s (it is unchanged): %w%s", dst, err, whatToDo(s.Dir, err))
 	}
 	return syncDir(s.Dir)
 }
@@ -220,4 +248,18 @@ func syncDir(dir string) error {
 		return fmt.Errorf("syncing folder %s: %w", dir, err)
 	}
 	return nil
+}
+
+// whatToDo is the advice for a file error the user can fix: a folder they
+// may not write to, a folder where a file belongs, a full disk.
+func whatToDo(dir string, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf(". pushdeck may not write there: make the folder and its files yours and writable (chmod -R u+rwX %s), or set PUSHDECK_HOME to another folder", dir)
+	case errors.Is(err, syscall.EISDIR):
+		return ". It is a folder where pushdeck keeps a file: move it away (pushdeck then starts that file afresh)"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EFBIG), errors.Is(err, syscall.EDQUOT):
+		return ". The disk is full (or the file reached its size limit): free some space and try again"
+	}
+	return ""
 }

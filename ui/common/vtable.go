@@ -11,9 +11,12 @@ import (
 // Column is one column of a Table.
 type Column struct {
 	Title string
-	// Width in cells; 0 shares what the fixed columns leave (at least Min).
+	// Width in cells; 0 shares what the fixed columns leave (at least Min,
+	// at most Max if set: what a capped column does not need goes to the
+	// other shared ones, so a short reason leaves room for a long label).
 	Width int
 	Min   int
+	Max   int
 }
 
 // Tone colours a cell or a row without the table knowing why.
@@ -86,6 +89,15 @@ func (t *Table) SetRows(n int) {
 		t.cursor = n - 1
 	}
 	t.clamp()
+}
+
+// ColumnWidth is the width column i is drawn at, so a cell can choose a
+// shorter form rather than be cut.
+func (t Table) ColumnWidth(i int) int {
+	if i < 0 || i >= len(t.widths) {
+		return 0
+	}
+	return t.widths[i]
 }
 
 // Rows is the row count.
@@ -180,14 +192,35 @@ func (t *Table) layout() {
 		return
 	}
 	left := max(0, t.width-fixed)
+	open := make([]int, 0, flex)
 	for i, c := range t.Columns {
-		if c.Width > 0 {
-			continue
+		if c.Width == 0 {
+			open = append(open, i)
 		}
-		w := left / flex
+	}
+	// Water-fill: fix the columns whose Max is below an even share, or
+	// whose Min is above it, then share the rest among the others.
+	for capped := true; capped && len(open) > 0; {
+		capped = false
+		share := left / len(open)
+		for k, i := range open {
+			c := t.Columns[i]
+			if c.Min > share || (c.Max > 0 && c.Max < share) {
+				t.widths[i] = max(c.Min, 1)
+				if c.Max > 0 && c.Max < share {
+					t.widths[i] = max(c.Max, c.Min, 1)
+				}
+				left -= t.widths[i]
+				open = append(open[:k], open[k+1:]...)
+				capped = true
+				break
+			}
+		}
+	}
+	for k, i := range open {
+		w := left / (len(open) - k)
 		left -= w
-		flex--
-		t.widths[i] = max(w, c.Min, 1)
+		t.widths[i] = max(w, t.Columns[i].Min, 1)
 	}
 }
 

@@ -2,6 +2,7 @@ package devices
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,7 +65,16 @@ func importFile(s *profiles.Store, path string, env certs.Environment) tea.Cmd {
 			}
 		}
 		data, err := os.ReadFile(p)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return importedMsg{path: path, err: errors.New("there is no such file; type the full path (~/ works)")}
+		case errors.Is(err, fs.ErrPermission):
+			return importedMsg{path: path, err: errors.New("permission denied: pushdeck cannot read it")}
+		case err != nil:
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is already in the message
+			}
 			return importedMsg{path: path, err: err}
 		}
 		rep, err := s.ImportDevices(data, env, nil)

@@ -108,14 +108,7 @@ type Model struct {
 // New builds the Devices screen; Init loads the device book.
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, selected: map[string]bool{}}
-	m.table = common.NewTable([]common.Column{
-		{Title: "", Width: 1},
-		{Title: "Label", Min: 12},
-		{Title: "Token", Width: 13},
-		{Title: "Env", Width: 4},
-		{Title: "Groups", Min: 6},
-		{Title: "Last result", Width: 30},
-	})
+	m.table = common.NewTable(columns(c.Width))
 	m.filter = common.NewInput(c.Styles, "/", "label, token or group")
 	m.importIn = common.NewInput(c.Styles, "import from: ", "a file of tokens (one per line, optional label) or exported JSON")
 	m.form = newDeviceForm(c.Styles)
@@ -157,12 +150,31 @@ func (m *Model) SetCommon(c common.Common) {
 	m.refilter()
 }
 
+// columns fits the device columns to the width: the last result (the
+// reason and when) gets what the label and the groups do not need; at 80
+// columns the groups shrink first.
+func columns(w int) []common.Column {
+	label, groups := 36, 20
+	if w < 100 {
+		label, groups = 25, 6
+	}
+	return []common.Column{
+		{Title: "", Width: 1},
+		{Title: "Label", Min: 12, Max: label},
+		{Title: "Token", Width: 13},
+		{Title: "Env", Width: 4},
+		{Title: "Groups", Min: 6, Max: groups},
+		{Title: "Last result", Min: 22},
+	}
+}
+
 // SetSize sizes the table to the screen minus its title and note lines.
 func (m *Model) SetSize(w, h int) {
 	if w <= 0 || h <= 0 {
 		return
 	}
 	m.width, m.height = w, h
+	m.table.Columns = columns(w)
 	m.table.SetSize(w, max(2, h-3))
 	m.filter.SetWidth(max(10, w-4))
 	m.importIn.SetWidth(max(10, w-16))
@@ -528,8 +540,13 @@ func (m *Model) openForm(d profiles.Device, editing bool) {
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.mode {
-	case modeFilter, modeImport:
-		return []key.Binding{k.Submit, k.Cancel}
+	case modeFilter:
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
+		}
+	case modeImport:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "import")), k.Cancel}
 	case modeForm:
 		return []key.Binding{m.form.keys.Next, k.Submit, k.Cancel}
 	case modeConfirm:

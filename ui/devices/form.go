@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
@@ -94,7 +95,10 @@ func (f *deviceForm) focus() tea.Cmd {
 			if i == f.field {
 				cmd = in.Focus()
 			} else {
+				// Shown from its start when not being typed in: a pasted
+				// token otherwise stays scrolled to its end.
 				in.Blur()
+				in.CursorStart()
 			}
 		}
 	}
@@ -205,14 +209,20 @@ func (f deviceForm) view(w int) string {
 				if ok {
 					style = st.Good
 				}
-				lines = append(lines, common.Clip("               "+style.Render(s), w))
+				// Wrapped, not cut: the end of the message says what to do.
+				for _, l := range strings.Split(ansi.Wrap(s, max(20, w-15), ""), "\n") {
+					lines = append(lines, common.Clip("               "+style.Render(l), w))
+				}
 			} else {
 				lines = append(lines, "")
 			}
 		}
 	}
 	if f.err != "" {
-		lines = append(lines, "", common.Clip(st.Problem.Render("✗ "+f.err), w))
+		lines = append(lines, "")
+		for _, l := range strings.Split(ansi.Wrap("✗ "+f.err, max(20, w), ""), "\n") {
+			lines = append(lines, common.Clip(st.Problem.Render(l), w))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -74,7 +76,7 @@ func (m *Model) bottomLine() string {
 		return m.importIn.View()
 	case modeConfirm:
 		d := m.confirm
-		return st.Warning.Render(fmt.Sprintf("Delete %s (%s, %s)? y to delete, n to keep", label(d), common.ShortToken(d.Token), d.Environment))
+		return st.Warning.Render(fmt.Sprintf("Delete %s (%s)? y deletes · n keeps", label(d), common.ShortToken(d.Token)))
 	}
 	if m.filter.Value() != "" {
 		return st.Subtle.Render("filter: ") + m.filter.Value() + st.Subtle.Render(fmt.Sprintf("  (%d shown, esc clears)", len(m.shown)))
@@ -128,23 +130,36 @@ func (m *Model) cell(row, col int) (string, common.Tone) {
 	case 4:
 		return strings.Join(d.Groups, ", "), common.ToneNormal
 	case 5:
-		return m.lastResult(d)
+		s, tone := m.lastResult(d, false)
+		if ansi.StringWidth(s) > m.table.ColumnWidth(col) {
+			s, tone = m.lastResult(d, true)
+		}
+		return s, tone
 	}
 	return "", common.ToneNormal
 }
 
 // lastResult is "✓ 2m ago", "✗ BadDeviceToken 5m ago" or "☠ Unregistered
-// since 12 Nov".
-func (m *Model) lastResult(d profiles.Device) (string, common.Tone) {
+// since 12 Nov"; short drops the words a narrow column cannot afford
+// ("✗ BadDeviceToken 5m", "☠ Unregistered 12 Nov"), never the reason.
+func (m *Model) lastResult(d profiles.Device, short bool) (string, common.Tone) {
 	now := m.now()
 	if !d.UnregisteredAt.IsZero() {
-		return "☠ Unregistered since " + common.ShortDate(now, d.UnregisteredAt), common.ToneBad
+		since := "☠ Unregistered since "
+		if short {
+			since = "☠ Unregistered "
+		}
+		return since + common.ShortDate(now, d.UnregisteredAt), common.ToneBad
 	}
 	if d.Last == nil {
 		return "— never sent", common.ToneMuted
 	}
+	ago := common.Ago(now, d.Last.At)
+	if short {
+		ago = strings.TrimSuffix(ago, " ago")
+	}
 	if d.Last.Status == 200 {
-		return "✓ " + common.Ago(now, d.Last.At), common.ToneGood
+		return "✓ " + ago, common.ToneGood
 	}
 	reason := d.Last.Reason
 	if reason == "" {
@@ -153,5 +168,5 @@ func (m *Model) lastResult(d profiles.Device) (string, common.Tone) {
 			reason = "no response"
 		}
 	}
-	return "✗ " + reason + " " + common.Ago(now, d.Last.At), common.ToneBad
+	return "✗ " + reason + " " + ago, common.ToneBad
 }

@@ -3,6 +3,8 @@ package editor
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -82,8 +84,20 @@ func (p picker) view(st common.Styles, w, h int, hint string) string {
 		}
 	}
 	it, _ := p.selected()
+	pw := w
+	if side {
+		pw = w - listW - 3
+	}
+	// The description is wrapped, not cut: its end often says what the
+	// app needs (an entitlement, a capability).
 	var pv []string
-	pv = append(pv, st.Title.Render(it.Name)+"  "+st.Subtle.Render(it.Description))
+	for i, l := range strings.Split(ansi.Wrap(it.Name+"  "+it.Description, max(20, pw), ""), "\n") {
+		if i == 0 && strings.HasPrefix(l, it.Name) {
+			pv = append(pv, st.Title.Render(it.Name)+st.Subtle.Render(l[len(it.Name):]))
+			continue
+		}
+		pv = append(pv, st.Subtle.Render(l))
+	}
 	pv = append(pv, st.Subtle.Render(headerSummary(it.Headers)))
 	pv = append(pv, "")
 	body := it.Body
@@ -92,7 +106,6 @@ func (p picker) view(st common.Styles, w, h int, hint string) string {
 	}
 	pv = append(pv, strings.Split(body, "\n")...)
 	if side {
-		pw := w - listW - 3
 		for i := range pv {
 			pv[i] = common.Fit(pv[i], pw)
 		}

@@ -101,11 +101,11 @@ func TestSelectionKeysGoThroughTheTextarea(t *testing.T) {
 
 func TestPasteIsBoundedAndTold(t *testing.T) {
 	m := newModel(t, 80, 20, nil)
-	setText(t, m, "")
-	big := strings.Repeat("é", maxBody) // 2 bytes each: twice the limit
-	send(m, tea.PasteMsg{Content: big})
-	if n := len(m.Text()); n > maxBody || n < maxBody-1 {
-		t.Fatalf("pasted %d bytes, want about %d", n, maxBody)
+	setText(t, m, strings.Repeat("\"abcdef\n", (maxBody-16)/8)) // 16 bytes short of the limit
+	before := m.Text()
+	send(m, kp("enter"), kp("ctrl+end"), tea.PasteMsg{Content: strings.Repeat("é", 20)}) // 2 bytes each
+	if n := len(m.Text()); n > maxBody || n < maxBody-1 || m.Text()[:len(before)] != before {
+		t.Fatalf("pasted to %d bytes, want about %d, text kept", n, maxBody)
 	}
 	if !strings.Contains(m.note, "64 KB") {
 		t.Errorf("the cut should be told: note %q", m.note)
@@ -170,5 +170,23 @@ func TestPlaceholderOnEmptyText(t *testing.T) {
 	}
 	if m.Text() != "{" {
 		t.Fatalf("text %q", m.Text())
+	}
+}
+
+// TestLongMessagesAreWrappedNotCut checks, at 80 columns, that a long fix
+// is read to its end and the status line keeps the size.
+func TestLongMessagesAreWrappedNotCut(t *testing.T) {
+	m := newModel(t, 80, 24, nil)
+	setText(t, m, "{\"aps\": {\"alert\": \"hi\"}}\n  \"extra\": 1}")
+	if len(m.findings) == 0 || m.findings[0].Fix == "" {
+		t.Fatalf("want a finding with a fix, got %+v", m.findings)
+	}
+	fix := m.findings[0].Fix
+	flat := strings.Join(strings.Fields(view(m)), " ")
+	if !strings.Contains(flat, strings.Join(strings.Fields(fix), " ")) {
+		t.Errorf("the fix %q is not shown whole:\n%s", fix, view(m))
+	}
+	if !strings.Contains(view(m), "/ 4096 bytes") {
+		t.Errorf("the status line lost the size:\n%s", view(m))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -56,19 +57,30 @@ func (m *Model) headersLine() string {
 			topic += " (default)"
 		}
 	}
-	parts := []string{
-		st.Title.Render(string(pushTypeOr(m.hdr.PushType))),
-		"priority " + priorityText(m.hdr.Priority),
-		"expiration " + strings.SplitN(expirationText(m.hdr.Expiration), " (", 2)[0],
-		"topic " + topic,
+	line := func(short bool) string {
+		prio, tp := priorityText(m.hdr.Priority), topic
+		if short {
+			// At 80 columns: the words go before the topic does.
+			prio, tp = strings.Fields(prio)[0], strings.TrimSuffix(topic, " (default)")
+		}
+		parts := []string{
+			st.Title.Render(string(pushTypeOr(m.hdr.PushType))),
+			"priority " + prio,
+			"expiration " + strings.SplitN(expirationText(m.hdr.Expiration), " (", 2)[0],
+			"topic " + tp,
+		}
+		if m.hdr.CollapseID != "" {
+			parts = append(parts, "collapse-id "+m.hdr.CollapseID)
+		}
+		if m.hdr.ApnsID != "" {
+			parts = append(parts, "apns-id "+m.hdr.ApnsID)
+		}
+		return st.Selected.Render("["+name+"]") + " " + strings.Join(parts, st.Subtle.Render(" · "))
 	}
-	if m.hdr.CollapseID != "" {
-		parts = append(parts, "collapse-id "+m.hdr.CollapseID)
+	if s := line(false); lipgloss.Width(s) <= m.width {
+		return s
 	}
-	if m.hdr.ApnsID != "" {
-		parts = append(parts, "apns-id "+m.hdr.ApnsID)
-	}
-	return st.Selected.Render("["+name+"]") + " " + strings.Join(parts, st.Subtle.Render(" · "))
+	return line(true)
 }
 
 // statusLine is the verdict on the text: valid with its size, or the first
@@ -85,11 +97,17 @@ func (m *Model) statusLine() string {
 		if m.errLine > 0 {
 			loc = fmt.Sprintf("line %d:%d ", m.errLine, m.errCol)
 		}
-		s = st.Problem.Render("✗ " + loc + f.Message)
+		more := ""
 		if n := len(r.Errors); n > 1 {
-			s += st.Problem.Render(fmt.Sprintf(" · %d errors", n))
+			more = fmt.Sprintf(" · %d errors", n)
 		}
-		s += st.Subtle.Render(" · " + size)
+		// The size stays whole; a long message is shortened here because
+		// the findings list below shows it in full.
+		msg := "✗ " + loc + f.Message
+		if room := m.width - lipgloss.Width(more+" · "+size); lipgloss.Width(msg) > room {
+			msg = ansi.Truncate(msg, max(room, 10), "…")
+		}
+		s = st.Problem.Render(msg+more) + st.Subtle.Render(" · "+size)
 	case len(r.Warnings) > 0:
 		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size+" · ") + st.Warning.Render(plural(len(r.Warnings), "warning"))
 	default:
@@ -132,7 +150,22 @@ func (m *Model) findingsView(w, h int) string {
 		}
 		lines = append(lines, common.Clip(m.findingLine(i, i != focus), w))
 		if f := m.findings[i]; i == focus && f.Fix != "" && len(lines) < h-1 {
-			lines = append(lines, common.Clip("     "+st.Good.Render("fix: ")+f.Fix, w))
+			// The fix is wrapped over the free rows (keeping one for the
+			// next finding), not cut: its end is often the instruction.
+			free := h - len(lines)
+			if len(m.findings)-i > 1 {
+				free--
+			}
+			fix := strings.Split(ansi.Wrap("fix: "+f.Fix, max(20, w-5), ""), "\n")
+			if len(fix) > free {
+				fix = fix[:max(1, free)]
+			}
+			for j, l := range fix {
+				if j == 0 {
+					l = st.Good.Render("fix: ") + strings.TrimPrefix(l, "fix: ")
+				}
+				lines = append(lines, common.Clip("     "+l, w))
+			}
 		}
 	}
 	return common.PadLines(strings.Join(lines, "\n"), h)

@@ -83,17 +83,20 @@ func New(c common.Common) *Model {
 	return m
 }
 
+// columns fits the history columns to the width: the whole apns-id (to
+// search for it) from 110 columns; the reason never takes more than its
+// longest name.
 func columns(w int) []common.Column {
-	id := 13
-	if w >= 130 {
+	id := 14
+	if w >= 110 {
 		id = 36
 	}
 	return []common.Column{
-		{Title: "When", Width: 12},
+		{Title: "When", Width: 11}, // 2 Jan 15:04
 		{Title: "Device", Min: 12},
 		{Title: "Env", Width: 4},
 		{Title: "Status", Width: 6},
-		{Title: "Reason", Min: 14},
+		{Title: "Reason", Min: 22, Max: 27}, // DeviceTokenNotForTopic, TooManyProviderTokenUpdates
 		{Title: "apns-id", Width: id},
 	}
 }
@@ -348,7 +351,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.filtering:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
 	case m.detail >= 0:
-		return []key.Binding{k.Load, k.Back}
+		return []key.Binding{k.Load, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), k.Back}
 	}
 	return append(m.table.ShortHelp(), k.Detail, k.Filter, k.Load)
 }

@@ -101,7 +101,7 @@ func (m *Model) detailView(w, h int) string {
 			add(st.Subtle.Render(fmt.Sprintf("%-16s", k)) + v)
 		}
 	}
-	add(st.Title.Render(labelOf(e)+" · "+e.At.Format("2 Jan 2006 15:04:05")) + st.Subtle.Render("  R load into editor · ↑↓ scroll · esc back"))
+	add(st.Title.Render(labelOf(e) + " · " + e.At.Format("2 Jan 2006 15:04:05")))
 	kv("token", e.Token)
 	env := string(e.Environment)
 	if e.Environment == certs.Production {

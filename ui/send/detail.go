@@ -111,9 +111,10 @@ func (m *Model) detailView(w, h int) string {
 	add := func(s ...string) { l = append(l, s...) }
 	kv := func(k, v string) { add(st.Subtle.Render(fmt.Sprintf("%-16s", k)) + v) }
 
-	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))) +
-		st.Subtle.Render("  ←/→ previous/next · ↑↓ scroll · esc back"))
-	kv("device", labelOf(r)+" "+st.Subtle.Render(r.Token))
+	// The keys are in the footer; the title says only which result this is.
+	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))))
+	kv("device", labelOf(r))
+	kv("token", r.Token)
 	kv("environment", envBadge(st, env))
 	status, tone := statusCell(r)
 	kv("status", common.ToneStyle(st, tone, status+" "+reasonOf(r)))

@@ -60,7 +60,7 @@ func (m *Model) prepare() tea.Cmd {
 	m.run.out = m.out
 	m.run.devices = append([]profiles.Device(nil), m.sel...)
 	if m.c.Active.Environment == certs.Production {
-		m.phase = phaseConfirm
+		m.phase, m.confirmFrom = phaseConfirm, phaseReady
 		return nil
 	}
 	return m.start(m.run.profile, m.run.out, m.run.devices)
@@ -208,7 +208,7 @@ func (m *Model) resendFailed() tea.Cmd {
 	}
 	if m.run.profile.Environment == certs.Production {
 		m.run.devices = devs
-		m.phase = phaseConfirm
+		m.phase, m.confirmFrom = phaseConfirm, phaseDone
 		return nil
 	}
 	return m.start(m.run.profile, m.run.out, devs)

@@ -34,6 +34,8 @@ const (
 // KeyMap is the Send screen's keys.
 type KeyMap struct {
 	Send, Confirm, Cancel, Resend, Save, Detail, Other, Back, New key.Binding
+	// In a result's detail.
+	Step, Scroll, Yes, No key.Binding
 }
 
 // DefaultKeyMap returns the Send screen's keys.
@@ -48,6 +50,10 @@ func DefaultKeyMap() KeyMap {
 		Other:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "retry on other environment")),
 		Back:    key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
 		New:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new send")),
+		Step:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp("←/→", "previous/next result")),
+		Scroll:  key.NewBinding(key.WithKeys("up", "down", "j", "k", "pgup", "pgdown", "space", "home", "g"), key.WithHelp("↑/↓", "scroll")),
+		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send it")),
+		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
 	}
 }
 
@@ -121,18 +127,21 @@ type Model struct {
 	sel     []profiles.Device
 	selEnv  certs.Environment
 
-	phase    phase
-	run      runInfo
-	runs     int
-	cancel   context.CancelFunc
-	finished time.Time
-	total    int
-	results  []push.Result
-	okN      int
-	failN    int
-	cancelN  int
-	retries  *atomic.Int64
-	retried  int64
+	phase phase
+	// confirmFrom is where esc returns from the production question: the
+	// summary, or the results of the run being resent.
+	confirmFrom phase
+	run         runInfo
+	runs        int
+	cancel      context.CancelFunc
+	finished    time.Time
+	total       int
+	results     []push.Result
+	okN         int
+	failN       int
+	cancelN     int
+	retries     *atomic.Int64
+	retried     int64
 
 	table    common.Table
 	bar      progress.Model
@@ -197,16 +206,21 @@ func (m *Model) SetSize(w, h int) {
 	m.saveIn.SetWidth(max(10, w-12))
 }
 
-// columns fits the result columns to the width: the ids shorten below 120.
+// maxReason is the longest APNs reason, TooManyProviderTokenUpdates.
+const maxReason = 27
+
+// columns fits the result columns to the width: the ids shorten below 150
+// (the detail shows them whole); the reason never needs more than its
+// longest name, the device label takes the rest.
 func columns(w int) []common.Column {
-	id := 13
+	id := 14
 	if w >= 150 {
 		id = 36
 	}
 	cols := []common.Column{
 		{Title: "Device", Min: 12},
 		{Title: "Status", Width: 6},
-		{Title: "Reason", Min: 16},
+		{Title: "Reason", Min: 16, Max: maxReason},
 		{Title: "apns-id", Width: id},
 	}
 	if w >= 100 {
@@ -278,7 +292,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, m.keys.Confirm):
 			return m.start(m.run.profile, m.run.out, m.run.devices)
 		case key.Matches(msg, m.keys.Cancel), msg.String() == "n":
-			m.phase = phaseReady
+			m.phase = m.confirmFrom
 			m.setNote("not sent", false)
 		}
 		return nil
@@ -342,8 +356,15 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch {
 	case m.saving:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), k.Cancel}
+	case m.detail >= 0 && m.askOther:
+		return []key.Binding{k.Yes, k.No}
 	case m.detail >= 0:
-		return []key.Binding{k.Other, k.Back}
+		// o only where it does something: a BadDeviceToken not tried yet.
+		keys := []key.Binding{k.Step, k.Scroll}
+		if _, tried := m.other[m.detail]; m.results[m.detail].Reason == "BadDeviceToken" && !tried {
+			keys = append(keys, k.Other)
+		}
+		return append(keys, k.Back)
 	case m.phase == phaseConfirm:
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.phase == phaseReady:
@@ -361,8 +382,13 @@ func (m *Model) FullHelp() [][]key.Binding {
 		m.table.FullHelp(),
 		{k.Send, k.Confirm, k.Cancel},
 		{k.Detail, k.Other, k.Resend, k.Save, k.New},
+		{k.Step, k.Scroll, k.Back},
 	}
 }
+
+// Results are the results of the current run so far, in arrival order
+// (the end-to-end test reads them from the final model).
+func (m *Model) Results() []push.Result { return m.results }
 
 // WantsEsc is true while a send runs: esc cancels it.
 func (m *Model) WantsEsc() bool { return m.phase == phaseRunning }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/certs/certgen"
@@ -306,5 +307,42 @@ func TestBlockersSayWhereToFix(t *testing.T) {
 	m.Update(common.KeyPress("esc"))
 	if m.phase != phaseReady {
 		t.Error("esc should go back without sending")
+	}
+}
+
+// TestProductionResendShowsWhatItSends: r after a production run asks
+// first, and the question shows the failed devices and the run's payload
+// (not the selection, not an edit made since); esc returns to the results.
+func TestProductionResendShowsWhatItSends(t *testing.T) {
+	p := profiles.Profile{Name: "prod", Environment: certs.Production, Topic: "com.example.app"}
+	c := common.Common{Width: 100, Height: 30, Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}}
+	m := New(c)
+	sent := outgoing(`{"aps":{"alert":"the one sent"}}`, payload.Headers{PushType: payload.Alert})
+	devs := []profiles.Device{
+		{Label: "accepted-one", Token: strings.Repeat("a", 64), Environment: certs.Production},
+		{Label: "failed-one", Token: strings.Repeat("b", 64), Environment: certs.Production},
+	}
+	m.Update(common.SelectionChangedMsg{Env: certs.Production, Devices: devs})
+	m.Update(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"edited since, much longer than before"}}`, payload.Headers{PushType: payload.Alert})})
+	m.run = runInfo{id: 1, profile: p, out: sent, devices: devs}
+	m.results = []push.Result{{Label: "accepted-one", Token: devs[0].Token, Status: 200}, {Label: "failed-one", Token: devs[1].Token, Status: 400, Reason: "BadDeviceToken"}}
+	m.phase = phaseDone
+	m.table.SetRows(2)
+
+	if _, cmd := m.Update(common.KeyPress("r")); cmd != nil || m.phase != phaseConfirm {
+		t.Fatalf("r in production must ask first (phase %v)", m.phase)
+	}
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"failed devices of run 1", "devices     1: failed-one", fmt.Sprintf("%d / 4096 bytes", len(sent.Body)), "This sends to 1 real device"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "accepted-one") {
+		t.Errorf("the accepted device is not resent, so not listed:\n%s", v)
+	}
+	m.Update(common.KeyPress("esc"))
+	if m.phase != phaseDone || !strings.Contains(ansi.Strip(m.View()), "failed-one") {
+		t.Errorf("esc should go back to the results (phase %v)", m.phase)
 	}
 }

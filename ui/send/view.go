@@ -5,7 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -68,8 +71,18 @@ func (m *Model) summaryView(w int) string {
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
 	kv := func(k, v string) { add(common.Clip("  "+st.Subtle.Render(fmt.Sprintf("%-12s", k))+v, w)) }
-	add(st.Title.Render("What will go out"))
-	p := m.c.Active
+	// Asking for production, the summary is what y sends: the run's
+	// profile, payload and devices (a resend's are the failed ones, with
+	// the run's payload even if the editor changed since).
+	p, out, haveOut, devs := m.c.Active, m.out, m.haveOut, m.sel
+	title := "What will go out"
+	if m.phase == phaseConfirm {
+		p, out, haveOut, devs = &m.run.profile, m.run.out, true, m.run.devices
+		if m.confirmFrom == phaseDone {
+			title = "What will go out again (the failed devices of run " + fmt.Sprint(m.run.id) + ")"
+		}
+	}
+	add(st.Title.Render(title))
 	if p == nil {
 		kv("profile", st.Warning.Render("none active"))
 	} else {
@@ -83,9 +96,9 @@ func (m *Model) summaryView(w int) string {
 			kv("host", p.Host)
 		}
 	}
-	if m.haveOut {
-		hd := m.out.Headers
-		topic, dflt := effectiveTopic(profileTopic(m), hd)
+	if haveOut {
+		hd := out.Headers
+		topic, dflt := effectiveTopic(profileTopic(p), hd)
 		switch {
 		case topic == "":
 			topic = "the certificate's topic"
@@ -97,7 +110,7 @@ func (m *Model) summaryView(w int) string {
 		if hd.CollapseID != "" || hd.ApnsID != "" {
 			kv("ids", "collapse-id "+orDash(hd.CollapseID)+" · apns-id "+orDash(hd.ApnsID))
 		}
-		r := m.out.Report
+		r := out.Report
 		verdict := st.Good.Render("✓ valid")
 		switch {
 		case len(r.Errors) > 0:
@@ -106,14 +119,14 @@ func (m *Model) summaryView(w int) string {
 			verdict += st.Warning.Render(fmt.Sprintf(" · %d warning(s)", len(r.Warnings)))
 		}
 		name := ""
-		if m.out.Name != "" {
-			name = st.Subtle.Render(" · " + m.out.Name)
+		if out.Name != "" {
+			name = st.Subtle.Render(" · " + out.Name)
 		}
 		kv("payload", fmt.Sprintf("%d / %d bytes · ", r.Bytes, r.Limit)+verdict+name)
 	} else {
 		kv("payload", st.Warning.Render("none yet (Payload screen, 3)"))
 	}
-	kv("devices", m.devicesText(w-16))
+	kv("devices", m.devicesText(devs, w-14))
 	add("")
 	if m.phase == phaseConfirm {
 		n := len(m.run.devices)
@@ -131,30 +144,37 @@ func (m *Model) summaryView(w int) string {
 	return strings.Join(l, "\n")
 }
 
-func profileTopic(m *Model) string {
-	if m.c.Active != nil {
-		return m.c.Active.Topic
+func profileTopic(p *profiles.Profile) string {
+	if p != nil {
+		return p.Topic
 	}
 	return ""
 }
 
-func (m *Model) devicesText(w int) string {
-	if len(m.sel) == 0 {
+// devicesText lists the selected devices in w cells: as many names as fit,
+// then how many more.
+func (m *Model) devicesText(devs []profiles.Device, w int) string {
+	if len(devs) == 0 {
 		return m.c.Styles.Warning.Render("none selected (Devices screen, 4)")
 	}
-	s := fmt.Sprintf("%d: ", len(m.sel))
-	for i, d := range m.sel {
+	s := fmt.Sprintf("%d: ", len(devs))
+	for i, d := range devs {
 		name := d.Label
 		if name == "" {
 			name = common.ShortToken(d.Token)
 		}
+		sep := ""
 		if i > 0 {
-			s += ", "
+			sep = ", "
 		}
-		if len(s)+len(name) > w-6 && i < len(m.sel)-1 {
-			return s + fmt.Sprintf("… +%d", len(m.sel)-i)
+		more := 0
+		if rest := len(devs) - i - 1; rest > 0 {
+			more = ansi.StringWidth(fmt.Sprintf(", … +%d more", rest))
 		}
-		s += name
+		if ansi.StringWidth(s+sep+name)+more > w {
+			return s + sep + fmt.Sprintf("… +%d more", len(devs)-i)
+		}
+		s += sep + name
 	}
 	return s
 }
@@ -167,8 +187,13 @@ func (m *Model) runLine() string {
 	if m.phase == phaseDone {
 		state = "sent"
 	}
-	return env + " " + st.Title.Render(fmt.Sprintf("run %d", m.run.id)) +
-		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %d devices · %s", state, m.run.out.Headers.PushType, topic, m.total, m.run.batch))
+	s := env + " " + st.Title.Render(fmt.Sprintf("run %d", m.run.id)) +
+		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %d devices", state, m.run.out.Headers.PushType, topic, m.total))
+	// The batch id (History's) only if it fits whole: a cut id finds nothing.
+	if batch := " · " + m.run.batch; ansi.StringWidth(s)+ansi.StringWidth(batch) <= m.width {
+		s += st.Subtle.Render(batch)
+	}
+	return s
 }
 
 func (m *Model) progressLine() string {
