@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
@@ -83,13 +85,6 @@ when you quit.`)
 	return runProgram(e, m)
 }
 
-func parseExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
-}
-
 func noColor(e env) bool { return e.getenv("NO_COLOR") != "" }
 
 func isTerminal(e env) bool {
@@ -98,17 +93,33 @@ func isTerminal(e env) bool {
 	return ok1 && ok2 && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd()))
 }
 
+// killAfter is how long a signal's graceful quit may take (the console
+// itself gives up waiting for running work after 5 s) before the program
+// is stopped outright.
+const killAfter = 8 * time.Second
+
 func runProgram(e env, m *ui.Model) int {
-	opts := []tea.ProgramOption{tea.WithInput(e.stdin), tea.WithOutput(e.stdout)}
+	// ui.Filter turns a quit from outside (SIGTERM, SIGINT) into the quit of
+	// q: a running send is cancelled and its results written first.
+	opts := []tea.ProgramOption{tea.WithInput(e.stdin), tea.WithOutput(e.stdout), tea.WithFilter(ui.Filter)}
 	p := tea.NewProgram(m, opts...)
-	// A closed terminal (SIGHUP) or a kill (SIGTERM) still ends the program
-	// normally, so the demo's servers and folder are removed.
+	// A closed terminal (SIGHUP) or a kill (SIGTERM) quits the same way, so
+	// the results are kept and the demo's servers and folder removed; if
+	// that does not end the program in time, it is killed.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case <-sigs:
+			p.Quit()
+		case <-done:
+			return
+		}
+		t := time.NewTimer(killAfter)
+		defer t.Stop()
+		select {
+		case <-t.C:
 			p.Kill()
 		case <-done:
 		}
@@ -116,13 +127,15 @@ func runProgram(e env, m *ui.Model) int {
 	_, err := p.Run()
 	signal.Stop(sigs)
 	close(done)
+	// After the terminal is restored: what quitting could not keep.
 	cerr := m.Close()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintln(e.stderr, "pushdeck:", err)
 		return exitInternal
 	}
 	if cerr != nil {
-		fmt.Fprintln(e.stderr, "pushdeck: cleaning up the demo:", cerr)
+		fmt.Fprintln(e.stderr, "pushdeck:", strings.ReplaceAll(cerr.Error(), "\n", "\npushdeck: "))
+		return exitFailed
 	}
 	return exitOK
 }

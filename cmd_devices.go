@@ -74,9 +74,9 @@ func devicesList(e env, args []string) int {
 	envFlag := fs.String("env", "", "only devices of this environment")
 	group := fs.String("group", "", "only devices in group `G`")
 	asJSON := fs.Bool("json", false, "print the devices as a JSON list")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck devices list: unexpected argument %q\n", pos[0])
@@ -178,9 +178,9 @@ func devicesAdd(e env, args []string) int {
 	topic := fs.String("topic", "", "the app's bundle `ID`, if the book serves several apps")
 	var groups multiFlag
 	fs.Var(&groups, "group", "add the device to group `G` (repeatable)")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	// A token pasted as iOS prints it ("<ab12 cd34 ...>") arrives as
 	// several arguments when unquoted: join them back.
@@ -223,9 +223,9 @@ func devicesAdd(e env, args []string) int {
 
 func devicesRemove(e env, args []string) int {
 	fs := cfgFlags(e, "devices remove", devicesUsage)
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) == 0 {
 		fmt.Fprintln(e.stderr, "pushdeck devices remove: give the device's LABEL or TOKEN (see pushdeck devices list)")
@@ -248,9 +248,9 @@ func devicesImport(e env, args []string) int {
 	envFlag := fs.String("env", "", "environment of the tokens (needed unless the file is JSON that names it)")
 	var groups multiFlag
 	fs.Var(&groups, "group", "add every imported device to group `G` (repeatable)")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(e.stderr, "pushdeck devices import: give one FILE (or - for standard input)")
@@ -300,9 +300,9 @@ func devicesExport(e env, args []string) int {
 	fs := cfgFlags(e, "devices export", devicesUsage)
 	asJSON := fs.Bool("json", false, "write JSON with every field (what import reads back in full)")
 	envFlag := fs.String("env", "", "only devices of this environment")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck devices export: unexpected argument %q (the export goes to standard output)\n", pos[0])

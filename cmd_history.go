@@ -34,9 +34,9 @@ func runHistory(e env, args []string) int {
 	fs.StringVar(&f.Batch, "batch", "", "only the results of the send with this batch `ID`")
 	fs.IntVar(&f.Limit, "limit", 50, "show the newest `N` (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON Lines: one entry per line")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck history: unexpected argument %q (filters are flags: --device, --reason, --since, --apns-id)\n", pos[0])

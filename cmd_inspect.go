@@ -153,23 +153,15 @@ func credParse(e env, fs *flag.FlagSet, args []string, usage string) (pos []stri
 			break
 		}
 	}
-	for {
-		err := fs.Parse(rest)
-		if errors.Is(err, flag.ErrHelp) {
-			credUsage(e.stdout, fs, usage)
-			return nil, exitOK, false
-		}
-		if err != nil {
-			fmt.Fprintln(e.stderr)
-			credUsage(e.stderr, fs, usage)
-			return nil, exitUsage, false
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		pos = append(pos, rest[0])
-		rest = rest[1:]
+	pos, err := parseInterspersed(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		credUsage(e.stdout, fs, usage)
+		return nil, exitOK, false
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr)
+		credUsage(e.stderr, fs, usage)
+		return nil, exitUsage, false
 	}
 	return append(pos, tail...), 0, true
 }

@@ -51,7 +51,7 @@ func runLint(e env, args []string) int {
 	fs.StringVar(&opts.Headers.CollapseID, "collapse-id", "", "apns-collapse-id")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
 
-	files, err := lintParseArgs(fs, args)
+	files, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(e.stdout, lintUsageText)
 		return exitOK
@@ -88,23 +88,6 @@ func runLint(e env, args []string) int {
 		return exitFailed
 	}
 	return exitOK
-}
-
-// lintParseArgs lets flags come before or after FILE (flag stops at the
-// first non-flag argument); a lone "-" is the stdin file, not a flag.
-func lintParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return files, nil
-		}
-		files = append(files, rest[0])
-		args = rest[1:]
-	}
 }
 
 func lintRead(e env, name string) ([]byte, error) {

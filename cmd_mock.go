@@ -6,9 +6,9 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -62,13 +62,7 @@ func runMock(e env, args []string) int {
 // context instead of a signal.
 func mock(ctx context.Context, e env, args []string) int {
 	var f mockFlags
-	fs := flag.NewFlagSet("pushdeck mock", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), mockUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), "\nExit codes: 0 stopped cleanly, 1 could not listen, 2 usage or unreadable file.\n")
-	}
+	fs := cmdFlags(e, "pushdeck mock", mockUsage, "\nExit codes: 0 stopped cleanly, 1 could not listen, 2 usage or unreadable file.\n")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:2197", "listen on `HOST:PORT` (port 0 picks a free one)")
 	fs.StringVar(&f.env, "env", "development", "environment to play: development (sandbox) or production")
 	fs.StringVar(&f.clientCA, "client-ca", "", "verify client certificates against the CA certificates in PEM `FILE`")
@@ -88,10 +82,7 @@ func mock(ctx context.Context, e env, args []string) int {
 	fs.Float64Var(&f.drop, "drop", 0, "`FRACTION` of pushes whose connection is closed before an answer")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not print a line per push")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck mock: unexpected argument %q: mock takes only flags (see pushdeck mock --help)\n", fs.Arg(0))
@@ -395,20 +386,10 @@ func mockSummary(c apnstest.Counters) string {
 		fmt.Fprintf(&b, ", %d dropped", c.Dropped)
 	}
 	b.WriteString("\n")
-	statuses := make([]int, 0, len(c.ByStatus))
-	for s := range c.ByStatus {
-		statuses = append(statuses, s)
-	}
-	slices.Sort(statuses)
-	for _, s := range statuses {
+	for _, s := range slices.Sorted(maps.Keys(c.ByStatus)) {
 		fmt.Fprintf(&b, "  %d  %d\n", s, c.ByStatus[s])
 	}
-	reasons := make([]string, 0, len(c.ByReason))
-	for r := range c.ByReason {
-		reasons = append(reasons, r)
-	}
-	slices.Sort(reasons)
-	for _, r := range reasons {
+	for _, r := range slices.Sorted(maps.Keys(c.ByReason)) {
 		fmt.Fprintf(&b, "  %-28s %d\n", r, c.ByReason[r])
 	}
 	return b.String()

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -47,19 +45,11 @@ type probeVerdictLine struct {
 func runProbe(e env, args []string) int {
 	var cf credFlags
 	var asJSON bool
-	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), probeUsage)
-		fs.PrintDefaults()
-	}
+	fs := cmdFlags(e, "probe", probeUsage, "")
 	cf.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object per step, then the verdict")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck probe: unexpected argument %q\n", fs.Arg(0))

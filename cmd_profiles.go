@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -92,54 +91,11 @@ func cfgWarn(e env, s *profiles.Store) {
 	}
 }
 
-// cfgParse parses flags that may come before or after positional arguments
-// ("profiles add NAME --cert F" as well as "profiles add --cert F NAME"),
-// which the flag package alone does not allow. It returns the positionals;
-// help is true when --help was asked for (the usage has been printed).
-func cfgParse(fs *flag.FlagSet, args []string) (pos []string, help bool, err error) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, errors.Is(err, flag.ErrHelp), err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, false, nil
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), false, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// cfgFlags makes a flag set whose -h prints usage to stdout (asked-for help
-// is output, not an error) and whose mistakes go to stderr.
-func cfgFlags(e env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fs.SetOutput(e.stdout)
-		fmt.Fprint(e.stdout, usage)
-		fmt.Fprintln(e.stdout, "\nFlags:")
-		fs.PrintDefaults()
-		fs.SetOutput(e.stderr)
-	}
-	return fs
-}
-
-func cfgParseExit(help bool) int {
-	if help {
-		return exitOK
-	}
-	return exitUsage
-}
-
 func profilesSimple(e env, sub string, args []string, do func(*profiles.Store, string) (string, error)) int {
 	fs := cfgFlags(e, "profiles "+sub, profilesUsage)
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(e.stderr, "pushdeck profiles %s: give one profile NAME (see pushdeck profiles list)\n", sub)
@@ -159,9 +115,9 @@ func profilesSimple(e env, sub string, args []string, do func(*profiles.Store, s
 func profilesList(e env, args []string) int {
 	fs := cfgFlags(e, "profiles list", profilesUsage)
 	asJSON := fs.Bool("json", false, "print JSON: {\"active\": NAME, \"profiles\": [...]}")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck profiles list: unexpected argument %q\n", pos[0])
@@ -215,9 +171,9 @@ func cfgJSON(w io.Writer, v any) {
 func profilesShow(e env, args []string) int {
 	fs := cfgFlags(e, "profiles show", profilesUsage)
 	asJSON := fs.Bool("json", false, "print the profile as JSON")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(e.stderr, "pushdeck profiles show: give one profile NAME (see pushdeck profiles list)")

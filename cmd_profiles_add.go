@@ -77,9 +77,9 @@ func profilesAdd(e env, args []string) int {
 	fs.IntVar(&f.priority, "priority", 0, "default apns-priority: 10, 5 or 1")
 	fs.StringVar(&f.notes, "notes", "", "free text shown by profiles show")
 	fs.BoolVar(&f.force, "force", false, "save even if the credential is unusable or for the other environment, or replace a profile of that name")
-	pos, help, err := cfgParse(fs, args)
+	pos, err := cfgParse(fs, args)
 	if err != nil {
-		return cfgParseExit(help)
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(e.stderr, "pushdeck profiles add: give one profile NAME, e.g. pushdeck profiles add myapp-dev --cert dev.p12 --env development")

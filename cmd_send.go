@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,12 +62,7 @@ Flags:
 
 func runSend(e env, args []string) int {
 	var f sendFlags
-	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), sendUsage)
-		fs.PrintDefaults()
-	}
+	fs := cmdFlags(e, "send", sendUsage, "")
 	f.cred.register(fs)
 	fs.Var(&f.tokens, "token", "device `TOKEN` (repeatable)")
 	fs.StringVar(&f.tokensFile, "tokens-file", "", "read device tokens from `FILE`: one per line, optional label after it, # comments")
@@ -89,10 +82,7 @@ func runSend(e env, args []string) int {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per device, then a summary")
 	fs.BoolVar(&f.force, "force", false, "send even if the payload has lint errors")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "pushdeck send: unexpected argument %q (tokens go after --token)\n", fs.Arg(0))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 )
 
 // parseKeyBlocks parses every key block; err is the first failure, for when
@@ -46,17 +47,12 @@ func (l *loader) keyFromFile(none func()) (keys []any, locked bool) {
 	}
 	var err error
 	if bytes.Contains(data, pemBegin) {
+		all, rest := decodePEM(data)
 		var blocks []*pem.Block
-		rest := data
-		for {
-			b, r := pem.Decode(rest)
-			if b == nil {
-				break
-			}
+		for _, b := range all {
 			if isKeyBlock(b) {
 				blocks = append(blocks, b)
 			}
-			rest = r
 		}
 		if len(blocks) == 0 {
 			if d := damagedPEM(data, rest); d != "" {
@@ -92,17 +88,8 @@ func needsPassword(path string) (bool, error) {
 		return false, &Error{Finding: *f}
 	}
 	if bytes.Contains(data, pemBegin) {
-		rest := data
-		for {
-			b, r := pem.Decode(rest)
-			if b == nil {
-				return false, nil
-			}
-			if isKeyBlock(b) && isEncryptedBlock(b) {
-				return true, nil
-			}
-			rest = r
-		}
+		blocks, _ := decodePEM(data)
+		return slices.ContainsFunc(blocks, func(b *pem.Block) bool { return isKeyBlock(b) && isEncryptedBlock(b) }), nil
 	}
 	if len(data) > 0 && isPFX(data) {
 		c, _ := loadBytes(data, path, Options{})

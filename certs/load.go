@@ -165,16 +165,7 @@ func (l *loader) loadDER(data []byte) {
 }
 
 func (l *loader) loadPEM(data []byte) {
-	var blocks []*pem.Block
-	rest := data
-	for {
-		b, r := pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		blocks = append(blocks, b)
-		rest = r
-	}
+	blocks, rest := decodePEM(data)
 	if d := damagedPEM(data, rest); d != "" {
 		l.problem(findCorrupt(fmt.Sprintf("In %s, %s.", l.base, d)))
 	}

@@ -3,6 +3,7 @@ package certs
 import (
 	"bytes"
 	"encoding/asn1"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -64,6 +65,20 @@ func isPFX(b []byte) bool {
 }
 
 var pemBegin = []byte("-----BEGIN ")
+
+// decodePEM decodes the PEM blocks of data in order; rest is what follows
+// the last one that decodes, for damagedPEM.
+func decodePEM(data []byte) (blocks []*pem.Block, rest []byte) {
+	rest = data
+	for {
+		b, r := pem.Decode(rest)
+		if b == nil {
+			return blocks, rest
+		}
+		blocks = append(blocks, b)
+		rest = r
+	}
+}
 
 // damagedPEM describes PEM armour that pem.Decode could not read in rest,
 // the unread tail of data: the BEGIN line that starts it and its line number.

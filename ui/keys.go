@@ -1,6 +1,12 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // KeyMap is the shell's keys: the ones that work on every screen.
 type KeyMap struct {
@@ -12,7 +18,7 @@ type KeyMap struct {
 func DefaultKeyMap() KeyMap {
 	k := KeyMap{
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit, also while typing")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
 		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
@@ -25,22 +31,99 @@ func DefaultKeyMap() KeyMap {
 	return k
 }
 
-// helpKeys is what the footer shows: the active screen's keys first, then
-// the shell's.
-type helpKeys struct {
-	screen     []key.Binding
-	screenFull [][]key.Binding
-	shell      KeyMap
+// Quitting, the shell's own quit keys: ctrl+c quits while a screen takes
+// the keys (q types there), and a second ctrl+c gives up waiting.
+var (
+	capturedQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+	quitAtOnce   = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit at once"))
+)
+
+// shellShort is the shell's keys that work right now, for the one-line
+// footer: while a screen captures keys only ctrl+c (q types, ? does
+// nothing there).
+func (m *Model) shellShort() []key.Binding {
+	switch {
+	case m.quitting:
+		return []key.Binding{quitAtOnce}
+	case m.screens[m.tab].Capturing():
+		return []key.Binding{capturedQuit}
+	}
+	return []key.Binding{m.keys.Help, m.keys.Quit}
 }
 
-// ShortHelp implements help.KeyMap.
-func (h helpKeys) ShortHelp() []key.Binding {
-	return append(append([]key.Binding(nil), h.screen...), h.shell.Help, h.shell.Quit)
+// showFull is true when the footer is the full help: asked for with ?,
+// and only while the shell's keys work.
+func (m *Model) showFull() bool {
+	return m.help.ShowAll && !m.quitting && !m.screens[m.tab].Capturing()
 }
 
-// FullHelp implements help.KeyMap.
-func (h helpKeys) FullHelp() [][]key.Binding {
-	s := h.shell
-	return append(append([][]key.Binding(nil), h.screenFull...),
-		[]key.Binding{s.Tabs[0], s.Next, s.Prev, s.Back, s.Help, s.Quit, s.ForceQuit})
+// footer is the help line (or, after ?, every key in columns), fitted to
+// the width by leaving out whole hints, never cutting one.
+func (m *Model) footer() string {
+	if m.showFull() {
+		return m.fullFooter()
+	}
+	if m.quitting {
+		return m.shortFooter(nil, m.shellShort(), false)
+	}
+	scr := m.screens[m.tab]
+	return m.shortFooter(scr.ShortHelp(), m.shellShort(), !scr.Capturing())
+}
+
+// shortFooter is one line: the screen's hints in order, as many as fit,
+// then the shell's, which always show. When some are left out, a "…" says
+// so if ? can show them (more).
+func (m *Model) shortFooter(screen, shell []key.Binding, more bool) string {
+	hs := m.help.Styles
+	sep := hs.ShortSeparator.Inline(true).Render(m.help.ShortSeparator)
+	sepW := ansi.StringWidth(sep)
+	item := func(b key.Binding) string {
+		return hs.ShortKey.Inline(true).Render(b.Help().Key) + " " + hs.ShortDesc.Inline(true).Render(b.Help().Desc)
+	}
+	var tail []string
+	used := -sepW // no separator before the first item
+	for _, b := range shell {
+		if b.Enabled() {
+			tail = append(tail, item(b))
+			used += ansi.StringWidth(item(b)) + sepW
+		}
+	}
+	used = max(used, 0)
+	var head []string
+	cut := false
+	for _, b := range screen {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		it := item(b)
+		need := ansi.StringWidth(it) + sepW
+		if used+need > m.width {
+			cut = true
+			break
+		}
+		head = append(head, it)
+		used += need
+	}
+	if ell := hs.Ellipsis.Inline(true).Render(m.help.Ellipsis); cut && more && used+ansi.StringWidth(ell)+sepW <= m.width {
+		head = append(head, ell)
+	}
+	return strings.Join(append(head, tail...), sep)
+}
+
+// fullFooter is the full help: the screen's columns that fit, then the
+// shell's column, which always shows (it says how to close the help).
+func (m *Model) fullFooter() string {
+	h := m.help
+	h.SetWidth(0) // measured here; bubbles' own fitting lets a column overflow
+	s := m.screens[m.tab].FullHelp()
+	k := m.keys
+	shell := []key.Binding{k.Tabs[0], k.Next, k.Prev, k.Back, k.Help, k.Quit, k.ForceQuit}
+	for n := len(s); n >= 0; n-- {
+		groups := append(append([][]key.Binding(nil), s[:n]...), shell)
+		v := h.FullHelpView(groups)
+		if lipgloss.Width(v) <= m.width || n == 0 {
+			return v
+		}
+	}
+	return ""
 }

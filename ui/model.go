@@ -5,6 +5,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -55,10 +56,20 @@ type (
 	}
 	// statusExpiredMsg clears an info message that has been shown long enough.
 	statusExpiredMsg struct{ seq int }
+	// quitRequestMsg is a quit from outside (a signal), turned by Filter
+	// into the same graceful quit as q.
+	quitRequestMsg struct{}
+	// quitDeadlineMsg ends a quit that waited long enough for the screens.
+	quitDeadlineMsg struct{}
 )
 
 // infoTTL is how long an info message stays: long enough to read twice.
 const infoTTL = 8 * time.Second
+
+// quitWait bounds how long quitting waits for running work (a cancelled
+// send's last results and their writes) so quit never hangs; Close says
+// on stderr what could not be kept.
+const quitWait = 5 * time.Second
 
 // Model is the root model of the console.
 type Model struct {
@@ -78,6 +89,10 @@ type Model struct {
 	activeRun int
 	demoClose func() error
 	starting  bool // the demo is being built
+
+	quitting  bool // waiting for the Stoppers before exiting
+	quitReady bool // tea.Quit is on its way: Filter lets it through
+	fullHelp  bool // the footer is the full help (laid out for its height)
 }
 
 // New builds the console. It does no IO: Init loads the active profile.
@@ -118,20 +133,79 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Close stops running work in every screen and tears down a demo started
-// from the console. Call it after the program ends.
+// Close releases what the screens hold and tears down a demo started from
+// the console. Call it after the program ends. Its error says what could
+// not be kept (results a forced quit left unwritten): print it once the
+// terminal is back.
 func (m *Model) Close() error {
+	var errs []error
 	for _, s := range m.screens {
 		if c, ok := s.(common.Closer); ok {
-			c.Close()
+			errs = append(errs, c.Close())
 		}
 	}
 	if m.demoClose != nil {
 		f := m.demoClose
 		m.demoClose = nil
-		return f()
+		if err := f(); err != nil {
+			errs = append(errs, fmt.Errorf("cleaning up the demo: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// Filter is the program's message filter (tea.WithFilter): a quit from
+// outside the console (SIGTERM, SIGHUP, SIGINT) becomes the graceful quit
+// of q, so a running send still keeps its results; only the console's own
+// final tea.Quit goes through.
+func Filter(model tea.Model, msg tea.Msg) tea.Msg {
+	m, ok := model.(*Model)
+	if !ok || m.quitReady {
+		return msg
+	}
+	switch msg.(type) {
+	case tea.QuitMsg, tea.InterruptMsg:
+		return quitRequestMsg{}
+	}
+	return msg
+}
+
+// quit starts quitting: screens with running work are told to stop, and
+// the program ends once they all have (or quitWait has passed).
+func (m *Model) quit() tea.Cmd {
+	if m.quitting {
+		return nil
+	}
+	m.quitting = true
+	m.help.ShowAll = false
+	var cmds []tea.Cmd
+	for _, s := range m.screens {
+		if st, ok := s.(common.Stopper); ok {
+			cmds = append(cmds, st.Stop())
+		}
+	}
+	if m.stopped() {
+		return m.quitNow()
+	}
+	m.layout() // the status line says what quitting waits for
+	cmds = append(cmds, tea.Tick(quitWait, func(time.Time) tea.Msg { return quitDeadlineMsg{} }))
+	return tea.Batch(cmds...)
+}
+
+// quitNow ends the program.
+func (m *Model) quitNow() tea.Cmd {
+	m.quitting, m.quitReady = true, true
+	return tea.Quit
+}
+
+// stopped is true when no screen has work left in flight.
+func (m *Model) stopped() bool {
+	for _, s := range m.screens {
+		if st, ok := s.(common.Stopper); ok && !st.Stopped() {
+			return false
+		}
+	}
+	return true
 }
 
 // Screen returns tab i (0-based), for tests.
@@ -201,71 +275,93 @@ func (m *Model) startDemo() tea.Cmd {
 
 // Update routes a message: keys to the active screen (after the shell's
 // own), everything else to every screen, which drops what is not theirs.
+// While quitting, it ends the program once every screen has stopped.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	if m.fullHelp != m.showFull() {
+		m.layout() // the footer changes height (a screen started or stopped capturing keys)
+	}
+	if m.quitting && !m.quitReady && m.stopped() {
+		return m, tea.Batch(cmd, m.quitNow())
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case quitRequestMsg:
+		return m.quit()
+	case quitDeadlineMsg:
+		if m.quitting && !m.quitReady {
+			return m.quitNow()
+		}
+		return nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.c.Styles = common.DefaultStyles(msg.IsDark(), m.noColor)
 		m.restyleHelp()
 		m.pushCommon()
-		return m, nil
+		return nil
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tea.PasteMsg, tea.MouseMsg:
-		return m, m.toActive(msg)
+		if m.quitting {
+			return nil
+		}
+		return m.toActive(msg)
 	case common.StatusMsg:
 		m.infoSeq++
 		m.info = msg.Text
 		m.layout()
 		seq := m.infoSeq
-		return m, tea.Tick(infoTTL, func(time.Time) tea.Msg { return statusExpiredMsg{seq} })
+		return tea.Tick(infoTTL, func(time.Time) tea.Msg { return statusExpiredMsg{seq} })
 	case statusExpiredMsg:
 		if msg.seq == m.infoSeq {
 			m.info = ""
 			m.layout()
 		}
-		return m, nil
+		return nil
 	case common.ErrorMsg:
 		m.errMsg = msg.Err
 		m.layout()
-		return m, nil
+		return nil
 	case common.SwitchScreenMsg:
-		return m, m.switchTo(msg.Tab - 1)
+		return m.switchTo(msg.Tab - 1)
 	case common.ActivateProfileMsg:
-		return m, m.activate(msg.Name)
+		return m.activate(msg.Name)
 	case common.PasswordMsg:
 		pw := copyMap(m.c.Password)
 		pw[msg.Profile] = msg.Password
 		m.c.Password = pw
 		m.pushCommon()
-		return m, nil
+		return nil
 	case activeLoadedMsg:
 		if msg.run != m.activeRun {
-			return m, nil
+			return nil
 		}
 		m.c.Active, m.c.Cred, m.c.CredErr = msg.profile, msg.cred, msg.err
 		m.pushCommon()
-		return m, nil
+		return nil
 	case common.ProfilesChangedMsg:
-		return m, tea.Batch(m.loadActive(), m.broadcast(msg))
+		return tea.Batch(m.loadActive(), m.broadcast(msg))
 	case common.StartDemoMsg:
 		switch {
 		case m.c.Demo:
-			return m, common.StatusCmd("this is the demo already: its profiles are on the Profiles screen")
+			return common.StatusCmd("this is the demo already: its profiles are on the Profiles screen")
 		case m.opts.StartDemo == nil:
-			return m, common.ErrorCmd(errors.New("the demo cannot start from here: run `pushdeck demo`"))
+			return common.ErrorCmd(errors.New("the demo cannot start from here: run `pushdeck demo`"))
 		case m.starting:
-			return m, nil
+			return nil
 		}
 		m.starting = true
-		return m, tea.Batch(m.startDemo(), common.StatusCmd("starting the demo: two local APNs servers and a demo credential…"))
+		return tea.Batch(m.startDemo(), common.StatusCmd("starting the demo: two local APNs servers and a demo credential…"))
 	case demoReadyMsg:
 		m.starting = false
 		if msg.err != nil {
-			return m, common.ErrorCmd(errors.New("the demo did not start: " + msg.err.Error()))
+			return common.ErrorCmd(errors.New("the demo did not start: " + msg.err.Error()))
 		}
 		m.demoClose = msg.world.Close
 		m.c.Store, m.c.Demo = msg.world.Store, true
@@ -275,16 +371,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.c.Password = pw
 		m.pushCommon()
-		return m, tea.Batch(m.loadActive(),
+		return tea.Batch(m.loadActive(),
 			m.broadcast(common.ProfilesChangedMsg{}), m.broadcast(common.DevicesChangedMsg{}), m.broadcast(common.HistoryChangedMsg{}),
 			common.StatusCmd("demo started: nothing of your own config is read or written; it is all removed when you quit"))
 	}
-	return m, m.broadcast(msg)
+	return m.broadcast(msg)
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.quitting {
+		// Waiting for running work to end: a second ctrl+c gives up on it.
+		if key.Matches(msg, m.keys.ForceQuit) {
+			return m.quitNow()
+		}
+		return nil
+	}
 	if key.Matches(msg, m.keys.ForceQuit) {
-		return tea.Quit
+		return m.quit()
 	}
 	scr := m.screens[m.tab]
 	if scr.Capturing() {
@@ -292,7 +395,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, m.keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		m.layout()

@@ -113,7 +113,7 @@ func TestCapturingScreenGetsKeys(t *testing.T) {
 	if _, cmd := m.Update(key1("ctrl+c")); !isQuit(cmd) {
 		t.Fatal("ctrl+c does not quit while typing")
 	}
-	fakes[0].capturing = false
+	m, _ = withFakes()
 	if _, cmd := m.Update(key1("q")); !isQuit(cmd) {
 		t.Fatal("q does not quit")
 	}

@@ -38,16 +38,12 @@ func (m *Model) restyleHelp() {
 	m.help.Styles = hs
 }
 
-func (m *Model) helpKeys() helpKeys {
-	s := m.screens[m.tab]
-	return helpKeys{screen: s.ShortHelp(), screenFull: s.FullHelp(), shell: m.keys}
-}
-
 // layout sizes the active area from the window and the footer's height and
 // hands every screen its size and the shared state.
 func (m *Model) layout() {
 	m.help.SetWidth(m.width)
-	footer := lipgloss.Height(m.help.View(m.helpKeys()))
+	m.fullHelp = m.showFull()
+	footer := lipgloss.Height(m.footer())
 	status := len(m.statusLines())
 	h := max(1, m.height-chrome-status-footer)
 	m.c.Width, m.c.Height = m.width, h
@@ -83,45 +79,81 @@ func (m *Model) render() string {
 	st := m.c.Styles
 	w := m.width
 	scr := m.screens[m.tab]
-	help := m.help.View(m.helpKeys())
 	body := common.PadLines(common.ClipLines(scr.View(), w, m.c.Height), m.c.Height)
 	rule := st.Subtle.Render(strings.Repeat("─", w))
 	parts := []string{
-		ansi.Truncate(m.header(), w, "…"),
+		m.header(),
 		common.Clip(m.tabs(), w),
 		rule,
 		body,
 		common.ClipLines(strings.Join(m.statusLines(), "\n"), w, 0),
-		common.ClipLines(help, w, 0),
+		common.ClipLines(m.footer(), w, 0),
 	}
 	return strings.Join(parts, "\n")
 }
 
 // header is one line: the app, the active profile, its environment badge,
-// the credential's days left, auth kind and topic.
+// the credential's days left, auth kind and topic. When it does not fit, the
+// less important parts shorten first ("364d", "cert", no second "demo"),
+// so the environment, the profile and the topic stay whole.
 func (m *Model) header() string {
+	w := m.width
+	var line string
+	for short := range headerLevels {
+		line = m.headerAt(short)
+		if ansi.StringWidth(line) <= w {
+			return line
+		}
+	}
+	return ansi.Truncate(line, w, "…")
+}
+
+// Header shortening levels, each keeping the ones before it.
+const (
+	hdrFull      = iota
+	hdrDays      // "364d" for "364 days left"
+	hdrAuth      // "cert" for "certificate"
+	hdrDemo      // no "demo" mark when the profile's name says demo already
+	hdrSeps      // single spaces between the parts
+	hdrEnv       // "DEV"/"PROD" for the full badge
+	headerLevels // the number of levels
+)
+
+func (m *Model) headerAt(level int) string {
 	st := m.c.Styles
 	sep := st.Header.Meta.Render(" · ")
-	b := []string{st.Header.Name.Render("pushdeck")}
-	if m.c.Demo {
-		b[0] += " " + st.Warning.Render("demo")
+	gap := "  "
+	if level >= hdrSeps {
+		gap, sep = " ", st.Header.Meta.Render("·")
 	}
 	p := m.c.Active
+	name := st.Header.Name.Render("pushdeck")
+	if m.c.Demo && (level < hdrDemo || p == nil || !strings.Contains(strings.ToLower(p.Name), "demo")) {
+		name += " " + st.Warning.Render("demo")
+	}
+	b := []string{name}
 	if p == nil {
 		b = append(b, st.Header.Meta.Render("no active profile"))
-		return strings.Join(b, "  ")
+		return strings.Join(b, gap)
 	}
-	b = append(b, st.Title.Render(p.Name), common.EnvBadge(st, p.Environment))
+	env := common.EnvBadge(st, p.Environment)
+	if level >= hdrEnv && p.Environment != "" {
+		env = strings.TrimRight(common.EnvShort(st, p.Environment), " ")
+	}
+	b = append(b, st.Title.Render(p.Name), env)
 	var meta []string
 	switch {
 	case m.c.CredErr != nil && m.c.Cred == nil:
 		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:
-		meta = append(meta, m.daysLeft(m.c.Cred))
+		meta = append(meta, m.daysLeft(m.c.Cred, level >= hdrDays))
 	}
 	auth := string(p.Auth)
 	if m.c.Cred != nil {
 		auth = string(m.c.Cred.Kind)
+	}
+	if level >= hdrAuth && auth == string(certs.AuthCertificate) {
+		auth = "cert"
 	}
 	if auth != "" {
 		meta = append(meta, st.Header.Meta.Render(auth))
@@ -129,10 +161,11 @@ func (m *Model) header() string {
 	if p.Topic != "" {
 		meta = append(meta, st.Header.Meta.Render(p.Topic))
 	}
-	return strings.Join(b, "  ") + "  " + strings.Join(meta, sep)
+	return strings.Join(b, gap) + gap + strings.Join(meta, sep)
 }
 
-func (m *Model) daysLeft(c *certs.Credential) string {
+// daysLeft is the credential's state for the header; short is "364d".
+func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 	st := m.c.Styles
 	r := c.Report
 	if !r.Usable {
@@ -141,16 +174,23 @@ func (m *Model) daysLeft(c *certs.Credential) string {
 		return common.ToneStyle(st, tone, t)
 	}
 	if r.Certificate == nil {
+		if short {
+			return st.Good.Render("✓ no expiry")
+		}
 		return st.Good.Render("✓ token key, no expiry")
 	}
 	d := r.Certificate.DaysLeft
+	left := fmt.Sprintf("%d days left", d)
+	if short {
+		left = fmt.Sprintf("%dd", d)
+	}
 	switch {
 	case d < 0:
 		return st.Problem.Render("✗ expired")
 	case d < 30:
-		return st.Warning.Render(fmt.Sprintf("⚠ %d days left", d))
+		return st.Warning.Render("⚠ " + left)
 	}
-	return st.Header.Meta.Render(fmt.Sprintf("%d days left", d))
+	return st.Header.Meta.Render(left)
 }
 
 func firstLine(s string) string {
@@ -186,6 +226,8 @@ func isDisabled(s common.Screen) bool {
 func (m *Model) statusLines() []string {
 	st := m.c.Styles
 	switch {
+	case m.quitting:
+		return []string{st.Status.Info.Render(common.Clip("quitting: ending the running work and keeping its results… (ctrl+c again quits at once)", m.width))}
 	case m.errMsg != nil:
 		hint := "(esc dismisses)"
 		msg := "✗ " + strings.ReplaceAll(m.errMsg.Error(), "\n", " ") + " " + hint

@@ -5,19 +5,30 @@ import (
 	"unicode/utf8"
 )
 
-// object parses an object starting at its '{'.
-func (p *parser) object(depth int) *value {
+// open starts an object or array at its opening bracket. It returns nil
+// (p.err set) when nested too deep, and empty when close follows at once:
+// v is then complete.
+func (p *parser) open(k kind, depth int, close byte) (v *value, empty bool) {
 	start := p.i
 	if depth > maxDepth {
 		p.fail(start, "flatten the payload", "the payload is nested more than %d levels deep", maxDepth)
-		return nil
+		return nil, false
 	}
-	v := p.newValue(kindObject, start)
+	v = p.newValue(k, start)
 	p.i++
 	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == '}' {
+	if p.i < len(p.b) && p.b[p.i] == close {
 		p.i++
 		v.end = p.i
+		return v, true
+	}
+	return v, false
+}
+
+// object parses an object starting at its '{'.
+func (p *parser) object(depth int) *value {
+	v, empty := p.open(kindObject, depth, '}')
+	if v == nil || empty {
 		return v
 	}
 	comma := -1 // offset of the comma before the current key, if any
@@ -118,24 +129,15 @@ func (p *parser) key(obj *value, comma int) bool {
 // array parses an array starting at its '['. owner is the object member
 // whose value it is (nil if none), for messages.
 func (p *parser) array(depth int, owner *member) *value {
-	start := p.i
-	if depth > maxDepth {
-		p.fail(start, "flatten the payload", "the payload is nested more than %d levels deep", maxDepth)
-		return nil
+	v, empty := p.open(kindArray, depth, ']')
+	if v == nil || empty {
+		return v
 	}
 	where := func() string {
 		if owner == nil {
 			return "the array"
 		}
 		return fmt.Sprintf("the array %q", owner.key)
-	}
-	v := p.newValue(kindArray, start)
-	p.i++
-	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
-		p.i++
-		v.end = p.i
-		return v
 	}
 	comma := -1
 	for {

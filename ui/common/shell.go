@@ -19,9 +19,21 @@ type (
 	// changed while it was hidden.
 	Shower interface{ Shown() tea.Cmd }
 
-	// Closer stops the screen's running work (a probe, a send) when the
-	// console quits.
-	Closer interface{ Close() }
+	// Stopper is a screen whose running work must end before the console
+	// exits. When the user quits, the shell calls Stop (cancel, but keep
+	// reading what the work still yields: a cancelled send still gives
+	// every device a result, and History must get it) and keeps the
+	// program running, bounded, until every Stopper reports Stopped.
+	Stopper interface {
+		Stop() tea.Cmd
+		Stopped() bool
+	}
+
+	// Closer is called after the program ended: it releases what the
+	// screen holds (connections) and, if quitting could not wait for its
+	// work (the bound ran out, a second ctrl+c), ends that work and says
+	// what was lost, for the console to print once the terminal is back.
+	Closer interface{ Close() error }
 )
 
 // ProfilesChangedMsg says profiles.json changed (a profile was added,

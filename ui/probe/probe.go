@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -40,8 +41,11 @@ type (
 		ev  push.ProbeEvent
 		ch  <-chan push.ProbeEvent
 	}
-	// closedMsg says the stream ended.
-	closedMsg struct{ run int }
+	// closedMsg says the stream ended: its producer is done.
+	closedMsg struct {
+		run int
+		ch  <-chan push.ProbeEvent
+	}
 	// failedMsg says the probe could not start (no CA file, ...).
 	failedMsg struct {
 		run int
@@ -71,11 +75,17 @@ type Model struct {
 	portFor       string // the profile port was taken from
 	offset        int
 	width, height int
+
+	// live counts probes whose producer may still run: started and not yet
+	// failed or closed. Quitting waits for it to reach zero, and streams
+	// are their channels, for Close to drain if quitting could not wait.
+	live    int
+	streams map[<-chan push.ProbeEvent]bool
 }
 
 // New builds the Probe screen.
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), port: 443}
+	m := &Model{c: c, keys: DefaultKeyMap(), port: 443, streams: map[<-chan push.ProbeEvent]bool{}}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Selected))
 	return m
 }
@@ -106,12 +116,47 @@ func (m *Model) SetCommon(c common.Common) {
 // SetSize sets the screen's area.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
-// Close cancels a running probe.
-func (m *Model) Close() {
+// cancelRun cancels the running probe's context.
+func (m *Model) cancelRun() {
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
 	}
+}
+
+// Stop cancels a running probe when the console quits; its stream is read
+// to the end, so the console exits only once the probe's goroutine has.
+func (m *Model) Stop() tea.Cmd {
+	if m.running {
+		m.run++ // what the cancelled probe still sends is dropped
+		m.finish()
+		m.cancelled = true
+	}
+	m.cancelRun()
+	return nil
+}
+
+// Stopped is true when no probe's goroutine is left.
+func (m *Model) Stopped() bool { return m.live == 0 }
+
+// Close runs after the program ended: it cancels a probe that quitting
+// could not wait for and reads its stream to the end (bounded), so its
+// goroutine ends.
+func (m *Model) Close() error {
+	m.cancelRun()
+	deadline := time.NewTimer(time.Second)
+	defer deadline.Stop()
+	for ch := range m.streams {
+		for open := true; open; {
+			select {
+			case _, open = <-ch:
+			case <-deadline.C:
+				return nil
+			}
+		}
+		delete(m.streams, ch)
+	}
+	return nil
 }
 
 // Running reports whether a probe is in progress.
@@ -132,13 +177,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case startedMsg:
-		if msg.run != m.run {
-			return m, nil
-		}
-		return m, listen(msg.run, msg.ch)
+		m.streams[msg.ch] = true
+		return m, listen(msg.run, msg.ch) // an earlier probe's is read to its end, its events dropped
 	case eventMsg:
 		if msg.run != m.run {
-			return m, nil // an earlier probe: its channel is buffered, it ends on its own
+			return m, listen(msg.run, msg.ch) // an earlier probe: dropped, read to its end
 		}
 		if s := msg.ev.Step; s != nil {
 			m.steps = append(m.steps, *s)
@@ -149,6 +192,10 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		return m, listen(msg.run, msg.ch)
 	case closedMsg:
+		if m.streams[msg.ch] {
+			delete(m.streams, msg.ch)
+			m.live--
+		}
 		if msg.run == m.run && m.running {
 			m.finish()
 			if m.verdict == nil {
@@ -157,6 +204,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		return m, nil
 	case failedMsg:
+		m.live--
 		if msg.run == m.run {
 			m.startErr = msg.err
 			m.finish()
@@ -227,8 +275,9 @@ func (m *Model) Start() tea.Cmd {
 		}
 		return common.ErrorCmd(fmt.Errorf("cannot probe %s: its credential is not usable: %v", p.Name, err))
 	}
-	m.Close()
+	m.cancelRun()
 	m.run++
+	m.live++
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.running, m.cancelled = true, false
@@ -264,7 +313,7 @@ func listen(run int, ch <-chan push.ProbeEvent) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
-			return closedMsg{run: run}
+			return closedMsg{run: run, ch: ch}
 		}
 		return eventMsg{run: run, ev: ev, ch: ch}
 	}

@@ -127,21 +127,46 @@ func TestGoldenProbeFailure(t *testing.T) {
 
 func TestStaleRunDropped(t *testing.T) {
 	m := started(t, 80, 19)
+	ch1 := make(chan push.ProbeEvent, 8)
+	m.Update(startedMsg{run: 1, ch: ch1})
 	feed(m, 1, okSteps()[0])
 	// A second probe replaces the first; the first's late events are dropped.
 	m.Update(press("r"))
 	if m.run != 2 || len(m.Steps()) != 0 {
 		t.Fatalf("run %d, %d steps after a second start", m.run, len(m.Steps()))
 	}
-	if _, cmd := m.Update(eventMsg{run: 1, ev: okSteps()[1]}); cmd != nil {
-		t.Fatal("a stale event re-armed its listener")
+	// ...but its stream is still read to the end, so quitting knows when
+	// its goroutine is gone.
+	ch1 <- okSteps()[1]
+	_, cmd := m.Update(eventMsg{run: 1, ev: okSteps()[1], ch: ch1})
+	if cmd == nil {
+		t.Fatal("a stale probe's stream is no longer read")
 	}
-	m.Update(eventMsg{run: 1, ev: push.ProbeEvent{Verdict: &push.Verdict{OK: true}}})
+	m.Update(eventMsg{run: 1, ev: push.ProbeEvent{Verdict: &push.Verdict{OK: true}}, ch: ch1})
 	if len(m.Steps()) != 0 || m.Verdict() != nil || !m.Running() {
 		t.Fatal("the first probe's events mixed into the second")
 	}
 	if _, cmd := m.Update(eventMsg{run: 2, ev: okSteps()[0]}); cmd == nil || len(m.Steps()) != 1 {
 		t.Fatal("the current probe's event was not taken and re-armed")
+	}
+	// Two probes started, none ended: quitting must wait for both.
+	if m.Stopped() {
+		t.Fatal("Stopped with two probes' goroutines running")
+	}
+	close(ch1)
+	m.Update(closedMsg{run: 1, ch: ch1})
+	ch2 := make(chan push.ProbeEvent)
+	m.Update(startedMsg{run: 2, ch: ch2})
+	if m.Stopped() {
+		t.Fatal("Stopped while the second probe runs")
+	}
+	m.Stop()
+	if m.Running() {
+		t.Fatal("Stop left the probe running")
+	}
+	m.Update(closedMsg{run: 2, ch: ch2})
+	if !m.Stopped() {
+		t.Fatalf("not Stopped after both streams closed (live %d)", m.live)
 	}
 }
 

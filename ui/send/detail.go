@@ -24,7 +24,8 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 		case "y":
 			m.askOther = false
 			m.other[m.detail] = otherMsg{index: -1} // pending
-			return retryOther(m.c.Store, m.run.profile, m.c.Cred, m.detail, r, m.run.out)
+			m.trying++
+			return retryOther(m.life, m.c.Store, m.run.profile, m.c.Cred, m.detail, r, m.run.out)
 		case "n", "esc":
 			m.askOther = false
 		}
@@ -66,7 +67,7 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 // answer to "is this a production token?" that BadDeviceToken raises. With a
 // custom host (a local server) it needs a profile of the other environment
 // with the same credential, since one host serves one environment.
-func retryOther(s *profiles.Store, active profiles.Profile, cred *certs.Credential, index int, r push.Result, out common.Outgoing) tea.Cmd {
+func retryOther(life context.Context, s *profiles.Store, active profiles.Profile, cred *certs.Credential, index int, r push.Result, out common.Outgoing) tea.Cmd {
 	return func() tea.Msg {
 		other := active.Environment.Other()
 		p := active
@@ -94,7 +95,7 @@ func retryOther(s *profiles.Store, active profiles.Profile, cred *certs.Credenti
 			return otherMsg{index: index, env: other, err: err}
 		}
 		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(life, 30*time.Second)
 		defer cancel()
 		res := c.Send(ctx, push.Job{Token: r.Token, Label: r.Label, Payload: []byte(out.Body), Headers: out.Headers})
 		return otherMsg{index: index, env: other, result: res}

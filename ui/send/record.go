@@ -3,6 +3,7 @@ package send
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,6 +98,12 @@ type recorder struct {
 	pending []record
 	runDone bool
 	toClose []*push.Client
+
+	// expected counts the results History should get (one per device of
+	// every run, one per other-environment try), written those that did;
+	// lastErr is why some did not.
+	expected, written int
+	lastErr           error
 }
 
 // open opens history for a new run unless it is open already.
@@ -154,12 +161,14 @@ func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
 		r.opening = false
 		if msg.err != nil {
 			r.noHist = true
+			r.lastErr = fmt.Errorf("cannot open the send history: %w", msg.err)
 			return tea.Batch(common.ErrorCmd(fmt.Errorf("cannot open the send history, results are not kept there: %w", msg.err)), r.flush(s))
 		}
 		r.h = msg.h
 		return r.flush(s)
 	case recordedMsg:
 		r.writing = false
+		r.note(msg)
 		cmds := []tea.Cmd{
 			func() tea.Msg { return common.DevicesChangedMsg{} },
 			func() tea.Msg { return common.HistoryChangedMsg{} },
@@ -171,7 +180,8 @@ func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
 		return tea.Batch(cmds...)
 	case histClosedMsg:
 		if msg.err != nil {
-			return common.ErrorCmd(fmt.Errorf("closing the send history: %w", msg.err))
+			r.lastErr = fmt.Errorf("closing the send history: %w", msg.err)
+			return common.ErrorCmd(r.lastErr)
 		}
 	}
 	return nil
@@ -182,6 +192,7 @@ func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
 func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd {
 	return func() tea.Msg {
 		var errs []error
+		inHist := false
 		if h != nil {
 			entries := make([]profiles.HistoryEntry, len(recs))
 			for i, r := range recs {
@@ -189,6 +200,8 @@ func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd
 			}
 			if err := h.Append(entries...); err != nil {
 				errs = append(errs, fmt.Errorf("writing %d results to history: %w", len(recs), err))
+			} else {
+				inHist = true
 			}
 		}
 		byEnv := map[certs.Environment][]profiles.DeviceResult{}
@@ -205,10 +218,66 @@ func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd
 				errs = append(errs, fmt.Errorf("recording last results in the device book: %w", err))
 			}
 		}
-		msg := recordedMsg{n: len(recs)}
+		msg := recordedMsg{n: len(recs), hist: inHist}
 		if len(errs) > 0 {
 			msg.err = errs[0]
 		}
 		return msg
 	}
+}
+
+// note counts a finished write.
+func (r *recorder) note(msg recordedMsg) {
+	if msg.err != nil {
+		r.lastErr = msg.err
+	}
+	if msg.hist {
+		r.written += msg.n
+	}
+}
+
+// closeNow runs after the program ended: it writes the records still
+// queued plus late ones (read from a batch quitting could not wait for)
+// and closes History, unless a write is still in flight, which owns the
+// file; what stays unwritten, lost reports.
+func (r *recorder) closeNow(s *profiles.Store, late []record) {
+	if s == nil || r.writing || r.opening {
+		return
+	}
+	recs := append(r.pending, late...)
+	r.pending = nil
+	if len(recs) > 0 {
+		if r.h == nil && !r.noHist {
+			h, err := s.OpenHistory()
+			if err != nil {
+				r.lastErr = fmt.Errorf("cannot open the send history: %w", err)
+			}
+			r.h = h
+		}
+		if msg, ok := writeRecords(s, r.h, recs)().(recordedMsg); ok {
+			r.note(msg)
+		}
+	}
+	if r.h != nil {
+		if err := r.h.Close(); err != nil {
+			r.lastErr = fmt.Errorf("closing the send history: %w", err)
+		}
+		r.h = nil
+	}
+}
+
+// lost says how many results never reached History, and why.
+func (r *recorder) lost() error {
+	n := r.expected - r.written
+	if n <= 0 {
+		if r.lastErr != nil {
+			return fmt.Errorf("writing send results: %w", r.lastErr)
+		}
+		return nil
+	}
+	why := r.lastErr
+	if why == nil {
+		why = errors.New("the console quit before they arrived or were written")
+	}
+	return fmt.Errorf("%d send result(s) are not in History: %w", n, why)
 }

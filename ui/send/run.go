@@ -86,6 +86,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	m.results = m.results[:0:0]
 	m.okN, m.failN, m.cancelN, m.retried = 0, 0, 0, 0
 	m.total = len(devices)
+	m.rec.expected += len(devices)
 	m.retries = new(atomic.Int64)
 	m.detail = -1
 	m.other = map[int]otherMsg{}
@@ -119,6 +120,9 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 
 // started keeps the client and listens for the first results.
 func (m *Model) started(msg startedMsg) tea.Cmd {
+	if msg.ch != nil {
+		m.streams[msg.ch] = true
+	}
 	if msg.client != nil {
 		if old := m.clients[msg.key]; old != nil && old != msg.client {
 			m.rec.toClose = append(m.rec.toClose, old)
@@ -134,8 +138,10 @@ func (m *Model) started(msg startedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.phase = phaseReady
 		m.cancel = nil
+		m.rec.expected -= m.total // no device got a result
+		m.rec.runDone = true
 		m.setNote("✗ could not start the send: "+msg.err.Error(), true)
-		return nil
+		return m.rec.flush(m.c.Store) // closes History if it opened
 	}
 	return listen(msg.run, msg.ch)
 }
@@ -144,7 +150,9 @@ func (m *Model) started(msg startedMsg) tea.Cmd {
 // for History and the device book, and listens again.
 func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 	var cmds []tea.Cmd
-	if !msg.closed {
+	if msg.closed {
+		delete(m.streams, msg.ch)
+	} else {
 		cmds = append(cmds, listen(msg.run, msg.ch))
 	}
 	now := m.now()

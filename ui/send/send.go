@@ -84,8 +84,9 @@ type (
 	}
 	// recordedMsg says a batch of records reached history and the book.
 	recordedMsg struct {
-		n   int
-		err error
+		n    int
+		hist bool // the n are in History
+		err  error
 	}
 	// histClosedMsg says the recorder closed the history file.
 	histClosedMsg struct{ err error }
@@ -157,11 +158,22 @@ type Model struct {
 	rec     recorder
 	note    string
 	noteBad bool
+
+	// streams are the batches whose channel has not closed yet: quitting
+	// waits for them, so no result is left unread and no worker blocked.
+	streams map[<-chan push.Result]bool
+	// trying counts other-environment tries in flight; life is cancelled
+	// when the console quits, ending them.
+	trying  int
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New builds the Send screen.
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{}}
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{},
+		streams: map[<-chan push.Result]bool{}}
+	m.life, m.endLife = context.WithCancel(context.Background())
 	m.retries = new(atomic.Int64)
 	m.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
 	m.bar.FullColor = c.Styles.Accent
@@ -261,8 +273,10 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.setNote(fmt.Sprintf("saved %d results to %s", msg.n, msg.path), false)
 		}
 	case otherMsg:
+		m.trying = max(0, m.trying-1)
 		m.other[msg.index] = msg
 		if msg.err == nil {
+			m.rec.expected++
 			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
 		}
 	case tea.PasteMsg:
@@ -393,14 +407,67 @@ func (m *Model) Results() []push.Result { return m.results }
 // WantsEsc is true while a send runs: esc cancels it.
 func (m *Model) WantsEsc() bool { return m.phase == phaseRunning }
 
-// Close cancels a running send and closes the clients when the console
-// quits; the batch still ends every device with a result.
-func (m *Model) Close() {
+// Stop cancels a running send (and a try on the other environment) when
+// the console quits. The listener keeps reading, so every device still
+// gets its result, cancelled or real, and the recorder writes them all to
+// History and the device book, then closes History.
+func (m *Model) Stop() tea.Cmd {
+	m.endLife()
+	if m.phase == phaseRunning {
+		if m.cancel != nil {
+			m.cancel()
+		}
+		m.setNote("quitting: cancelling the send; every device not yet sent gets a cancelled result, all kept in History", true)
+		return nil
+	}
+	m.rec.runDone = true
+	return m.rec.flush(m.c.Store) // closes History once it is idle
+}
+
+// Stopped is true when no batch is streaming, no try is in flight, and
+// every record is written with History closed.
+func (m *Model) Stopped() bool {
+	r := m.rec
+	return m.phase != phaseRunning && len(m.streams) == 0 && m.trying == 0 &&
+		!r.writing && !r.opening && len(r.pending) == 0 && r.h == nil
+}
+
+// closeDrain bounds how long Close reads a batch that quitting could not
+// wait for.
+const closeDrain = 2 * time.Second
+
+// Close runs after the program ended: it closes the clients and, when the
+// quit did not wait for the send (its bound ran out, or a second ctrl+c),
+// cancels and drains the batch so no worker is left, writes what it can,
+// and says how many results are not in History.
+func (m *Model) Close() error {
+	m.endLife()
 	if m.cancel != nil {
 		m.cancel()
+		m.cancel = nil
 	}
+	var late []record
+	deadline := time.NewTimer(closeDrain)
+	defer deadline.Stop()
+drain:
+	for ch := range m.streams {
+		for {
+			select {
+			case r, ok := <-ch:
+				if !ok {
+					delete(m.streams, ch)
+					continue drain
+				}
+				late = append(late, m.record(r, m.run.profile.Environment, m.run, m.now()))
+			case <-deadline.C:
+				break drain
+			}
+		}
+	}
+	m.rec.closeNow(m.c.Store, late)
 	for _, c := range m.clients {
 		c.Close()
 	}
 	m.clients = map[string]*push.Client{}
+	return m.rec.lost()
 }
