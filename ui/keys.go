@@ -36,6 +36,7 @@ func DefaultKeyMap() KeyMap {
 var (
 	capturedQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
 	quitAtOnce   = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit at once"))
+	closeHelp    = key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "close help"))
 )
 
 // shellShort is the shell's keys that work right now, for the one-line
@@ -70,9 +71,10 @@ func (m *Model) footer() string {
 	return m.shortFooter(scr.ShortHelp(), m.shellShort(), !scr.Capturing())
 }
 
-// shortFooter is one line: the screen's hints in order, as many as fit,
-// then the shell's, which always show. When some are left out, a "…" says
-// so if ? can show them (more).
+// shortFooter is one line: the screen's hints in order, leaving out each
+// that does not fit (a later, shorter one may), then the shell's, which
+// always show. When some are left out, a "…" says so if ? can show them
+// (more).
 func (m *Model) shortFooter(screen, shell []key.Binding, more bool) string {
 	hs := m.help.Styles
 	sep := hs.ShortSeparator.Inline(true).Render(m.help.ShortSeparator)
@@ -89,41 +91,51 @@ func (m *Model) shortFooter(screen, shell []key.Binding, more bool) string {
 		}
 	}
 	used = max(used, 0)
-	var head []string
-	cut := false
-	for _, b := range screen {
-		if !b.Enabled() || b.Help().Key == "" {
-			continue
+	fill := func(room int) (head []string, cut bool) {
+		for _, b := range screen {
+			if !b.Enabled() || b.Help().Key == "" {
+				continue
+			}
+			it := item(b)
+			need := ansi.StringWidth(it) + sepW
+			if used+need > room {
+				cut = true
+				continue
+			}
+			head = append(head, it)
+			room -= need
 		}
-		it := item(b)
-		need := ansi.StringWidth(it) + sepW
-		if used+need > m.width {
-			cut = true
-			break
-		}
-		head = append(head, it)
-		used += need
+		return head, cut
 	}
-	if ell := hs.Ellipsis.Inline(true).Render(m.help.Ellipsis); cut && more && used+ansi.StringWidth(ell)+sepW <= m.width {
+	head, cut := fill(m.width)
+	if ell := hs.Ellipsis.Inline(true).Render(m.help.Ellipsis); cut && more {
+		// Room for the … first: the hints that fit beside it.
+		head, _ = fill(m.width - ansi.StringWidth(ell) - sepW)
 		head = append(head, ell)
 	}
 	return strings.Join(append(head, tail...), sep)
 }
 
-// fullFooter is the full help: the screen's columns that fit, then the
-// shell's column, which always shows (it says how to close the help).
+// fullFooter is the full help: as many of the screen's columns as fit,
+// then the shell's column, whole when there is room, else just how to close
+// the help and quit.
 func (m *Model) fullFooter() string {
 	h := m.help
 	h.SetWidth(0) // measured here; bubbles' own fitting lets a column overflow
 	s := m.screens[m.tab].FullHelp()
 	k := m.keys
-	shell := []key.Binding{k.Tabs[0], k.Next, k.Prev, k.Back, k.Help, k.Quit, k.ForceQuit}
+	shells := [][]key.Binding{
+		{k.Tabs[0], k.Next, k.Prev, k.Back, k.Help, k.Quit, k.ForceQuit},
+		{closeHelp, k.Quit},
+	}
+	var v string
 	for n := len(s); n >= 0; n-- {
-		groups := append(append([][]key.Binding(nil), s[:n]...), shell)
-		v := h.FullHelpView(groups)
-		if lipgloss.Width(v) <= m.width || n == 0 {
-			return v
+		for _, shell := range shells {
+			v = h.FullHelpView(append(append([][]key.Binding(nil), s[:n]...), shell))
+			if lipgloss.Width(v) <= m.width {
+				return v
+			}
 		}
 	}
-	return ""
+	return v
 }

@@ -21,7 +21,7 @@ type stopper struct {
 	done  bool
 }
 
-func (s *stopper) Stop() tea.Cmd  { s.stops++; return nil }
+func (s *stopper) Stop() tea.Cmd { s.stops++; return nil }
 func (s *stopper) Stopped() bool { return s.done }
 
 // hinted is a screen with many keys of its own.
@@ -51,7 +51,8 @@ func footerLine(m *Model) string {
 func TestQuitWaitsForRunningWork(t *testing.T) {
 	s := &stopper{fake: fake{title: "Send"}}
 	m := withScreen(s)
-	if _, cmd := m.Update(key1("q")); isQuit(cmd) || s.stops != 1 {
+	// (The Cmd is the bounded wait's timer: not run here.)
+	if m.Update(key1("q")); m.quitReady || s.stops != 1 {
 		t.Fatalf("q quit at once with work running (stops %d)", s.stops)
 	}
 	if !strings.Contains(ansi.Strip(m.View().Content), "quitting") {
@@ -64,7 +65,7 @@ func TestQuitWaitsForRunningWork(t *testing.T) {
 	if m.Tab() != 0 || len(s.got) != 0 {
 		t.Fatal("a key was taken while quitting")
 	}
-	if _, cmd := m.Update(common.DevicesChangedMsg{}); cmd != nil && isQuit(cmd) {
+	if m.Update(common.DevicesChangedMsg{}); m.quitReady {
 		t.Fatal("quit before the work ended")
 	}
 	s.done = true
@@ -94,7 +95,7 @@ func TestQuitWaitsForRunningWork(t *testing.T) {
 	s = &stopper{fake: fake{title: "Send"}}
 	m = withScreen(s)
 	msg := Filter(m, tea.QuitMsg{})
-	if _, cmd := m.Update(msg); isQuit(cmd) || s.stops != 1 {
+	if m.Update(msg); m.quitReady || s.stops != 1 {
 		t.Fatal("a signal quit did not stop the screens first")
 	}
 	s.done = true
@@ -194,13 +195,21 @@ func TestHeaderFitsAt80(t *testing.T) {
 	p := profiles.Profile{Name: "demo-dev", Environment: certs.Development, Topic: "com.example.pushdeck", Auth: certs.AuthCertificate}
 	r := certs.Report{Usable: true, Certificate: &certs.CertInfo{DaysLeft: 364}}
 	m.Update(activeLoadedMsg{run: m.activeRun, profile: &p, cred: &certs.Credential{Kind: certs.AuthCertificate, Report: r}})
-	for _, w := range []int{80, 120} {
+	for _, w := range []int{60, 80, 120} {
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
-		head := strings.Split(ansi.Strip(m.View().Content), "\n")[0]
+		lines := strings.Split(ansi.Strip(m.View().Content), "\n")
+		head := lines[0]
 		if ansi.StringWidth(head) > w || strings.Contains(head, "…") {
 			t.Fatalf("%d columns: header cut: %q", w, head)
 		}
-		for _, want := range []string{"demo-dev", "DEVELOPMENT", "com.example.pushdeck"} {
+		if tabs := lines[1]; !strings.Contains(tabs, "6 History") {
+			t.Errorf("%d columns: tabs cut: %q", w, tabs)
+		}
+		env := "DEVELOPMENT"
+		if w == 60 {
+			env = "DEV" // the badge shortens last
+		}
+		for _, want := range []string{"demo-dev", env, "com.example.pushdeck"} {
 			if !strings.Contains(head, want) {
 				t.Errorf("%d columns: header lacks %q: %q", w, want, head)
 			}

@@ -137,8 +137,12 @@ func (m *Model) headerAt(level int) string {
 		return strings.Join(b, gap)
 	}
 	env := common.EnvBadge(st, p.Environment)
-	if level >= hdrEnv && p.Environment != "" {
-		env = strings.TrimRight(common.EnvShort(st, p.Environment), " ")
+	switch {
+	case level < hdrEnv:
+	case p.Environment == certs.Production:
+		env = st.EnvBadge.Production.Render("PROD")
+	case p.Environment != "":
+		env = st.EnvBadge.Development.Render("DEV")
 	}
 	b = append(b, st.Title.Render(p.Name), env)
 	var meta []string
@@ -213,7 +217,11 @@ func (m *Model) tabs() string {
 			out[i] = st.Tabs.Inactive.Render(label)
 		}
 	}
-	return " " + strings.Join(out, st.Tabs.Sep.Render(" │ "))
+	line := " " + strings.Join(out, st.Tabs.Sep.Render(" │ "))
+	if ansi.StringWidth(line) > m.width {
+		line = strings.Join(out, st.Tabs.Sep.Render("│")) // narrow: every tab still whole
+	}
+	return line
 }
 
 func isDisabled(s common.Screen) bool {

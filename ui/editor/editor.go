@@ -627,7 +627,12 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.mode {
 	case modeText:
-		return []key.Binding{k.Done, k.Templates, k.Format, k.NextFinding, k.Save}
+		// Typing, the letters type: only the ctrl and alt keys act.
+		only := func(b key.Binding, keys string) key.Binding {
+			b.SetHelp(keys, b.Help().Desc)
+			return b
+		}
+		return []key.Binding{k.Done, k.Templates, only(k.Format, "ctrl+l"), only(k.NextFinding, "alt+n"), only(k.Save, "ctrl+s")}
 	case modeHeaders:
 		return []key.Binding{k.NextField, k.Left, k.Right, k.Close}
 	case modeGallery, modeLibrary:

@@ -26,7 +26,7 @@ func DefaultKeyMap() KeyMap {
 		Open:        key.NewBinding(key.WithKeys("ctrl+o", "o"), key.WithHelp("ctrl+o/o", "open saved")),
 		Headers:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "headers")),
 		PushType:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "next push type")),
-		NextFinding: key.NewBinding(key.WithKeys("alt+n", "n"), key.WithHelp("n/alt+n", "go to next finding")),
+		NextFinding: key.NewBinding(key.WithKeys("alt+n", "n"), key.WithHelp("n/alt+n", "next finding")),
 		PrevFinding: key.NewBinding(key.WithKeys("alt+p", "N"), key.WithHelp("N/alt+p", "previous finding")),
 
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),

@@ -353,7 +353,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.detail >= 0:
 		return []key.Binding{k.Load, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), k.Back}
 	}
-	return append(m.table.ShortHelp(), k.Detail, k.Filter, k.Load)
+	// The screen's own actions first: the footer leaves out what does not fit.
+	return append([]key.Binding{k.Detail, k.Filter, k.Load}, m.table.ShortHelp()...)
 }
 
 // FullHelp is every key of the screen.

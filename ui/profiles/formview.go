@@ -161,7 +161,9 @@ func (m *Form) ShortHelp() []key.Binding {
 	if m.confirm != nil {
 		return nil
 	}
-	b := []key.Binding{m.keys.Next, m.keys.Prev}
+	// Save and cancel first: the footer leaves out what does not fit, and
+	// the full help is not shown while the form has the keys.
+	b := []key.Binding{m.keys.Save, m.keys.Cancel, m.keys.Next}
 	f := m.f[m.focus]
 	switch {
 	case f.path:
@@ -169,7 +171,7 @@ func (m *Form) ShortHelp() []key.Binding {
 	case f.isChoice():
 		b = append(b, m.keys.Left)
 	}
-	return append(b, m.keys.Save, m.keys.Cancel)
+	return append(b, m.keys.Prev)
 }
 
 // FullHelp is every key of the form.

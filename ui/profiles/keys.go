@@ -42,7 +42,7 @@ func DefaultFormKeyMap() FormKeyMap {
 	return FormKeyMap{
 		Next:     key.NewBinding(key.WithKeys("down", "enter"), key.WithHelp("↓/enter", "next field")),
 		Prev:     key.NewBinding(key.WithKeys("up", "shift+tab"), key.WithHelp("↑/shift+tab", "previous field")),
-		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete path / next")),
+		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete path")),
 		Browse:   key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "browse files")),
 		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),

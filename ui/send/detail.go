@@ -116,7 +116,7 @@ func (m *Model) detailView(w, h int) string {
 	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))))
 	kv("device", labelOf(r))
 	kv("token", r.Token)
-	kv("environment", envBadge(st, env))
+	kv("environment", envValue(st, env))
 	status, tone := statusCell(r)
 	kv("status", common.ToneStyle(st, tone, status+" "+reasonOf(r)))
 	kv("attempts", fmt.Sprintf("%d · latency %s", r.Attempts, common.Latency(r.Latency)))
@@ -249,6 +249,18 @@ func labelOf(r push.Result) string {
 	return common.ShortToken(r.Token)
 }
 
+// envValue is the environment as a value in a column of labelled values:
+// the badge without its padding, so its text starts where the others do.
+func envValue(st common.Styles, env certs.Environment) string {
+	bs := st.EnvBadge.Development
+	text := string(env)
+	if env == certs.Production {
+		bs, text = st.EnvBadge.Production, "PRODUCTION"
+	}
+	return bs.Padding(0).Render(text)
+}
+
+// envBadge is the environment as a badge, padded, to open a line.
 func envBadge(st common.Styles, env certs.Environment) string {
 	if env == certs.Production {
 		return st.EnvBadge.Production.Render("PRODUCTION")

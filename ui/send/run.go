@@ -86,7 +86,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	m.results = m.results[:0:0]
 	m.okN, m.failN, m.cancelN, m.retried = 0, 0, 0, 0
 	m.total = len(devices)
-	m.rec.expected += len(devices)
+	m.expect(len(devices))
 	m.retries = new(atomic.Int64)
 	m.detail = -1
 	m.other = map[int]otherMsg{}
@@ -138,7 +138,7 @@ func (m *Model) started(msg startedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.phase = phaseReady
 		m.cancel = nil
-		m.rec.expected -= m.total // no device got a result
+		m.expect(-m.total) // no device got a result
 		m.rec.runDone = true
 		m.setNote("✗ could not start the send: "+msg.err.Error(), true)
 		return m.rec.flush(m.c.Store) // closes History if it opened

@@ -276,7 +276,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.trying = max(0, m.trying-1)
 		m.other[msg.index] = msg
 		if msg.err == nil {
-			m.rec.expected++
+			m.expect(1)
 			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
 		}
 	case tea.PasteMsg:
@@ -384,9 +384,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.phase == phaseReady:
 		return []key.Binding{k.Send}
 	case m.phase == phaseRunning:
-		return append(m.table.ShortHelp(), k.Detail, k.Cancel)
+		// The screen's own actions first: the footer leaves out what does
+		// not fit.
+		return append([]key.Binding{k.Detail, k.Cancel}, m.table.ShortHelp()...)
 	}
-	return append(m.table.ShortHelp(), k.Detail, k.Resend, k.Save, k.New)
+	return append([]key.Binding{k.Detail, k.Resend, k.Save, k.New}, m.table.ShortHelp()...)
 }
 
 // FullHelp is every key of the screen.
@@ -430,6 +432,14 @@ func (m *Model) Stopped() bool {
 	r := m.rec
 	return m.phase != phaseRunning && len(m.streams) == 0 && m.trying == 0 &&
 		!r.writing && !r.opening && len(r.pending) == 0 && r.h == nil
+}
+
+// expect counts results History should get; without a store there is no
+// History to get them.
+func (m *Model) expect(n int) {
+	if m.c.Store != nil {
+		m.rec.expected += n
+	}
 }
 
 // closeDrain bounds how long Close reads a batch that quitting could not

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"go.uber.org/goleak"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/certs/certgen"
@@ -345,4 +346,71 @@ func TestProductionResendShowsWhatItSends(t *testing.T) {
 	if m.phase != phaseDone || !strings.Contains(ansi.Strip(m.View()), "failed-one") {
 		t.Errorf("esc should go back to the results (phase %v)", m.phase)
 	}
+}
+
+// TestCloseWithoutWaitingAccountsForEveryResult is the quit that could not
+// wait (the bound ran out, a second ctrl+c): Close cancels and drains the
+// batch so no worker is left, writes what it read, and any result that did
+// not reach History is counted in its error, never lost silently.
+func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ca, err := certgen.NewCA("send test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), Faults: apnstest.Faults{Latency: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPath := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := profiles.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
+	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
+	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Store: store, Active: &p, Cred: cred})
+	d := newDriver(t, m)
+	var devs []profiles.Device
+	for i := range 300 {
+		devs = append(devs, profiles.Device{Label: fmt.Sprintf("d%03d", i), Token: fmt.Sprintf("%064x", i+1), Environment: certs.Development})
+	}
+	d.send(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"x"}}`, payload.Headers{PushType: payload.Alert})})
+	d.send(common.SelectionChangedMsg{Env: certs.Development, Devices: devs})
+	d.send(common.KeyPress("enter"))
+	d.until("some results written", func() bool { return m.rec.written > 0 && !m.rec.writing && !m.rec.opening })
+	if m.phase != phaseRunning {
+		t.Fatal("the send ended before the forced quit")
+	}
+
+	cerr := m.Close() // the program has ended: nothing drives the model any more
+	srv.Close()
+	goleak.VerifyNone(t, before)
+
+	hist, err := store.QueryHistory(profiles.HistoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range hist {
+		if seen[e.Token] {
+			t.Fatalf("%s is in history twice", e.Label)
+		}
+		seen[e.Token] = true
+	}
+	missing := len(devs) - len(hist)
+	switch {
+	case missing == 0 && cerr != nil:
+		t.Errorf("every result is in history, yet Close says %v", cerr)
+	case missing > 0 && (cerr == nil || !strings.Contains(cerr.Error(), fmt.Sprintf("%d send result(s) are not in History", missing))):
+		t.Errorf("%d results are missing from history; Close says %v", missing, cerr)
+	}
+	t.Logf("history %d of %d; Close: %v", len(hist), len(devs), cerr)
 }

@@ -87,9 +87,9 @@ func (m *Model) summaryView(w int) string {
 		kv("profile", st.Warning.Render("none active"))
 	} else {
 		kv("profile", p.Name+st.Subtle.Render(" ("+string(p.Auth)+")"))
-		env := envBadge(st, p.Environment)
+		env := envValue(st, p.Environment)
 		if p.Environment == certs.Production {
-			env += " " + st.Problem.Render("real users' devices")
+			env += "  " + st.Problem.Render("real users' devices")
 		}
 		kv("environment", env)
 		if p.Host != "" {

@@ -172,3 +172,46 @@ func BenchmarkSendUpdate10k(b *testing.B) {
 		}
 	}
 }
+
+// TestLabelsAlign: in the summary and in a result's detail every value
+// starts in the same column, the environment's badge included (it brings
+// its own padding).
+func TestLabelsAlign(t *testing.T) {
+	valueCol := func(line, label string) int {
+		rest := strings.TrimPrefix(line, label)
+		return ansi.StringWidth(label) + ansi.StringWidth(rest) - ansi.StringWidth(strings.TrimLeft(rest, " "))
+	}
+	check := func(what, view string, indent string, labels ...string) {
+		t.Helper()
+		col := -1
+		for _, l := range strings.Split(plain(view), "\n") {
+			for _, label := range labels {
+				if !strings.HasPrefix(l, indent+label+" ") {
+					continue
+				}
+				c := valueCol(l, indent+label)
+				if col < 0 {
+					col = c
+				}
+				if c != col {
+					t.Errorf("%s: the value of %q starts at column %d, the others at %d:\n%s", what, label, c, col, plain(view))
+				}
+			}
+		}
+		if col < 0 {
+			t.Fatalf("%s: no labels found:\n%s", what, plain(view))
+		}
+	}
+	for _, env := range []certs.Environment{certs.Development, certs.Production} {
+		p := profiles.Profile{Name: "shop", Environment: env, Topic: "com.example.app", Auth: certs.AuthToken, Host: "https://127.0.0.1:2197"}
+		m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}})
+		m.Update(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"hello"}}`, payload.Headers{PushType: payload.Alert})})
+		m.Update(common.SelectionChangedMsg{Env: env, Devices: []profiles.Device{{Label: "a", Token: strings.Repeat("a", 64), Environment: env}}})
+		check("summary "+string(env), m.View(), "  ", "profile", "environment", "host", "topic", "push type", "payload", "devices")
+	}
+	m := runningModel(t, 80, 24, 20, 20)
+	m.gotResults(resultsMsg{run: 1, closed: true})
+	m.table.SetCursor(3)
+	m.Update(common.KeyPress("enter"))
+	check("detail", m.View(), "", "device", "token", "environment", "status", "attempts", "apns-id", "apns-unique-id")
+}
