@@ -20,14 +20,21 @@ type Outgoing struct {
 
 // PayloadChangedMsg carries the Payload screen's latest text, headers and
 // lint to whoever needs them (the Send screen). The shell routes it to every
-// screen.
-type PayloadChangedMsg struct{ Out Outgoing }
+// screen. Cmds run concurrently, so two of these can arrive out of order:
+// Seq grows with every edit and a receiver keeps only the newest.
+type PayloadChangedMsg struct {
+	Out Outgoing
+	Seq uint64
+}
 
 // SelectionChangedMsg carries the devices selected on the Devices screen, all
 // of them in Env (devices of the other environment cannot be selected).
+// Seq grows with every change; a receiver keeps only the newest, since
+// Cmds may deliver two of them out of order.
 type SelectionChangedMsg struct {
 	Env     certs.Environment
 	Devices []profiles.Device
+	Seq     uint64
 }
 
 // DevicesChangedMsg says the device book changed on disk (a send recorded

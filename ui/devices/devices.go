@@ -89,6 +89,7 @@ type Model struct {
 	all      []profiles.Device
 	shown    []int // indexes into all
 	selected map[string]bool
+	selSeq   uint64 // numbers SelectionChangedMsg so late ones are dropped
 	table    common.Table
 	loaded   bool
 	loadErr  error
@@ -223,7 +224,8 @@ func (m *Model) Selected() []profiles.Device {
 }
 
 func (m *Model) selectionCmd() tea.Cmd {
-	msg := common.SelectionChangedMsg{Env: m.env(), Devices: m.Selected()}
+	m.selSeq++
+	msg := common.SelectionChangedMsg{Env: m.env(), Devices: m.Selected(), Seq: m.selSeq}
 	return func() tea.Msg { return msg }
 }
 

@@ -98,6 +98,7 @@ type Model struct {
 	note    string // a one-line notice under the editor (format failed, …)
 
 	draftSeq    int
+	outSeq      uint64 // numbers PayloadChangedMsg, see announce
 	draftDelay  time.Duration
 	draftLoaded bool
 	needLoad    bool
@@ -326,11 +327,18 @@ func (m *Model) changed() tea.Cmd {
 	m.revalidate()
 	m.draftSeq++
 	seq := m.draftSeq
-	out := m.Outgoing()
 	return tea.Batch(
 		tea.Tick(m.draftDelay, func(time.Time) tea.Msg { return draftTickMsg{seq: seq} }),
-		func() tea.Msg { return common.PayloadChangedMsg{Out: out} },
+		m.announce(),
 	)
+}
+
+// announce tells the other screens (Send) what would go out now. Each
+// notice carries a growing number so a late, older one is dropped.
+func (m *Model) announce() tea.Cmd {
+	m.outSeq++
+	msg := common.PayloadChangedMsg{Out: m.Outgoing(), Seq: m.outSeq}
+	return func() tea.Msg { return msg }
 }
 
 // load replaces text and headers (a template, a saved payload, a past send).
@@ -359,7 +367,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		switch {
 		case msg.err != nil:
 			cmds = append(cmds, common.ErrorCmd(fmt.Errorf("could not read the saved draft: %w", msg.err)))
-		case msg.ok:
+		case msg.ok && m.draftSeq == 0: // never over what was typed while it loaded
 			h, err := headersOf(msg.p)
 			if err != nil {
 				m.note = err.Error()
@@ -369,11 +377,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.ta.SetValue(msg.p.Body)
 			m.ta.MoveToBegin()
 			m.revalidate()
-			out := m.Outgoing()
-			cmds = append(cmds, func() tea.Msg { return common.PayloadChangedMsg{Out: out} })
+			cmds = append(cmds, m.announce())
 		default:
-			out := m.Outgoing()
-			cmds = append(cmds, func() tea.Msg { return common.PayloadChangedMsg{Out: out} })
+			cmds = append(cmds, m.announce())
 		}
 	case draftTickMsg:
 		if msg.seq == m.draftSeq && m.c.Store != nil {

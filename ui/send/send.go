@@ -125,8 +125,10 @@ type Model struct {
 
 	out     common.Outgoing
 	haveOut bool
+	outSeq  uint64 // Seq of the newest PayloadChangedMsg kept
 	sel     []profiles.Device
 	selEnv  certs.Environment
+	selSeq  uint64 // Seq of the newest SelectionChangedMsg kept
 
 	phase phase
 	// confirmFrom is where esc returns from the production question: the
@@ -251,9 +253,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	var cmds []tea.Cmd
 	switch msg := msg.(type) {
 	case common.PayloadChangedMsg:
-		m.out, m.haveOut = msg.Out, true
+		if msg.Seq != 0 && msg.Seq < m.outSeq {
+			break // an older edit that arrived late
+		}
+		m.out, m.haveOut, m.outSeq = msg.Out, true, msg.Seq
 	case common.SelectionChangedMsg:
-		m.sel, m.selEnv = msg.Devices, msg.Env
+		if msg.Seq != 0 && msg.Seq < m.selSeq {
+			break // an older selection that arrived late
+		}
+		m.sel, m.selEnv, m.selSeq = msg.Devices, msg.Env, msg.Seq
 	case startedMsg:
 		cmds = append(cmds, m.started(msg))
 	case resultsMsg:

@@ -414,3 +414,26 @@ func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
 	}
 	t.Logf("history %d of %d; Close: %v", len(hist), len(devs), cerr)
 }
+
+// TestLateNoticesAreDropped: the editor and the device list announce changes
+// through Cmds, which Bubble Tea runs concurrently, so an older notice can
+// arrive after a newer one. The Send screen must keep the newest (this lost
+// the last typed letter of a payload under load).
+func TestLateNoticesAreDropped(t *testing.T) {
+	p := profiles.Profile{Name: "p", Environment: certs.Development, Topic: "com.example.app"}
+	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}})
+	newer := outgoing(`{"aps":{"alert":"today"}}`, payload.Headers{PushType: payload.Alert})
+	older := outgoing(`{"aps":{"alert":"toda"}}`, payload.Headers{PushType: payload.Alert})
+	m.Update(common.PayloadChangedMsg{Out: newer, Seq: 7})
+	m.Update(common.PayloadChangedMsg{Out: older, Seq: 6})
+	if m.out.Body != newer.Body {
+		t.Errorf("kept %s, want the newest edit %s", m.out.Body, newer.Body)
+	}
+	one := []profiles.Device{{Label: "a", Token: strings.Repeat("a", 64), Environment: certs.Development}}
+	two := append(one, profiles.Device{Label: "b", Token: strings.Repeat("b", 64), Environment: certs.Development})
+	m.Update(common.SelectionChangedMsg{Env: certs.Development, Devices: two, Seq: 3})
+	m.Update(common.SelectionChangedMsg{Env: certs.Development, Devices: one, Seq: 2})
+	if len(m.sel) != 2 {
+		t.Errorf("kept a selection of %d, want the newest (2)", len(m.sel))
+	}
+}
