@@ -121,10 +121,10 @@ func (m *Model) detailView(w, h int) string {
 		info := push.Explain(e.Reason)
 		add(st.Problem.Render("✗ " + e.Reason))
 		if info.Meaning != "" {
-			add(wrap("What it means: "+info.Meaning, w-4, "  ")...)
+			add(common.WrapWords("What it means: "+info.Meaning, w-4, "  ")...)
 		}
 		if info.Fix != "" {
-			add(wrap("Fix: "+info.Fix, w-4, "  ")...)
+			add(common.WrapWords("Fix: "+info.Fix, w-4, "  ")...)
 		}
 		add("")
 	}
@@ -154,25 +154,4 @@ func (m *Model) detailView(w, h int) string {
 	bodyH := max(1, h-1)
 	y := min(m.detailY, max(0, len(l)-1-bodyH))
 	return strings.Join(append([]string{l[0]}, l[1+y:min(len(l), 1+y+bodyH)]...), "\n")
-}
-
-// wrap breaks s into lines of at most w cells, each with a prefix.
-func wrap(s string, w int, prefix string) []string {
-	w = max(20, w)
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(word) > w {
-			lines = append(lines, prefix+line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += word
-	}
-	if line != "" {
-		lines = append(lines, prefix+line)
-	}
-	return lines
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -71,16 +69,16 @@ func (m *Model) headLines(w int) []string {
 func (m *Model) idleLines(w int) []string {
 	st := m.c.Styles
 	if m.c.Active == nil {
-		return wrap(st.Subtle.Render, "", "No active profile: pick one on the Profiles screen (1) and press enter, then come back here.", w)
+		return common.WrapIndent(st.Subtle.Render, "", "No active profile: pick one on the Profiles screen (1) and press enter, then come back here.", w)
 	}
 	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has."
-	lines := wrap(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
+	lines := common.WrapIndent(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
 	port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
 	if common.HostHasPort(*m.c.Active) {
 		port = "This profile's host names its own port, so p (443/2197) does not apply."
 	}
 	lines = append(lines, "")
-	lines = append(lines, wrap(st.Subtle.Render, "", port, w)...)
+	lines = append(lines, common.WrapIndent(st.Subtle.Render, "", port, w)...)
 	return lines
 }
 
@@ -117,7 +115,7 @@ func (m *Model) stepLines(w, maxDetail int) []string {
 				if !s.OK {
 					tone = st.Problem.Render
 				}
-				lines = append(lines, wrap(tone, "      ", d, w)...)
+				lines = append(lines, common.WrapIndent(tone, "      ", d, w)...)
 			}
 		case !stopped && pending:
 			pending = false
@@ -139,7 +137,7 @@ func (m *Model) verdictLines(w int) []string {
 	case m.cancelled:
 		return []string{"", st.Warning.Render("Probe cancelled.") + " " + st.Subtle.Render("enter probes again.")}
 	case m.startErr != nil:
-		return append([]string{""}, wrap(st.Problem.Render, "✗ ", "The probe could not run: "+m.startErr.Error(), w)...)
+		return append([]string{""}, common.WrapIndent(st.Problem.Render, "✗ ", "The probe could not run: "+m.startErr.Error(), w)...)
 	case m.verdict == nil:
 		return nil
 	}
@@ -152,10 +150,10 @@ func (m *Model) verdictLines(w int) []string {
 	if v.OK {
 		lines = append(lines, st.Good.Render("✓ Every link works")+st.Subtle.Render(fmt.Sprintf("  (%d steps)", len(m.steps))))
 	} else {
-		lines = append(lines, wrap(st.Problem.Render, "✗ ", upperFirst(v.Reason), w)...)
+		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", upperFirst(v.Reason), w)...)
 	}
 	if v.Advice != "" {
-		lines = append(lines, wrap(func(s ...string) string { return strings.Join(s, "") }, "  ", v.Advice, w)...)
+		lines = append(lines, common.WrapIndent(func(s ...string) string { return strings.Join(s, "") }, "  ", v.Advice, w)...)
 	}
 	return lines
 }
@@ -196,20 +194,4 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// wrap word-wraps text after prefix, indenting the following lines, and
-// renders each line with render.
-func wrap(render func(...string) string, prefix, text string, w int) []string {
-	pw := ansi.StringWidth(prefix)
-	width := max(w-pw, 10)
-	out := strings.Split(ansi.Wrap(text, width, " "), "\n")
-	for i, l := range out {
-		p := prefix
-		if i > 0 {
-			p = strings.Repeat(" ", pw)
-		}
-		out[i] = render(p + l)
-	}
-	return out
 }

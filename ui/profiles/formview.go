@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -42,11 +41,11 @@ func (m *Form) View() string {
 	case m.confirm != nil:
 		lines = append(lines, "", st.Problem.Render("This profile would not work:"))
 		for _, why := range m.confirm {
-			lines = append(lines, wrapIndent(st.Problem, "  • ", why, w)...)
+			lines = append(lines, common.WrapIndent(st.Problem.Render, "  • ", why, w)...)
 		}
 		lines = append(lines, st.Title.Render("Save it anyway?")+"  "+st.Subtle.Render("y save · n keep editing"))
 	case m.err != "":
-		lines = append(lines, wrapIndent(st.Problem, "✗ ", m.err, w)...)
+		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", m.err, w)...)
 	case m.pendingSave:
 		lines = append(lines, st.Subtle.Render("checking the credential, then saving…"))
 	}
@@ -100,7 +99,7 @@ func (m *Form) healthLines(w int) []string {
 	case m.Checking() && m.report == nil && m.loadErr == nil:
 		return []string{head + st.Subtle.Render("reading the credential…")}
 	case m.report == nil && m.loadErr != nil:
-		return wrapIndent(st.Problem, head+"✗ ", m.loadErr.Error(), w)
+		return common.WrapIndent(st.Problem.Render, head+"✗ ", m.loadErr.Error(), w)
 	case m.report == nil:
 		return nil
 	}
@@ -128,29 +127,12 @@ func (m *Form) healthLines(w int) []string {
 	}
 	lines := []string{head + common.ToneStyle(st, tone, badge) + "  " + st.Subtle.Render(strings.Join(facts, " · "))}
 	for _, p := range r.Problems {
-		lines = append(lines, wrapIndent(st.Problem, "  ✗ ", p.String(), w)...)
+		lines = append(lines, common.WrapIndent(st.Problem.Render, "  ✗ ", p.String(), w)...)
 	}
 	for _, p := range r.Warnings {
-		lines = append(lines, wrapIndent(st.Warning, "  ⚠ ", p.String(), w)...)
+		lines = append(lines, common.WrapIndent(st.Warning.Render, "  ⚠ ", p.String(), w)...)
 	}
 	return lines
-}
-
-// wrapIndent word-wraps text after a prefix, indenting the following lines
-// under the text, and renders each line in style.
-func wrapIndent(style interface{ Render(...string) string }, prefix, text string, w int) []string {
-	pw := ansi.StringWidth(prefix)
-	width := max(w-pw, 10)
-	wrapped := strings.Split(ansi.Wrap(text, width, " "), "\n")
-	out := make([]string, len(wrapped))
-	for i, l := range wrapped {
-		p := prefix
-		if i > 0 {
-			p = strings.Repeat(" ", pw)
-		}
-		out[i] = style.Render(p + l)
-	}
-	return out
 }
 
 // ShortHelp is the form's keys.

@@ -173,13 +173,13 @@ func (m *Model) promptView(w int) string {
 		st.Title.Render("Password for " + pr.name),
 		"",
 	}
-	lines = append(lines, wrapIndent(lipgloss.NewStyle(), "", "Its credential is protected by a password. It is kept in memory until you quit, never written anywhere.", w)...)
+	lines = append(lines, common.WrapIndent(lipgloss.NewStyle().Render, "", "Its credential is protected by a password. It is kept in memory until you quit, never written anywhere.", w)...)
 	lines = append(lines, "", pr.input.View(), "")
 	switch {
 	case pr.checking:
 		lines = append(lines, st.Subtle.Render("checking…"))
 	case pr.err != "":
-		lines = append(lines, wrapIndent(st.Problem, "✗ ", pr.err, w)...)
+		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", pr.err, w)...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -188,7 +188,7 @@ func (m *Model) promptView(w int) string {
 func (m *Model) detail(p pstore.Profile, w int) []string {
 	st := m.c.Styles
 	kv := func(k, v string) []string {
-		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
+		return common.WrapIndent(lipgloss.NewStyle().Render, st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
 	}
 	title := st.Title.Render(p.Name)
 	if p.Name == m.activeNm {
@@ -220,13 +220,13 @@ func (m *Model) detail(p pstore.Profile, w int) []string {
 	case !ok:
 		return append(lines, st.Subtle.Render("reading the credential…"))
 	case h.Locked:
-		return append(lines, wrapIndent(st.Subtle, "", "The credential is protected by a password: press enter to type it (it stays in memory until you quit).", w)...)
+		return append(lines, common.WrapIndent(st.Subtle.Render, "", "The credential is protected by a password: press enter to type it (it stays in memory until you quit).", w)...)
 	case h.Report == nil:
 		msg := "the credential could not be read"
 		if h.Err != nil {
 			msg = h.Err.Error()
 		}
-		return append(lines, wrapIndent(st.Problem, "✗ ", msg, w)...)
+		return append(lines, common.WrapIndent(st.Problem.Render, "✗ ", msg, w)...)
 	}
 	return append(lines, reportLines(st, h.Report, w)...)
 }
@@ -234,7 +234,7 @@ func (m *Model) detail(p pstore.Profile, w int) []string {
 // reportLines is the certs health report in words.
 func reportLines(st common.Styles, r *certs.Report, w int) []string {
 	kv := func(k, v string) []string {
-		return wrapIndent(lipgloss.NewStyle(), st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
+		return common.WrapIndent(lipgloss.NewStyle().Render, st.Subtle.Render(common.Fit(k, 12)+" "), v, w)
 	}
 	h := common.Health{Report: r}
 	badge, tone := h.Badge()
@@ -244,10 +244,10 @@ func reportLines(st common.Styles, r *certs.Report, w int) []string {
 	}
 	lines := []string{st.Title.Render("Health") + "  " + common.ToneStyle(st, tone, badge+"  "+verdict) + st.Subtle.Render("  ("+string(r.Format)+")")}
 	for _, f := range r.Problems {
-		lines = append(lines, wrapIndent(st.Problem, "✗ ", f.String(), w)...)
+		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", f.String(), w)...)
 	}
 	for _, f := range r.Warnings {
-		lines = append(lines, wrapIndent(st.Warning, "⚠ ", f.String(), w)...)
+		lines = append(lines, common.WrapIndent(st.Warning.Render, "⚠ ", f.String(), w)...)
 	}
 	if c := r.Certificate; c != nil {
 		lines = append(lines, kv("Subject", c.Subject)...)

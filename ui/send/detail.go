@@ -162,7 +162,7 @@ func (m *Model) detailView(w, h int) string {
 func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int) {
 	st := m.c.Styles
 	add := func(s ...string) { *l = append(*l, s...) }
-	para := func(s string) { add(wrapText(s, w-4, "  ")...) }
+	para := func(s string) { add(common.WrapWords(s, w-4, "  ")...) }
 	if r.Class == "cancelled" {
 		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."))
 		para("Fix: press r on the results to resend to the failed and cancelled devices.")
@@ -188,7 +188,7 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	switch {
 	case m.askOther:
 		add("")
-		for _, line := range wrapText(fmt.Sprintf("Send this payload to %s on %s now? This is a real send. y yes · n no", labelOf(r), strings.ToUpper(string(other))), w, "") {
+		for _, line := range common.WrapWords(fmt.Sprintf("Send this payload to %s on %s now? This is a real send. y yes · n no", labelOf(r), strings.ToUpper(string(other))), w, "") {
 			add(st.Warning.Render(line))
 		}
 	case tried && o.index < 0:

@@ -134,7 +134,7 @@ func (m *Model) summaryView(w int) string {
 		add(st.Title.Render("Press y to send, esc to go back."))
 	} else if why := m.blocker(); why != "" {
 		add(common.Clip(st.Problem.Render("✗ cannot send: "), w))
-		add(wrapText(why, w-2, "  ")...)
+		add(common.WrapWords(why, w-2, "  ")...)
 	} else {
 		add(st.Title.Render(fmt.Sprintf("enter sends to %d device(s)", len(m.sel))))
 	}
@@ -279,25 +279,4 @@ func expiration(e payload.Expiration) string {
 		return e.At.UTC().Format(time.RFC3339)
 	}
 	return "none"
-}
-
-// wrapText breaks s into lines of at most w cells, each with a prefix.
-func wrapText(s string, w int, prefix string) []string {
-	w = max(20, w)
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(word) > w {
-			lines = append(lines, prefix+line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += word
-	}
-	if line != "" {
-		lines = append(lines, prefix+line)
-	}
-	return lines
 }
