@@ -184,6 +184,7 @@ func (r *recorder) add(res push.Result) {
 		Token: res.Token, Label: res.Label, Status: res.Status,
 		Reason: res.Reason, ApnsID: res.ApnsID, ApnsUniqueID: res.ApnsUniqueID,
 		LatencyMS: float64(res.Latency.Microseconds()) / 1000, Attempts: res.Attempts,
+		UnregisteredAt: res.UnregisteredAt,
 	}
 	if res.Err != nil {
 		ent.Error = res.Err.Error()

@@ -274,6 +274,9 @@ func TestSendRecordsHistoryAndDeviceBook(t *testing.T) {
 		if h.Profile != "local" || h.Environment != certs.Development || h.Topic != fxTopic || h.PayloadHash == "" || h.Batch == "" || h.Label == "" {
 			t.Errorf("history entry %+v", h)
 		}
+		if h.Label == "old-ipad" && !h.UnregisteredAt.Equal(goneAt) {
+			t.Errorf("history lost Apple's 410 timestamp: %v, want %v", h.UnregisteredAt, goneAt)
+		}
 	}
 	devs, _ := st.Devices()
 	for _, d := range devs {

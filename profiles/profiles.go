@@ -126,6 +126,9 @@ type HistoryEntry struct {
 	LatencyMS    float64           `json:"latency_ms"`
 	Attempts     int               `json:"attempts,omitempty"`
 	Error        string            `json:"error,omitempty"`
+	// UnregisteredAt is Apple's timestamp from a 410 Unregistered: since
+	// when the token has been invalid.
+	UnregisteredAt time.Time `json:"unregistered_at,omitzero"`
 }
 
 // HistoryFilter narrows a history query; zero fields match everything.

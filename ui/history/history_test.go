@@ -83,3 +83,18 @@ func TestDetailAndLoadIntoEditor(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailShowsUnregisteredDate: a 410's timestamp is kept in history and
+// shown, so support can tell the tester since when the app was gone.
+func TestDetailShowsUnregisteredDate(t *testing.T) {
+	p := profiles.Profile{Name: "demo", Environment: certs.Development, Topic: "com.example.app"}
+	m := New(common.Common{Width: 100, Height: 40, Styles: common.DefaultStyles(true, true), Active: &p})
+	m.SetClock(func() time.Time { return now })
+	m.seq = 1
+	gone := time.Date(2025, 11, 12, 8, 0, 0, 0, time.UTC)
+	m.Update(loadedMsg{seq: 1, entries: []profiles.HistoryEntry{{At: now, Label: "Cleo", Token: strings.Repeat("c", 64), Environment: certs.Development, Status: 410, Reason: "Unregistered", UnregisteredAt: gone}}})
+	m.Update(common.KeyPress("enter"))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "since 12 Nov 2025 08:00 UTC") {
+		t.Errorf("detail should give Apple's date:\n%s", v)
+	}
+}

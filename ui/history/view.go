@@ -112,6 +112,9 @@ func (m *Model) detailView(w, h int) string {
 	s, tone := status(e)
 	kv("status", common.ToneStyle(st, tone, s+" "+e.Reason))
 	kv("error", e.Error)
+	if !e.UnregisteredAt.IsZero() {
+		kv("unregistered", "since "+e.UnregisteredAt.UTC().Format("2 Jan 2006 15:04 MST")+" (Apple's timestamp)")
+	}
 	kv("apns-id", e.ApnsID)
 	kv("apns-unique-id", e.ApnsUniqueID)
 	kv("latency", fmt.Sprintf("%.1fms · attempts %d", e.LatencyMS, e.Attempts))
