@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -230,23 +228,5 @@ func TestExportImportJSONRoundTrip(t *testing.T) {
 	_, err = s2.ImportDevices([]byte("{\n \"devices\": [\n {\"token\": }\n]}"), certs.Development, nil)
 	if err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("broken JSON import: %v", err)
-	}
-}
-
-func TestRecordResultsForUnknownTokensDoesNotRewrite(t *testing.T) {
-	s := openTemp(t)
-	s.AddDevice(Device{Token: tok(1), Label: "A", Environment: certs.Development})
-	p := filepath.Join(s.Dir, devicesFile)
-	before, _ := os.Stat(p)
-	if err := s.RecordResults(certs.Development, []DeviceResult{{Token: tok(2), Status: 200}}); err != nil {
-		t.Fatal(err)
-	}
-	after, _ := os.Stat(p)
-	if !os.SameFile(before, after) {
-		t.Error("devices.json was rewritten although nothing changed")
-	}
-	s.RecordResults(certs.Development, []DeviceResult{{Token: tok(1), Status: 200}})
-	if now, _ := os.Stat(p); os.SameFile(before, now) {
-		t.Error("devices.json was not rewritten for a change")
 	}
 }

@@ -2,6 +2,8 @@ package profiles
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,8 +63,13 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 		items = parseTextImport(data)
 	}
 	var rep ImportReport
-	err := update(s, devicesFile, func(doc *devicesDoc) error {
+	err := s.write(context.Background(), "importing devices", func(tx *sql.Tx) error {
 		rep = ImportReport{}
+		up, err := newUpserter(tx)
+		if err != nil {
+			return err
+		}
+		defer up.close()
 		for _, it := range items {
 			if it.err != nil {
 				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: it.err.Error()})
@@ -80,7 +87,7 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 			d, err := normalizeDevice(d)
 			if err == nil {
 				var isNew bool
-				if _, isNew, err = doc.upsert(d); err == nil {
+				if _, isNew, err = up.upsert(d); err == nil {
 					if isNew {
 						rep.Added++
 					} else {
@@ -88,12 +95,18 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 					}
 					continue
 				}
+				if sqliteCode(err) != 0 {
+					return err // the database, not the line: stop, keep nothing
+				}
 			}
 			rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
 		}
 		return nil
 	})
-	return rep, err
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return rep, nil
 }
 
 // parseTextImport reads "TOKEN [LABEL]" lines. The token may also come last
