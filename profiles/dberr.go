@@ -19,6 +19,8 @@ const (
 	sqliteCantOpen = 14
 	sqliteNotADB   = 26
 	sqlitePerm     = 3
+
+	sqliteIOErrWrite = sqliteIOErr | 3<<8 // SQLITE_IOERR_WRITE
 )
 
 // sqliteCode is the primary result code of a SQLite error, or 0.
@@ -80,6 +82,12 @@ func (s *Store) dbErr(what string, err error) error {
 	case sqliteReadOnly, sqlitePerm, sqliteCantOpen:
 		return fmt.Errorf("%scannot write %s (%v): make the folder and its files yours and writable (chmod -R u+rwX %s), or set PUSHDECK_HOME to another folder", prefix, p, err, s.Dir)
 	case sqliteIOErr:
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code() == sqliteIOErrWrite {
+			// ENOSPC is SQLITE_FULL; a short write for any other reason
+			// (EFBIG: a file size limit, EDQUOT) is this one.
+			return fmt.Errorf("%s%s could not be written (%w, a file size limit or quota was reached, or the disk failed: %v); nothing of this write was kept: free some space and try again", prefix, p, ErrDiskFull, err)
+		}
 		if isDiskFull(err) {
 			return fmt.Errorf("%s%s could not grow (%w); nothing of this write was kept: free some space and try again", prefix, p, ErrDiskFull)
 		}

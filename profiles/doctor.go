@@ -346,10 +346,13 @@ func (s *Store) salvageTable(old *sql.DB, t string) (copied int, lost string) {
 		return copied, ""
 	}
 	var maxID int64
-	old.QueryRow(`SELECT coalesce(max(rowid), 0) FROM ` + t).Scan(&maxID)
+	if err := old.QueryRow(`SELECT coalesce(max(rowid), 0) FROM ` + t).Scan(&maxID); err != nil {
+		readErr(err)
+		maxID = 1 << 22 // unknown: look that far, row by row where need be
+	}
 	const chunk = 500
 	skipped := 0
-	for last := int64(0); ; {
+	for last := int64(0); last < maxID; {
 		rows, err := read(`SELECT `+colList+` FROM `+t+` WHERE rowid > ? ORDER BY rowid LIMIT ?`, last, chunk)
 		if len(rows) > 0 {
 			if perr := put(rows); perr != nil {
@@ -364,19 +367,23 @@ func (s *Store) salvageTable(old *sql.DB, t string) (copied int, lost string) {
 			continue
 		}
 		readErr(err)
-		// Step over the damage: try further and further on.
-		found := false
-		for step := int64(1); last+step <= maxID+1 && step < 1<<40; step *= 2 {
-			var next int64
-			if old.QueryRow(`SELECT rowid FROM `+t+` WHERE rowid >= ? ORDER BY rowid LIMIT 1`, last+step).Scan(&next) == nil {
-				skipped += int(next - last - 1)
-				last, found = next-1, true
-				break
+		// Step over the damage row by row: a point look-up of each id
+		// of the next window; the ones that fail are lost. Each failure
+		// moves on by a whole window, so this ends.
+		var found [][]any
+		end := min(last+4*chunk, maxID)
+		for id := last + 1; id <= end; id++ {
+			r, err := read(`SELECT `+colList+` FROM `+t+` WHERE rowid = ?`, id)
+			if err != nil {
+				skipped++
+				continue
 			}
+			found = append(found, r...)
 		}
-		if !found {
-			break
+		if perr := put(found); perr != nil {
+			return copied, fmt.Sprintf("%s: %v", t, perr)
 		}
+		last = end
 	}
 	if len(failures) > 0 {
 		return copied, fmt.Sprintf("%s: about %d rows in damaged pages could not be read (%s)", t, skipped, strings.Join(failures, "; "))

@@ -76,6 +76,9 @@ type Options struct {
 	readOnly bool
 	// dbName replaces dbFile (a rebuild builds the new database aside).
 	dbName string
+	// pragmas are run on every connection (tests: max_page_count to
+	// simulate a full disk).
+	pragmas []string
 }
 
 // Open opens the config folder dir, creating it (0700) and the database
@@ -268,6 +271,9 @@ func (s *Store) openDB(opt Options) error {
 		// it; group commits keep that to one fsync per group.
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Set("_txlock", "immediate")
+	}
+	for _, p := range opt.pragmas {
+		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", sqliteURI(p)+"?"+q.Encode())
 	if err != nil {
