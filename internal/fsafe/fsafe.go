@@ -175,24 +175,32 @@ func tooBigWhileReading(path, what string, limit int64) *Error {
 		shown(path), Size(limit), what, Size(limit))
 }
 
+// KindOf names what a non-regular file is, for sentences: "a FIFO",
+// "a device", "a socket", "a folder", else "not an ordinary file".
+func KindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not an ordinary file"
+}
+
 // regular refuses anything but a regular file, saying what it is.
 func regular(path string, st fs.FileInfo) error {
 	m := st.Mode()
-	if m.IsRegular() {
-		return nil
-	}
-	kind := "not an ordinary file"
 	switch {
+	case m.IsRegular():
+		return nil
 	case m.IsDir():
 		return newErr(path, ErrNotRegular, "%s is a folder, not a file: name a file inside it", shown(path))
-	case m&fs.ModeNamedPipe != 0:
-		kind = "a FIFO"
-	case m&fs.ModeSocket != 0:
-		kind = "a socket"
-	case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
-		kind = "a device"
 	}
-	return newErr(path, ErrNotRegular, "%s is %s, not a file: save the content to a file and give that", shown(path), kind)
+	return newErr(path, ErrNotRegular, "%s is %s, not a file: save the content to a file and give that", shown(path), KindOf(m))
 }
 
 func statErr(path, what string, err error) error {
