@@ -182,9 +182,12 @@ func flagError(c *cobra.Command, err error) error {
 	return &usageError{msg: c.CommandPath() + ": " + msg, help: c.CommandPath()}
 }
 
-// passwordFlagHelp answers --password, which pushdeck leaves out on purpose.
-const passwordFlagHelp = `there is no --password flag, on purpose: a password on the command line is kept by shell history and shown by ps to every user of the machine. Give it one of three safe ways:
-  PUSHDECK_PASSWORD=...        an environment variable (e.g. from your CI's secret store)
-  --password-file FILE         the first line of FILE (keep it mode 0600)
-  (a terminal)                 run the command in a terminal and type it when asked
-Scripts can also pipe it in with --password-stdin.`
+// passwordFlagHelp answers --password, which pushdeck leaves out on
+// purpose. Lines stay short: fang's error block wraps at the terminal's
+// width, and adds the final full stop.
+const passwordFlagHelp = `there is no --password flag, on purpose: shell history and ps
+would keep the password. Give it one of three safe ways:
+  PUSHDECK_PASSWORD=...   an environment variable
+  --password-file FILE    the first line of FILE (mode 0600)
+  (a terminal)            run in a terminal and type it when asked
+A script can also pipe it in with --password-stdin`

@@ -160,8 +160,9 @@ func credCLIAdvice(r *certs.Report) {
 func credLoad(e env, path string, opts certs.Options, pw session.PasswordFlags) (cred *certs.Credential, loadErr, perr error) {
 	se := e.session()
 	req := session.PasswordRequest{What: filepath.Base(path), Flags: pw}
-	_, envSet := e.lookup(session.PasswordEnv)
-	if pw.Given() || envSet {
+	// An empty PUSHDECK_PASSWORD is no password: the empty one is tried
+	// first, and only a credential that needs one makes it an error.
+	if v, _ := e.lookup(session.PasswordEnv); pw.Given() || v != "" {
 		p, _, err := se.Password(req)
 		if err != nil {
 			return nil, nil, err

@@ -76,8 +76,9 @@ type PasswordRequest struct {
 //  5. $PUSHDECK_PASSWORD.
 //  6. a masked prompt, when Env.Prompt can ask (the CLI on a terminal).
 //
-// An environment variable that is set but empty is an error that says so
-// (an empty password is never what someone who exported a variable meant);
+// Callers ask only for a credential the empty password does not open
+// (NeedsPassword), so an environment variable that is set but empty is an
+// error that names it (a variable left empty by mistake, not a password);
 // one that is not set is skipped. ok is false when no source gave a
 // password; err is a source that is broken (an unreadable file, an empty
 // variable, nothing on standard input).
