@@ -280,7 +280,6 @@ func (s *Store) openDB(opt Options) error {
 		return fmt.Errorf("cannot open the database %s: %w", p, err)
 	}
 	db.SetMaxIdleConns(2)
-	db.SetConnMaxIdleTime(time.Minute)
 	s.st.db = db
 	if err := db.PingContext(context.Background()); err != nil {
 		db.Close()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -148,7 +150,7 @@ func (m *Model) headerAt(level int) string {
 	var meta []string
 	switch {
 	case m.c.CredErr != nil && m.c.Cred == nil:
-		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
+		meta = append(meta, st.Problem.Render("✗ "+humanize.FirstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:
 		meta = append(meta, m.daysLeft(m.c.Cred, level >= hdrDays))
 	}
@@ -197,11 +199,6 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 	return st.Header.Meta.Render(left)
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
 // tabs is the tab bar; a placeholder tab is greyed.
 func (m *Model) tabs() string {
 	st := m.c.Styles
@@ -238,7 +235,7 @@ func (m *Model) statusLines() []string {
 		return []string{st.Status.Info.Render(common.Clip("quitting: ending the running work and keeping its results… (ctrl+c again quits at once)", m.width))}
 	case m.errMsg != nil:
 		hint := "(esc dismisses)"
-		msg := "✗ " + strings.ReplaceAll(m.errMsg.Error(), "\n", " ") + " " + hint
+		msg := "✗ " + textsafe.Clean(m.errMsg.Error()) + " " + hint
 		lines := strings.Split(ansi.Wordwrap(msg, max(m.width, 20), " "), "\n")
 		if len(lines) > maxStatusLines {
 			lines = lines[:maxStatusLines]
@@ -253,7 +250,7 @@ func (m *Model) statusLines() []string {
 		}
 		return lines
 	case m.info != "":
-		return []string{st.Status.Info.Render(m.info)}
+		return []string{st.Status.Info.Render(textsafe.Clean(m.info))}
 	}
 	return []string{""}
 }

@@ -392,7 +392,7 @@ func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
 
 	cerr := m.Close() // the program has ended: nothing drives the model any more
 	srv.Close()
-	goleak.VerifyNone(t, before)
+	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("database/sql.(*DB).connectionOpener")) // the store's, open until closed
 
 	hist, err := store.QueryHistory(profiles.HistoryFilter{})
 	if err != nil {
