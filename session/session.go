@@ -57,7 +57,7 @@ type Session struct {
 	Store   *profiles.Store   // nil when the config folder could not be opened
 	// StoreErr is why Store is nil (the config folder could not be opened).
 	StoreErr error
-	Notes   []string          // worth telling the user (credential expiring, ...)
+	Notes    []string // worth telling the user (credential expiring, ...)
 }
 
 // Where names where the session pushes, for a command's first line.
