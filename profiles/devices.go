@@ -121,7 +121,7 @@ func (s *Store) EachDevice(ctx context.Context, f DeviceFilter, fn func(Device) 
 	if f.Status != 0 {
 		where, args = append(where, "d.last_status = ?"), append(args, f.Status)
 	}
-	q := `SELECT ` + deviceCols + `, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.id))
+	q := `SELECT ` + deviceCols + `, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.pos))
 		FROM devices d`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -210,7 +210,7 @@ func (s *Store) AddDevice(d Device) (Device, bool, error) {
 			return err
 		}
 		isNew = n
-		row := tx.QueryRow(`SELECT `+deviceCols+`, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.id)) FROM devices d WHERE d.id = ?`, id)
+		row := tx.QueryRow(`SELECT `+deviceCols+`, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.pos)) FROM devices d WHERE d.id = ?`, id)
 		var groups sql.NullString
 		dest := deviceDest(&stored, &groups)
 		if err := row.Scan(dest.ptrs...); err != nil {
@@ -290,10 +290,12 @@ type upserter struct {
 	maxBefore            int64
 	seen                 map[int64]bool
 	now                  int64
+	added                map[string]bool      // environment/token added by upsertMany
+	stmts                map[string]*sql.Stmt // upsertMany's, by text
 }
 
 func newUpserter(tx *sql.Tx) (*upserter, error) {
-	u := &upserter{tx: tx, seen: map[int64]bool{}, now: time.Now().UTC().UnixNano()}
+	u := &upserter{tx: tx, seen: map[int64]bool{}, now: time.Now().UTC().UnixNano(), added: map[string]bool{}, stmts: map[string]*sql.Stmt{}}
 	if err := tx.QueryRow(`SELECT coalesce(max(id), 0) FROM devices`).Scan(&u.maxBefore); err != nil {
 		return nil, err
 	}
@@ -311,7 +313,8 @@ func newUpserter(tx *sql.Tx) (*upserter, error) {
 		RETURNING id`); err != nil {
 		return nil, err
 	}
-	if u.group, err = tx.Prepare(`INSERT INTO device_groups (device_id, name, name_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
+	if u.group, err = tx.Prepare(`INSERT INTO device_groups (device_id, name, name_key, pos)
+		VALUES (?1, ?2, ?3, (SELECT coalesce(max(pos), 0) + 1 FROM device_groups WHERE device_id = ?1)) ON CONFLICT DO NOTHING`); err != nil {
 		u.close()
 		return nil, err
 	}
@@ -327,6 +330,9 @@ func (u *upserter) close() {
 		if st != nil {
 			st.Close()
 		}
+	}
+	for _, st := range u.stmts {
+		st.Close()
 	}
 }
 
@@ -429,12 +435,15 @@ func matchDevices(q querier, env certs.Environment, labelOrToken string) ([]int6
 	if tokErr != nil {
 		tok = "\x00" // matches no token
 	}
-	query := `SELECT ` + deviceCols + ` FROM devices d WHERE (d.label_key = ? OR d.token = ?)`
-	args := []any{labelKey(key), tok}
+	// Both conditions name the environment, so each is answered from a
+	// unique index (environment, token) or (environment, label_key).
+	envs := []any{string(certs.Development), string(certs.Production)}
 	if env != "" {
-		query += ` AND d.environment = ?`
-		args = append(args, string(env))
+		envs = []any{string(env), string(env)}
 	}
+	query := `SELECT ` + deviceCols + ` FROM devices d WHERE
+		(d.environment IN (?, ?) AND d.label_key = ?) OR (d.environment IN (?, ?) AND d.token = ?)`
+	args := []any{envs[0], envs[1], labelKey(key), envs[0], envs[1], tok}
 	query += ` ORDER BY d.environment, d.label_key, d.token`
 	rows, err := q.Query(query, args...)
 	if err != nil {
@@ -496,7 +505,7 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 	}
 	// One pass over the environment's devices in book order, keeping the
 	// picked ones and the members of the groups.
-	q := `SELECT ` + deviceCols + `, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.id)) FROM devices d WHERE d.environment = ?`
+	q := `SELECT ` + deviceCols + `, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.pos)) FROM devices d WHERE d.environment = ?`
 	args := []any{string(env)}
 	var ors []string
 	if len(picked) > 0 {

@@ -269,7 +269,7 @@ func copyFile(from, to string) error {
 // rowidTables are read by rowid ranges, so a damaged page loses only its
 // own rows; the others (WITHOUT ROWID) are read in one pass, keeping
 // what came before an error.
-var rowidTables = map[string]bool{"devices": true, "device_groups": true, "history": true, "channels": true}
+var rowidTables = map[string]bool{"devices": true, "history": true, "channels": true}
 
 // salvageTable copies what can be read of table t from old into s.
 func (s *Store) salvageTable(old *sql.DB, t string) (copied int, lost string) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -70,6 +71,9 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 			return err
 		}
 		defer up.close()
+		// Lines are checked first; the good ones go in a chunk at a time.
+		var ds []Device
+		var from []importItem
 		for _, it := range items {
 			if it.err != nil {
 				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: it.err.Error()})
@@ -85,22 +89,27 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 			}
 			d.Groups = append(d.Groups, groups...)
 			d, err := normalizeDevice(d)
-			if err == nil {
-				var isNew bool
-				if _, isNew, err = up.upsert(d); err == nil {
-					if isNew {
-						rep.Added++
-					} else {
-						rep.Updated++
-					}
-					continue
-				}
-				if sqliteCode(err) != 0 {
-					return err // the database, not the line: stop, keep nothing
-				}
+			if err != nil {
+				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
+				continue
 			}
-			rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
+			ds, from = append(ds, d), append(from, it)
 		}
+		isNew, errs, err := up.upsertMany(ds)
+		if err != nil {
+			return err // the database, not a line: stop, keep nothing
+		}
+		for i, e := range errs {
+			switch {
+			case e != nil:
+				rep.Bad = append(rep.Bad, BadLine{Line: from[i].line, Text: from[i].text, Reason: e.Error()})
+			case isNew[i]:
+				rep.Added++
+			default:
+				rep.Updated++
+			}
+		}
+		slices.SortStableFunc(rep.Bad, func(a, b BadLine) int { return a.Line - b.Line })
 		return nil
 	})
 	if err != nil {

@@ -40,19 +40,19 @@ CREATE TABLE devices (
 );
 CREATE UNIQUE INDEX devices_env_token ON devices (environment, token);
 CREATE UNIQUE INDEX devices_env_label ON devices (environment, label_key);
-CREATE INDEX devices_token ON devices (token);
-CREATE INDEX devices_label ON devices (label_key);
+-- A look-up by token or label without an environment names both
+-- environments (environment IN (...)), so the two unique indexes serve it.
 CREATE INDEX devices_last ON devices (last_status, last_reason);
 CREATE INDEX devices_unregistered ON devices (environment, unregistered_at) WHERE unregistered_at IS NOT NULL;
 CREATE INDEX devices_kind ON devices (environment, kind, activity_type) WHERE kind <> 'device';
 
 CREATE TABLE device_groups (
-	id        INTEGER PRIMARY KEY,           -- order the groups were added
 	device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+	name_key  TEXT NOT NULL,                 -- lower-case name
 	name      TEXT NOT NULL,
-	name_key  TEXT NOT NULL                  -- lower-case name
-);
-CREATE UNIQUE INDEX device_groups_member ON device_groups (device_id, name_key);
+	pos       INTEGER NOT NULL,              -- order the groups were added
+	PRIMARY KEY (device_id, name_key)
+) WITHOUT ROWID;
 CREATE INDEX device_groups_name ON device_groups (name_key, device_id);
 
 CREATE TABLE bodies (

@@ -263,6 +263,10 @@ func (s *Store) openDB(opt Options) error {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", bt.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (one per upsert that may fail on a label) and
+	// sorts in memory: on disk they cost a write per page.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-16000)") // 16 MB per connection
 	if opt.readOnly {
 		q.Set("mode", "ro")
 	} else {
