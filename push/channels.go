@@ -420,3 +420,24 @@ func (c *ChannelClient) attempt(ctx context.Context, method, path, channelID str
 	}
 	return false
 }
+
+// ProbeChannels checks the channel-management host for cfg: it lists the
+// app's channels (which changes nothing) and says whether the credential
+// may manage channels there, with Apple's reason and the fix when not.
+func ProbeChannels(ctx context.Context, cfg Config) Verdict {
+	cc, err := NewChannelClient(cfg)
+	if err != nil {
+		return Verdict{Reason: err.Error(), Advice: "Fix the profile, then probe again."}
+	}
+	defer cc.Close()
+	r := cc.List(ctx)
+	if r.OK() {
+		return Verdict{OK: true, Reason: fmt.Sprintf("%s answers: %s has %d broadcast channels", cc.URL(), cc.Bundle(), len(r.Channels)),
+			Advice: "Channel management works: pushdeck channels create makes one."}
+	}
+	advice := "Check the network path to " + cc.URL() + " (Apple serves channel management on 2195 for development and 2196 for production)."
+	if r.Reason != "" {
+		advice = ExplainChannel(r.Reason).Fix
+	}
+	return Verdict{Reason: DescribeChannel(r, cfg.Environment), Advice: advice}
+}

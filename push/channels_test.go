@@ -484,3 +484,21 @@ func TestStoragePolicyAndChannelID(t *testing.T) {
 		t.Error("refused requests reached the server")
 	}
 }
+
+func TestProbeChannels(t *testing.T) {
+	s := startServer(t, apnstest.Config{})
+	cfg := Config{Credential: certCred(fixture.dev), Environment: certs.Development, Host: s.URL(), ServerCA: s.CAPEM(), Topic: testTopic}
+	if v := ProbeChannels(context.Background(), cfg); !v.OK || !strings.Contains(v.Reason, "0 broadcast channels") {
+		t.Fatalf("probe: %+v", v)
+	}
+	off := startServer(t, apnstest.Config{BroadcastApps: []string{"com.example.other"}})
+	cfg.Host, cfg.ServerCA = off.URL(), off.CAPEM()
+	if v := ProbeChannels(context.Background(), cfg); v.OK || !strings.Contains(v.Reason, "FeatureNotEnabled") || !strings.Contains(v.Advice, "developer.apple.com") {
+		t.Fatalf("probe without broadcast: %+v", v)
+	}
+	cfg.Topic = ""
+	cfg.Credential = tokenCred(fixture.key)
+	if v := ProbeChannels(context.Background(), cfg); v.OK || !strings.Contains(v.Reason, "--topic") {
+		t.Fatalf("probe without a topic: %+v", v)
+	}
+}
