@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -50,20 +50,13 @@ func historyEntry(profile string, cfg push.Config, out common.Outgoing, r push.R
 	return e
 }
 
-// clean keeps a label to printable text on one line: no escape codes reach
-// the terminal, and at most 64 characters.
+// clean keeps a label to printable text on one line (textsafe: no escape
+// sequence or control character reaches the terminal), at most 64
+// characters.
 func clean(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range strings.TrimSpace(s) {
-		if !unicode.IsPrint(r) {
-			continue
-		}
-		if n == 64 {
-			break
-		}
-		b.WriteRune(r)
-		n++
+	r := []rune(strings.TrimSpace(textsafe.Clean(s)))
+	if len(r) > 64 {
+		r = r[:64]
 	}
-	return b.String()
+	return string(r)
 }
