@@ -57,11 +57,21 @@ func SizeLimit(t PushType) int {
 
 // Expiration says what apns-expiration to send.
 type Expiration struct {
-	// Mode: "" (no header: APNs stores and retries as it likes), "now" (0:
-	// deliver once, do not store), "at" (At).
-	Mode string
+	// Mode: ExpireDefault (no header: APNs stores and retries as it
+	// likes), ExpireNow (0: deliver once, do not store), ExpireAt (At).
+	Mode ExpirationMode
 	At   time.Time
 }
+
+// ExpirationMode is how apns-expiration is set.
+type ExpirationMode string
+
+// The apns-expiration modes.
+const (
+	ExpireDefault ExpirationMode = ""    // no header
+	ExpireNow     ExpirationMode = "now" // 0: deliver once, do not store
+	ExpireAt      ExpirationMode = "at"  // a time
+)
 
 // Headers are the APNs request headers the user controls.
 type Headers struct {
