@@ -157,6 +157,7 @@ func TestRetriesOn503And500(t *testing.T) {
 }
 
 func TestRetriesOn429UntilTheRateAllows(t *testing.T) {
+	skipShort(t)
 	s := startServer(t, apnstest.Config{Faults: apnstest.Faults{RateLimit: 2}})
 	c := newTestClient(t, s, certCred(fixture.dev), nil)
 	js := make([]Job, 5)

@@ -20,8 +20,13 @@ import (
 
 // Defaults for Config and BatchOptions.
 const (
-	DefaultTimeout     = 30 * time.Second
-	DefaultConcurrency = 64
+	DefaultTimeout = 30 * time.Second
+	// DefaultConcurrency is the default upper bound of the in-flight
+	// window: the window itself follows the servers' stream limits below
+	// it (APNs allows 1000 streams per connection, or fewer after a
+	// rejection). BatchOptions.Concurrency 0 means the servers' limit
+	// over all connections.
+	DefaultConcurrency = maxStreamsPerConn
 	DefaultMaxAttempts = 3
 	DefaultBackoff     = 200 * time.Millisecond
 	maxBackoff         = 10 * time.Second

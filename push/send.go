@@ -16,7 +16,7 @@ import (
 	"github.com/pushdeck/pushdeck/push/payload"
 )
 
-// InvalidError is a job refused before sending (Result.Class "invalid").
+// InvalidError is a job refused before sending (Result.Class ClassInvalid).
 type InvalidError struct {
 	Field  string // "token", "apns-priority", ...
 	Reason string
@@ -162,7 +162,7 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.target.base+"/3/device/"+w.token, bytes.NewReader(job.Payload))
 	if err != nil {
-		r.Err, r.Class = err, "invalid"
+		r.Err, r.Class = err, ClassInvalid
 		return false
 	}
 	for k, v := range w.header {
@@ -189,13 +189,13 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 		r.Err = err
 		r.Class = classify(ctx, actx, err)
 		switch r.Class {
-		case "timeout":
+		case ClassTimeout:
 			r.Err = fmt.Errorf("no response within %s: %w", c.timeout, err)
-		case "goaway":
+		case ClassGoAway:
 			desc, reason := describeGoAway(err)
 			r.Err, r.Reason = fmt.Errorf("%s: %w", desc, err), reason
 		}
-		return r.Class == "connection-reset" || r.Class == "goaway"
+		return r.Class == ClassConnectionReset || r.Class == ClassGoAway
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -244,15 +244,24 @@ func flatten(h http.Header, pseudo, value string) map[string]string {
 	return m
 }
 
-// run sends a job with retries and returns its final result.
-func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions) Result {
+// run sends a job with retries and returns its final result. With a window
+// (a batch), the first attempt's slot was taken by the caller; each retry
+// takes a slot of its own after its back-off, and every attempt gives its
+// slot back with what the answer says about the server's load.
+func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions, win *window) Result {
+	held := win != nil
+	defer func() {
+		if held {
+			win.release(signalNone)
+		}
+	}()
 	r := Result{Index: index, Token: job.Token, Label: job.Label}
 	if ctx.Err() != nil {
 		return cancelled(r, ctx)
 	}
 	w, err := c.prepare(job)
 	if err != nil {
-		r.Err, r.Class = err, "invalid"
+		r.Err, r.Class = err, ClassInvalid
 		return r
 	}
 	r.Token = w.token
@@ -267,7 +276,11 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 	for {
 		r.Attempts++
 		retry := c.attempt(ctx, w, job, &r)
-		if r.Class == "cancelled" {
+		if held {
+			held = false
+			win.release(signalOf(&r))
+		}
+		if r.Class == ClassCancelled {
 			return r
 		}
 		if !retry || r.Attempts >= maxAttempts {
@@ -275,7 +288,7 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 		}
 		why := r.Reason
 		if why == "" {
-			why = r.Class
+			why = string(r.Class)
 		}
 		if opts.OnRetry != nil {
 			opts.OnRetry(index, r.Attempts+1, why)
@@ -287,11 +300,32 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 			return cancelled(r, ctx)
 		case <-t.C:
 		}
+		if win != nil {
+			if win.acquire(ctx) != nil {
+				return cancelled(r, ctx)
+			}
+			held = true
+		}
 	}
 }
 
+// signalOf is what an attempt's outcome tells the window.
+func signalOf(r *Result) signal {
+	switch {
+	case r.Status == http.StatusOK:
+		return signalAccepted
+	case r.Status == http.StatusTooManyRequests && r.Reason != "TooManyProviderTokenUpdates",
+		r.Status == http.StatusInternalServerError, r.Status == http.StatusServiceUnavailable,
+		r.Class == ClassGoAway:
+		return signalOverload
+	case r.Status != 0:
+		return signalRejected
+	}
+	return signalNone
+}
+
 func cancelled(r Result, ctx context.Context) Result {
-	r.Err, r.Class = fmt.Errorf("cancelled: %w", context.Cause(ctx)), "cancelled"
+	r.Err, r.Class = fmt.Errorf("cancelled: %w", context.Cause(ctx)), ClassCancelled
 	return r
 }
 
