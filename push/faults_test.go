@@ -196,6 +196,7 @@ func TestFault500And503Bursts(t *testing.T) {
 // An outage (every request 503) ends every job after exactly MaxAttempts
 // tries: no job hangs, no job gives up early.
 func TestFault503Outage(t *testing.T) {
+	skipShort(t)
 	noLeaks(t)
 	s := startServer(t, apnstest.Config{Faults: apnstest.Faults{Seed: 1, Error503: 1}})
 	c := newTestClient(t, s, certCred(fixture.dev), nil)
@@ -209,6 +210,7 @@ func TestFault503Outage(t *testing.T) {
 // device per second. Retries back off; whatever is still refused after
 // MaxAttempts says TooManyRequests.
 func TestFault429Storm(t *testing.T) {
+	skipShort(t)
 	noLeaks(t)
 	s := startServer(t, apnstest.Config{Faults: apnstest.Faults{RateLimit: 1}})
 	c := newTestClient(t, s, certCred(fixture.dev), nil)

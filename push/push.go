@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"iter"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -50,6 +51,8 @@ type Client struct {
 	token     *token.Token // shared by every request (token auth)
 	transport *http2.Transport
 	pool      *connPool
+	// headers is the last header set prepared: a batch's jobs share it.
+	headers atomic.Pointer[headerSet]
 	// mutate, set only by tests in this package, alters a request after
 	// validation so the server's checks of bad headers can be reached.
 	mutate func(*http.Request)
