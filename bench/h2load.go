@@ -24,9 +24,10 @@ const h2loadStreams = 100
 // as a fixed header, so h2load does no client-certificate or signing work
 // and its rate is what the server can answer.
 type h2loadRunner struct {
-	path string
-	dir  string
-	jwt  string
+	path    string
+	dir     string
+	jwt     string
+	streams int // in flight on its one connection
 }
 
 func newH2load(path, dir string, cr *creds) (*h2loadRunner, error) {
@@ -35,7 +36,7 @@ func newH2load(path, dir string, cr *creds) (*h2loadRunner, error) {
 	if jwt == "" {
 		return nil, fmt.Errorf("cannot sign the provider token for h2load")
 	}
-	return &h2loadRunner{path: path, dir: dir, jwt: jwt}, nil
+	return &h2loadRunner{path: path, dir: dir, jwt: jwt, streams: h2loadStreams}, nil
 }
 
 // prepare writes the payload and the list of per-device URIs h2load cycles
@@ -64,7 +65,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	logPath := filepath.Join(h.dir, "h2load.log")
 	os.Remove(logPath)
 	cmd := exec.Command(h.path,
-		"-n", strconv.Itoa(n), "-c", "1", "-m", strconv.Itoa(h2loadStreams),
+		"-n", strconv.Itoa(n), "-c", "1", "-m", strconv.Itoa(h.streams),
 		"-i", uris, "-d", data,
 		"-H", "authorization: bearer "+h.jwt,
 		"-H", "apns-topic: "+benchTopic,
