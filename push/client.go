@@ -240,6 +240,7 @@ func newClient(cfg Config) (*Client, error) {
 	tr := &http2.Transport{
 		TLSClientConfig:            tc,
 		StrictMaxConcurrentStreams: true,
+		MaxEncoderHeaderTableSize:  hpackTableSize,
 		ReadIdleTimeout:            15 * time.Second,
 		PingTimeout:                10 * time.Second,
 	}
@@ -371,3 +372,12 @@ func (c *Client) refreshAfterExpired(now time.Time) {
 		c.token.Generate()
 	}
 }
+
+// hpackTableSize turns off the HPACK encoder's dynamic table (1 byte holds
+// no entry). Every push's :path is new (it carries the device token), so
+// with a table each request inserts it and evicts an older entry: in a
+// profile of a 10,000-push send that churn (hashing, map deletes) and the
+// stack growth it causes took 16% of the client's CPU, against 5% for
+// sending the few static headers as literals. The cost is about 100 bytes
+// more per request on the wire (and the bearer's ~170 with token auth).
+const hpackTableSize = 1
