@@ -52,9 +52,12 @@ type authHeader struct {
 
 // prepare checks a job and works out its headers; errors are *InvalidError.
 func (c *Client) prepare(job Job) (wire, error) {
-	tok, err := certs.NormalizeToken(job.Token)
-	if err != nil {
-		return wire{}, &InvalidError{"token", err.Error()}
+	tok := job.Token
+	if !normalToken(tok) {
+		var err error
+		if tok, err = certs.NormalizeToken(job.Token); err != nil {
+			return wire{}, &InvalidError{"token", err.Error()}
+		}
 	}
 	if hs := c.headers.Load(); hs != nil && hs.key == job.Headers {
 		return wire{token: tok, hs: hs}, nil
@@ -154,6 +157,21 @@ func (c *Client) headerSetFor(h payload.Headers) (*headerSet, error) {
 	}
 	hd.Set("apns-topic", topic)
 	return &headerSet{key: h, header: hd, shown: flatten(hd, "", "")}, nil
+}
+
+// normalToken reports whether t is already in the form NormalizeToken
+// gives (lower-case hex, even length, 64 to 200 digits): a token list read
+// and checked once is not rebuilt rune by rune for every push.
+func normalToken(t string) bool {
+	if len(t) < certs.DeviceTokenHexLen || len(t) > 200 || len(t)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func knownPushType(t payload.PushType) bool {
