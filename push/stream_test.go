@@ -84,4 +84,15 @@ func TestTokenSetDropsDuplicates(t *testing.T) {
 	if s.Len() != 3 {
 		t.Errorf("Len %d, want 3", s.Len())
 	}
+	for _, tc := range []struct {
+		tok string
+		was bool
+	}{{tokenN(1), true}, {tokenN(1), false}, {long, true}, {long, false}, {tokenN(9), false}} {
+		if got := s.Remove(tc.tok); got != tc.was {
+			t.Errorf("Remove(%s) = %v, want %v", tc.tok, got, tc.was)
+		}
+	}
+	if s.Len() != 1 {
+		t.Errorf("Len %d after removals, want 1", s.Len())
+	}
 }

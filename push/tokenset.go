@@ -40,5 +40,26 @@ func (s *TokenSet) Add(token string) bool {
 	return true
 }
 
+// Remove takes a token out and reports whether it was there: a second pass
+// over the same targets yields each token once, at its first occurrence,
+// without a second set.
+func (s *TokenSet) Remove(token string) bool {
+	if len(token) == 64 {
+		var k [32]byte
+		if _, err := hex.Decode(k[:], []byte(token)); err == nil {
+			if _, ok := s.short[k]; ok {
+				delete(s.short, k)
+				return true
+			}
+			return false
+		}
+	}
+	if _, ok := s.long[token]; ok {
+		delete(s.long, token)
+		return true
+	}
+	return false
+}
+
 // Len is the number of distinct tokens added.
 func (s *TokenSet) Len() int { return len(s.short) + len(s.long) }
