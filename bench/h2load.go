@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sideshow/apns2/token"
@@ -79,7 +78,13 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	if err != nil {
 		return sample{}, err
 	}
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return sample{}, fmt.Errorf("h2load failed: %v", err)
+	}
+	hwm := watchHWM(cmd.Process.Pid)
+	err = cmd.Wait()
+	peakKB := hwm()
+	if err != nil {
 		return sample{}, fmt.Errorf("h2load failed: %v\n%s", err, lastLines(out.String(), 15))
 	}
 	st1, err := srv.stats()
@@ -93,9 +98,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	s.Devices = n
 	ps := cmd.ProcessState
 	s.CPU = (ps.UserTime() + ps.SystemTime()).Seconds()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.HWMMB = float64(ru.Maxrss) / 1024
-	}
+	s.HWMMB = float64(peakKB) / 1024
 	s.ServerCPU = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections
 	s.ClientConnections = -1

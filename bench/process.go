@@ -13,10 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/sideshow/apns2"
@@ -301,12 +301,14 @@ func runChild(srv *serverProc, cmd *exec.Cmd, s *procSample, read func() error) 
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	hwm := watchHWM(cmd.Process.Pid)
 	var rerr error
 	if read != nil {
 		rerr = read()
 	}
 	werr := cmd.Wait()
 	wall := time.Since(start)
+	peakKB := hwm()
 	st1, err := srv.stats()
 	if err != nil {
 		return err
@@ -322,15 +324,47 @@ func runChild(srv *serverProc, cmd *exec.Cmd, s *procSample, read func() error) 
 	s.PerSecond = float64(s.Tokens) / wall.Seconds()
 	s.CPUS = (ps.UserTime() + ps.SystemTime()).Seconds()
 	s.CPUPer10k = s.CPUS * 10000 / float64(s.Tokens)
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.PeakRSSMB = float64(ru.Maxrss) / 1024
-	}
+	s.PeakRSSMB = float64(peakKB) / 1024
 	if st1.FirstPushUnixNano > 0 {
 		s.FirstPushMS = float64(st1.FirstPushUnixNano-start.UnixNano()) / 1e6
 	}
 	s.ServerCPUS = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections
 	return nil
+}
+
+// watchHWM samples a child's VmHWM (the kernel's high-water mark of its
+// resident memory) every 5 ms until the returned func is called, which
+// gives the last value read. wait4's ru_maxrss cannot be used: Go starts a
+// child with vfork semantics, and Linux folds the parent's own high-water
+// mark into the child's at exec, so every child would report at least the
+// benchmark's own peak.
+func watchHWM(pid int) (stop func() int64) {
+	done := make(chan struct{})
+	res := make(chan int64, 1)
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	go func() {
+		var peak int64
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if b, err := os.ReadFile(path); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+						peak = max(peak, n)
+					}
+				}
+			}
+			select {
+			case <-done:
+				res <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 { close(done); return <-res }
 }
 
 // procCase is one server latency: paired runs of each client.

@@ -84,6 +84,10 @@ func TestTokenSetDropsDuplicates(t *testing.T) {
 	if s.Len() != 3 {
 		t.Errorf("Len %d, want 3", s.Len())
 	}
+	if s.AddBytes([]byte(tokenN(2))) || s.AddBytes([]byte(long)) || !s.AddBytes([]byte(tokenN(3))) {
+		t.Error("AddBytes disagrees with Add")
+	}
+	s.Remove(tokenN(3))
 	for _, tc := range []struct {
 		tok string
 		was bool

@@ -40,6 +40,22 @@ func (s *TokenSet) Add(token string) bool {
 	return true
 }
 
+// AddBytes is Add for a token still in a read buffer (it is copied): the
+// check pass over a big tokens file converts no line to a string.
+func (s *TokenSet) AddBytes(token []byte) bool {
+	if len(token) == 64 {
+		var k [32]byte
+		if _, err := hex.Decode(k[:], token); err == nil {
+			if _, dup := s.short[k]; dup {
+				return false
+			}
+			s.short[k] = struct{}{}
+			return true
+		}
+	}
+	return s.Add(string(token))
+}
+
 // Remove takes a token out and reports whether it was there: a second pass
 // over the same targets yields each token once, at its first occurrence,
 // without a second set.
