@@ -38,8 +38,15 @@ type Config struct {
 	AnyClientCert bool
 	// AuthKeys are the registered .p8 keys for token auth.
 	AuthKeys []AuthKey
-	// MaxStreams is SETTINGS_MAX_CONCURRENT_STREAMS (default 1000).
+	// MaxStreams is SETTINGS_MAX_CONCURRENT_STREAMS (default 1000, or
+	// DefaultDropStreamLimit with StreamLimitDrop).
 	MaxStreams uint32
+	// StreamLimitDrop plays APNs' behaviour reported as radar 27870881:
+	// each connection starts with MaxStreams, announces a limit of 1 (a
+	// SETTINGS frame with MAX_CONCURRENT_STREAMS) right after a rejected
+	// push, and MaxStreams again after the next accepted one. Clients must
+	// follow the limit both ways without stalling.
+	StreamLimitDrop bool
 	// Registry, if set, decides device states; nil accepts every well-formed token.
 	Registry *Registry
 	Faults   Faults
@@ -160,4 +167,10 @@ type Counters struct {
 	// connections closed before a response (Faults.DropFraction).
 	GoAways int64
 	Dropped int64
+	// StreamLimitChanges is SETTINGS frames sent to change the stream
+	// limit (Config.StreamLimitDrop).
+	StreamLimitChanges int64
+	// PerConnection is the requests handled on each connection that
+	// completed its handshake, in the order they were accepted.
+	PerConnection []int64
 }

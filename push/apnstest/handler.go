@@ -42,6 +42,7 @@ type connState struct {
 
 	goAwayOnce sync.Once
 	goAway     *goAwayConn // nil unless Faults.GoAwayAfter
+	limit      *limitConn  // nil unless StreamLimitDrop
 	topicsOnce sync.Once
 	topics     certTopics
 
@@ -101,6 +102,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 
+	if cs.limit != nil {
+		cs.limit.answered(out == nil)
+	}
 	h := w.Header()
 	h.Set("apns-id", apnsID)
 	if s.cfg.Environment == certs.Development {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/session"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -181,7 +182,7 @@ func config(p *profiles.Profile, cred *certs.Credential) (push.Config, error) {
 	if p == nil {
 		return push.Config{}, errors.New("no active profile: pick one on the Profiles screen")
 	}
-	return common.PushConfig(*p, cred)
+	return session.Config(*p, cred)
 }
 
 // refresh lists the channels of the active profile's app.
