@@ -47,11 +47,11 @@ type MockOptions struct {
 	Latency, Jitter                                               time.Duration
 	MaxStreams, RateLimit, GoAwayAfter                            int
 	// ChannelLimit and BroadcastApps shape the channel API (iOS 18).
-	ChannelLimit  int
-	BroadcastApps []string
-	Seed                                                          int64
-	Fail500, Fail503, Drop                                        float64
-	Quiet                                                         bool
+	ChannelLimit           int
+	BroadcastApps          []string
+	Seed                   int64
+	Fail500, Fail503, Drop float64
+	Quiet                  bool
 }
 
 func newMockCmd(e env) *cobra.Command {
