@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,9 +13,21 @@ import (
 	"github.com/pushdeck/pushdeck/push/apnstest"
 )
 
-// laMock is a development server whose channel API and Live Activity
-// semantics the commands are tested against.
-type laMock struct{ mockAPNs }
+// Live Activity tokens of the channel mock.
+var (
+	tokLAStart  = strings.Repeat("5a", 40)
+	tokLAUpdate = strings.Repeat("6b", 40)
+	tokLAFan    = strings.Repeat("7c", 40)
+)
+
+// laMock is a development server that knows Live Activity tokens, serves
+// the channel API and records the topics it accepted.
+type laMock struct {
+	mockAPNs
+	reg    *apnstest.Registry
+	mu     sync.Mutex
+	topics []string
+}
 
 func startLAMock(t *testing.T, cfg apnstest.Config) *laMock {
 	t.Helper()
@@ -22,8 +35,20 @@ func startLAMock(t *testing.T, cfg apnstest.Config) *laMock {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := &laMock{reg: apnstest.NewRegistry(
+		apnstest.Device{Token: tokActive, Environment: certs.Development, Topic: fxTopic},
+		apnstest.Device{Token: tokLAStart, Environment: certs.Development, Topic: fxTopic, Kind: apnstest.KindLiveActivityStart, ActivityType: "DeliveryAttributes"},
+		apnstest.Device{Token: tokLAUpdate, Environment: certs.Development, Topic: fxTopic, Kind: apnstest.KindLiveActivityUpdate},
+		apnstest.Device{Token: tokLAFan, Environment: certs.Development, Topic: fxTopic, Kind: apnstest.KindLiveActivityUpdate},
+	)}
 	cfg.Environment = certs.Development
+	cfg.Registry = m.reg
 	cfg.AuthKeys = []apnstest.AuthKey{{KeyID: fxKeyID, TeamID: fxTeam, Public: &p8.Signer.PublicKey}}
+	cfg.OnPush = func(p apnstest.Push) {
+		m.mu.Lock()
+		m.topics = append(m.topics, p.Topic)
+		m.mu.Unlock()
+	}
 	s, err := apnstest.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +58,8 @@ func startLAMock(t *testing.T, cfg apnstest.Config) *laMock {
 	if err := os.WriteFile(ca, s.CAPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &laMock{mockAPNs{s, ca}}
+	m.mockAPNs = mockAPNs{s, ca}
+	return m
 }
 
 // tokenArgs are a command's token-auth flags for the mock.
