@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"github.com/pushdeck/pushdeck/session"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
