@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/session"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
