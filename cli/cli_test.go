@@ -177,7 +177,7 @@ func badInputs() []badInput {
 		{name: "send/attempts 0", args: send("--attempts", "0"), files: pwf, want: "--attempts 0"},
 		{name: "send/payload missing", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/nope.json"), files: pwf, want: "cannot read the payload"},
 		{name: "send/payload not JSON", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/p.json"), files: withPW(map[string]string{"p.json": `{"aps":`}), want: "missing value"},
-		{name: "send/payload is a directory", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/d"), files: withPW(map[string]string{"d/": ""}), want: "is a directory"},
+		{name: "send/payload is a directory", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/d"), files: withPW(map[string]string{"d/": ""}), want: "is a folder, not a file"},
 		{name: "send/payload and alert", args: send("--payload", "{{DIR}}/p.json"), files: withPW(map[string]string{"p.json": `{}`}), want: "not both"},
 		{name: "send/tokens-file missing", args: send("--tokens-file", "{{DIR}}/nope"), files: pwf, want: "cannot read the tokens file"},
 		{name: "send/tokens-file garbage", args: send("--tokens-file", "{{DIR}}/t"), files: withPW(map[string]string{"t": "zz\n;\n:::\n"}), want: "hex digits only"},
@@ -253,7 +253,7 @@ func badInputs() []badInput {
 		{name: "devices/import broken JSON", args: []string{"devices", "import", "{{DIR}}/d.json"}, files: map[string]string{"d.json": `{"devices":[{"token":`}, want: "not valid device JSON"},
 		{name: "devices/import only separators", args: []string{"devices", "import", "{{DIR}}/t", "--env", "development"}, files: map[string]string{"t": ";\n:::\n"}, want: "no device token", code: 1},
 		{name: "devices/import newer schema", args: []string{"devices", "import", "{{DIR}}/d.json"}, files: map[string]string{"d.json": `{"schema":99,"devices":[]}`}, want: "newer pushdeck"},
-		{name: "devices/import directory", args: []string{"devices", "import", "{{DIR}}/d", "--env", "development"}, files: map[string]string{"d/": ""}, want: "is a directory"},
+		{name: "devices/import directory", args: []string{"devices", "import", "{{DIR}}/d", "--env", "development"}, files: map[string]string{"d/": ""}, want: "is a folder, not a file"},
 		// history
 		{name: "history/since garbage", args: []string{"history", "--since", "the dawn of time"}, want: "the dawn of time"},
 		{name: "history/limit negative", args: []string{"history", "--limit", "-1"}, want: "--limit"},
