@@ -76,3 +76,10 @@ func countOf(n int, unit string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
 }
+
+// ExpiresSoon is the report's "expires soon" warning for a certificate valid
+// until notAfter, for callers with their own warning window (the report
+// itself warns under 30 days left).
+func ExpiresSoon(notBefore, notAfter, now time.Time) Finding {
+	return findExpiresSoon(notBefore, notAfter, now)
+}

@@ -1,0 +1,353 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+)
+
+// CheckOptions tunes Check.
+type CheckOptions struct {
+	// WarnDays is the expiry warning window: a certificate with fewer days
+	// left (certs.DaysLeft) than this is a warning; 0 turns expiry warnings
+	// off (DefaultWarnDays is the CLI's default).
+	WarnDays int
+	// Now is the clock (zero: time.Now()).
+	Now time.Time
+	// Getenv reads a profile's password variable (nil: os.Getenv).
+	Getenv func(string) string
+	// Interactive lets Check ask, through Prompt, for the password of a
+	// profile whose source is "prompt", one profile at a time. Otherwise
+	// such a profile is StatusNeedsPassword and the others go on.
+	Interactive bool
+	Prompt      func(ctx context.Context, p profiles.Profile) (string, error)
+	// Probe runs the connectivity probe (push.Probe) for every profile whose
+	// credential opened, at most ProbeParallel at a time (default 4).
+	Probe         bool
+	ProbeParallel int
+
+	// probe replaces push.Probe in tests of the parallelism bound only.
+	probe func(context.Context, push.Config) *ProbeResult
+}
+
+// ProfileResult is one profile's verdict.
+type ProfileResult struct {
+	Profile profiles.Profile
+	Status  Status
+	// Report is the credential's health report; nil when the credential
+	// could not be opened for want of a password (its problems are then in
+	// Problems only).
+	Report *certs.Report
+	// Problems and Warnings are the report's, plus what health found about
+	// the profile itself (its password source, its environment and topic,
+	// the probe). Warnings follow WarnDays.
+	Problems []certs.Finding
+	Warnings []certs.Finding
+	// Probe is the probe's outcome when CheckOptions.Probe was set.
+	Probe *ProbeResult
+	// Now is the time the profile was judged at (for Validity).
+	Now time.Time
+}
+
+// ProbeResult is a profile's connectivity probe outcome.
+type ProbeResult struct {
+	OK bool
+	// Skipped is set when the probe did not run: the credential could not
+	// be opened or cannot be used (Reason says why).
+	Skipped bool
+	// Step is the step that failed ("dns", "tcp", "tls", "http2", "auth").
+	Step     string
+	Reason   string
+	Advice   string
+	Duration time.Duration
+}
+
+// Check runs the health report over profiles (as profiles.Store's Profiles
+// or Profile give them), in the order given. Passwords come from each
+// profile's saved source; a profile whose password must be typed is
+// StatusNeedsPassword unless opts.Interactive. err is only for a cancelled
+// context.
+func Check(ctx context.Context, ps []profiles.Profile, opts CheckOptions) ([]ProfileResult, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	results := make([]ProfileResult, len(ps))
+	creds := make([]*certs.Credential, len(ps))
+	// Loading is sequential: prompts must come one at a time, and
+	// decrypting a .p12 is CPU work that parallelism would not speed up
+	// much on a small machine.
+	for i, p := range ps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		results[i], creds[i] = checkProfile(ctx, p, opts)
+	}
+	if opts.Probe {
+		if err := probeAll(ctx, results, creds, opts); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// checkProfile opens one profile's credential and judges it.
+func checkProfile(ctx context.Context, p profiles.Profile, opts CheckOptions) (ProfileResult, *certs.Credential) {
+	res := ProfileResult{Profile: p, Now: opts.Now, Problems: []certs.Finding{}, Warnings: []certs.Finding{}}
+	fail := func(f certs.Finding) (ProfileResult, *certs.Credential) {
+		res.Problems = append(res.Problems, f)
+		res.Status = StatusFailure
+		return res, nil
+	}
+	data, over, err := readRegular(p.CertPath, maxCredentialFile)
+	if err != nil {
+		return fail(unreadable(p.CertPath, err, opts.Now).Report.Problems[0])
+	}
+	if over {
+		return fail(certs.Finding{Code: certs.CodeNotCertificate,
+			Message: fmt.Sprintf("The profile's credential %s is over 1 MiB, far too big to be a push credential.", clean(p.CertPath)),
+			Advice:  "Point the profile at the .p12, .pem, .cer or .p8 file again (pushdeck profiles add NAME --cert FILE)."})
+	}
+	if p.KeyPath != "" {
+		if err := checkRegular(p.KeyPath); err != nil {
+			f := unreadable(p.KeyPath, err, opts.Now).Report.Problems[0]
+			f.Message = "The profile's key file: " + f.Message
+			return fail(f)
+		}
+	}
+	co := certs.Options{KeyPath: p.KeyPath, KeyID: p.KeyID, TeamID: p.TeamID, Now: opts.Now}
+	load := func(pw string) *certs.Credential {
+		co.Password = pw
+		c, _ := certs.LoadBytes(data, p.CertPath, co)
+		return c
+	}
+
+	cred := load("")
+	if locked(cred) {
+		var f *certs.Finding
+		cred, f = unlock(ctx, p, opts, load)
+		if f != nil {
+			if f.Code == CodeNeedsPassword {
+				res.Problems = append(res.Problems, *f)
+				res.Status = StatusNeedsPassword
+				return res, nil
+			}
+			return fail(*f)
+		}
+	}
+	r := cred.Report
+	r.File = p.CertPath
+	r.Warnings = expiryWarnings(&r, opts.WarnDays, opts.Now)
+	res.Report = &r
+	res.Problems = append(res.Problems, r.Problems...)
+	res.Warnings = append(res.Warnings, r.Warnings...)
+	if r.Usable {
+		// What the profile asks of the credential: its environment and
+		// topic (a development certificate cannot be a production profile).
+		_, issues, err := profiles.ReviewProfile(p, r)
+		if err != nil {
+			issues = append(issues, err.Error())
+		}
+		for _, is := range issues {
+			res.Problems = append(res.Problems, certs.Finding{Code: CodeProfileMismatch,
+				Message: fmt.Sprintf("Profile %s: %s.", clean(p.Name), clean(is)),
+				Advice:  "Fix the profile (pushdeck profiles add NAME ... again) or give it the right credential."})
+		}
+	}
+	res.Status = statusOf(res.Problems, res.Warnings)
+	if res.Status == StatusFailure {
+		return res, nil
+	}
+	return res, cred
+}
+
+// locked reports whether a load failed for want of the right password.
+func locked(c *certs.Credential) bool {
+	if c == nil || len(c.Report.Problems) == 0 {
+		return false
+	}
+	code := c.Report.Problems[0].Code
+	return code == certs.CodePasswordRequired || code == certs.CodeWrongPassword
+}
+
+// unlock finds the password from the profile's source and loads with it.
+// The finding says why it could not (CodeNeedsPassword: must be typed).
+func unlock(ctx context.Context, p profiles.Profile, opts CheckOptions, load func(string) *certs.Credential) (*certs.Credential, *certs.Finding) {
+	name := clean(p.Name)
+	switch p.Password.Kind {
+	case "env":
+		v := opts.Getenv(p.Password.Name)
+		if v == "" {
+			return nil, &certs.Finding{Code: CodePasswordSource,
+				Message: fmt.Sprintf("Profile %s reads its password from $%s, which is not set, so its credential cannot be opened.", name, clean(p.Password.Name)),
+				Advice:  fmt.Sprintf("Set %s where this check runs (cron and CI have their own environment), or point the profile at a password file.", clean(p.Password.Name))}
+		}
+		return wrongPassword(load(v), fmt.Sprintf("The password in $%s", clean(p.Password.Name)), name)
+	case "file":
+		v, err := readPasswordFile(p.Password.Name)
+		if err != nil {
+			why := clean(pathErr(err).Error())
+			if errors.Is(err, fs.ErrNotExist) {
+				why = "it no longer exists"
+			}
+			return nil, &certs.Finding{Code: CodePasswordSource,
+				Message: fmt.Sprintf("Profile %s reads its password from %s, but %s.", name, clean(p.Password.Name), why),
+				Advice:  "Put the password file back (first line: the password; mode 0600), or save the profile again with another password source."}
+		}
+		return wrongPassword(load(v), "The password in "+clean(p.Password.Name), name)
+	}
+	// "prompt" and "none": $PUSHDECK_PASSWORD stands in for typing, as it
+	// does for send and probe.
+	if v := opts.Getenv("PUSHDECK_PASSWORD"); v != "" {
+		if c := load(v); !locked(c) {
+			return c, nil
+		}
+	}
+	switch p.Password.Kind {
+	case "prompt":
+		if !opts.Interactive || opts.Prompt == nil {
+			return nil, &certs.Finding{Code: CodeNeedsPassword,
+				Message: fmt.Sprintf("Profile %s asks for its password when used, so it was not checked.", name),
+				Advice:  "Run the check in a terminal to type it, or save the profile with --password-env VAR or --password-file FILE so unattended checks can open it."}
+		}
+		v, err := opts.Prompt(ctx, p)
+		if err != nil {
+			return nil, &certs.Finding{Code: CodePasswordSource,
+				Message: fmt.Sprintf("No password for profile %s: %s.", name, clean(err.Error())),
+				Advice:  "Type the password chosen when the file was exported."}
+		}
+		return wrongPassword(load(v), "The password typed", name)
+	}
+	// "none" (or unset): the file needs a password the profile never had.
+	return nil, &certs.Finding{Code: CodePasswordSource,
+		Message: fmt.Sprintf("Profile %s has no password source, but its credential %s needs a password.", name, clean(p.CertPath)),
+		Advice:  "Save the profile again with --password-env VAR, --password-file FILE or --password-prompt."}
+}
+
+// wrongPassword turns a refused password into a password-source finding.
+func wrongPassword(c *certs.Credential, source, name string) (*certs.Credential, *certs.Finding) {
+	if !locked(c) {
+		return c, nil
+	}
+	return nil, &certs.Finding{Code: CodePasswordSource,
+		Message: fmt.Sprintf("%s does not open profile %s's credential: the password is wrong.", source, name),
+		Advice:  "Put the password chosen when the file was exported there (mind the keyboard layout); if the file was exported again, its password may have changed."}
+}
+
+// probeAll probes every opened credential, at most ProbeParallel at once,
+// and settles each result's status with its probe.
+func probeAll(ctx context.Context, results []ProfileResult, creds []*certs.Credential, opts CheckOptions) error {
+	n := opts.ProbeParallel
+	if n <= 0 {
+		n = 4
+	}
+	run := opts.probe
+	if run == nil {
+		run = runProbe
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i := range results {
+		r := &results[i]
+		if creds[i] == nil {
+			why := "the credential could not be used"
+			if r.Status == StatusNeedsPassword {
+				why = "the password must be typed"
+			}
+			r.Probe = &ProbeResult{Skipped: true, Reason: "not probed: " + why}
+			continue
+		}
+		cfg, err := probeConfig(r.Profile, creds[i])
+		if err != nil {
+			r.Probe = &ProbeResult{Reason: err.Error(), Advice: "Fix the profile's server CA file, then check again."}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				r.Probe = &ProbeResult{Reason: "probe cancelled"}
+				return
+			}
+			defer func() { <-sem }()
+			r.Probe = run(ctx, cfg)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range results {
+		r := &results[i]
+		if pr := r.Probe; pr != nil && !pr.OK && !pr.Skipped {
+			msg := "The probe failed: " + clean(pr.Reason)
+			if pr.Step != "" {
+				msg = fmt.Sprintf("The probe failed at %s: %s", pr.Step, clean(pr.Reason))
+			}
+			r.Problems = append(r.Problems, certs.Finding{Code: CodeProbeFailed, Message: msg, Advice: clean(pr.Advice)})
+			r.Status = StatusFailure
+		}
+	}
+	return nil
+}
+
+// probeConfig is the push.Config a profile sends with.
+func probeConfig(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
+	cfg := push.Config{Credential: cred, Environment: p.Environment, Host: p.Host, Port: p.Port, Topic: p.Topic}
+	if p.ServerCA != "" {
+		ca, over, err := readRegular(p.ServerCA, maxServerCAFile)
+		if err != nil {
+			return cfg, fmt.Errorf("the profile's server CA file cannot be read: %v", pathErr(err))
+		}
+		if over {
+			return cfg, fmt.Errorf("the profile's server CA file %s is over 1 MiB: %w", p.ServerCA, errTooBig)
+		}
+		cfg.ServerCA = ca
+	}
+	return cfg, nil
+}
+
+// runProbe runs one probe to its verdict.
+func runProbe(ctx context.Context, cfg push.Config) *ProbeResult {
+	start := time.Now()
+	out := &ProbeResult{}
+	for ev := range push.Probe(ctx, cfg) {
+		if st := ev.Step; st != nil && !st.OK {
+			out.Step = st.Name
+		}
+		if v := ev.Verdict; v != nil {
+			out.OK, out.Reason, out.Advice = v.OK, v.Reason, v.Advice
+		}
+	}
+	out.Duration = time.Since(start)
+	return out
+}
+
+// Validity is the certificate's state in words at the time it was checked
+// ("expires in 12 days", "expired 3 days ago"), "" without a certificate.
+func (r ProfileResult) Validity() string {
+	if r.Report == nil || r.Report.Certificate == nil {
+		return ""
+	}
+	return r.Report.Certificate.Validity(r.Now)
+}
+
+// Validity is FileResult's counterpart of ProfileResult.Validity.
+func (r FileResult) Validity() string {
+	if r.Report.Certificate == nil {
+		return ""
+	}
+	return r.Report.Certificate.Validity(r.Now)
+}
