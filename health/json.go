@@ -59,8 +59,8 @@ func (r FileResult) JSON() FileJSON {
 }
 
 // ProfileJSON is one profile as `pushdeck check --json` prints it. usable is
-// null when the credential could not be opened (its password must be
-// typed); probe is there only when the check probed.
+// null when the credential was not opened because its password must be
+// typed; probe is there only when the check probed.
 type ProfileJSON struct {
 	Profile        string            `json:"profile"`
 	Status         Status            `json:"status"`
@@ -102,9 +102,11 @@ func (r ProfileResult) JSON() ProfileJSON {
 	if o.PasswordSource == "" {
 		o.PasswordSource = "none"
 	}
-	if r.Report != nil {
+	if r.Status != StatusNeedsPassword {
 		u := r.Usable()
 		o.Usable = &u
+	}
+	if r.Report != nil {
 		if c := r.Report.Certificate; c != nil {
 			na := c.NotAfter
 			o.NotAfter = &na

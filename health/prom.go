@@ -20,8 +20,8 @@ const (
 
 var metricHelp = map[string]string{
 	MetricExpiry:    "When the profile's certificate expires (its notAfter), in seconds since the Unix epoch. No sample for token keys, which do not expire, or for a credential that could not be opened.",
-	MetricUsable:    "1 if the profile's credential opened and can push (not expired, not yet valid, damaged, or refused by the profile's environment or topic), else 0. No sample when its password must be typed.",
-	MetricChecked:   "1 if the profile's credential could be opened and checked, 0 if its password must be typed and the check ran unattended.",
+	MetricUsable:    "1 if the profile's credential can push, 0 if not (expired, not yet valid, damaged, missing, a password source that fails, refused by the profile's environment or topic). No sample when its password must be typed.",
+	MetricChecked:   "1 if the profile was checked, 0 if its password must be typed and the check ran unattended, so its credential was not opened.",
 	MetricProbeOK:   "1 if the connectivity probe for the profile passed, 0 if it failed or could not run. Only when the check probes.",
 	MetricCheckTime: "When this check ran, in seconds since the Unix epoch.",
 }
@@ -46,13 +46,13 @@ func WritePrometheus(w io.Writer, results []ProfileResult, ran time.Time) error 
 	for _, r := range results {
 		labels := promLabels(r.Profile.Name, string(r.Profile.Environment), r.Profile.Topic)
 		sample := func(name string, v int64) string { return fmt.Sprintf("%s%s %d\n", name, labels, v) }
-		if r.Report != nil {
-			if c := r.Report.Certificate; c != nil {
-				expiry = append(expiry, sample(MetricExpiry, c.NotAfter.Unix()))
-			}
+		if r.Report != nil && r.Report.Certificate != nil {
+			expiry = append(expiry, sample(MetricExpiry, r.Report.Certificate.NotAfter.Unix()))
+		}
+		if r.Status != StatusNeedsPassword {
 			usable = append(usable, sample(MetricUsable, b2i(r.Usable())))
 		}
-		checked = append(checked, sample(MetricChecked, b2i(r.Report != nil)))
+		checked = append(checked, sample(MetricChecked, b2i(r.Status != StatusNeedsPassword)))
 		if r.Probe != nil {
 			probe = append(probe, sample(MetricProbeOK, b2i(r.Probe.OK)))
 		}

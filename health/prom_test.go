@@ -94,7 +94,7 @@ func TestPrometheusParses(t *testing.T) {
 		}
 	}
 	usable := samples(MetricUsable)
-	wantUsable := map[string]float64{"fine": 1, "expiring": 1, "expired": 0, "future": 0, "env-ok": 1, "file-ok": 1, "wrong-env": 0, "token": 1, weird.Name: 0} // weird: the certificate does not cover its topic
+	wantUsable := map[string]float64{"fine": 1, "expiring": 1, "expired": 0, "future": 0, "env-ok": 1, "file-ok": 1, "wrong-env": 0, "token": 1, weird.Name: 0, "env-unset": 0, "cert-gone": 0} // weird: the certificate does not cover its topic
 	for n, v := range wantUsable {
 		if usable[n] != v {
 			t.Errorf("usable %q = %v, want %v", n, usable[n], v)
@@ -104,7 +104,7 @@ func TestPrometheusParses(t *testing.T) {
 		t.Error("typed: a usable sample for a credential that was not opened")
 	}
 	checked := samples(MetricChecked)
-	if len(checked) != len(res) || checked["typed"] != 0 || checked["fine"] != 1 || checked["env-unset"] != 0 {
+	if len(checked) != len(res) || checked["typed"] != 0 || checked["fine"] != 1 || checked["env-unset"] != 1 {
 		t.Errorf("checked %v", checked)
 	}
 	probe := samples(MetricProbeOK)
