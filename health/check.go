@@ -151,7 +151,11 @@ func checkProfile(ctx context.Context, p profiles.Profile, opts CheckOptions) (P
 	res.Report = &r
 	res.Problems = append(res.Problems, r.Problems...)
 	res.Warnings = append(res.Warnings, r.Warnings...)
-	if r.Usable {
+	if r.Usable && p.Auth != "" && cred.Kind != p.Auth {
+		res.Problems = append(res.Problems, certs.Finding{Code: CodeProfileMismatch,
+			Message: fmt.Sprintf("Profile %s is for %s auth, but %s is a %s.", clean(p.Name), p.Auth, clean(p.CertPath), kindWord(cred.Kind)),
+			Advice:  "Save the profile again with the right file (--cert for a certificate, --p8 for a token key)."})
+	} else if r.Usable {
 		// What the profile asks of the credential: its environment and
 		// topic (a development certificate cannot be a production profile).
 		_, issues, err := profiles.ReviewProfile(p, r)
@@ -350,4 +354,11 @@ func (r FileResult) Validity() string {
 		return ""
 	}
 	return r.Report.Certificate.Validity(r.Now)
+}
+
+func kindWord(k certs.AuthKind) string {
+	if k == certs.AuthToken {
+		return "token key (.p8)"
+	}
+	return "certificate"
 }

@@ -125,6 +125,8 @@ func teamProfiles(t *testing.T) (ps []profiles.Profile, env map[string]string) {
 		prof("cert-gone", filepath.Join(dir, "deleted.p12"), none),
 		wrongEnv,
 		token,
+		{Name: "wrong-auth", CertPath: world.fine, Auth: certs.AuthToken, KeyID: "54321EDCBA", TeamID: "ABCDE12345",
+			Environment: certs.Development, Topic: testTopic, Password: none},
 	}
 	return ps, map[string]string{"HEALTH_PW": "hello123", "HEALTH_WRONG": "nope"}
 }
@@ -181,6 +183,7 @@ func TestCheckTeam(t *testing.T) {
 		{"cert-gone", StatusFailure, certs.CodeFileMissing, "✗ no such file"},
 		{"wrong-env", StatusFailure, CodeProfileMismatch, "✗ certificate does not fit the profile"},
 		{"token", StatusOK, "", "✓ usable"},
+		{"wrong-auth", StatusFailure, CodeProfileMismatch, "✗ certificate does not fit the profile"},
 	}
 	for _, w := range want {
 		r := got[w.name]
@@ -265,7 +268,7 @@ func TestCheckTeam(t *testing.T) {
 			t.Errorf("line %q", l)
 		}
 	}
-	if tally := lines[len(lines)-1]; tally != "14 profiles: 4 ok, 1 warning, 1 needs a typed password, 8 failures." {
+	if tally := lines[len(lines)-1]; tally != "15 profiles: 4 ok, 1 warning, 1 needs a typed password, 9 failures." {
 		t.Errorf("tally %q", tally)
 	}
 

@@ -182,6 +182,9 @@ func TestInspectMixedFolder(t *testing.T) {
 	if v := got["not-yet-valid.p12"].Verdict(); !strings.HasPrefix(v, "✗ not valid until ") {
 		t.Errorf("not-yet-valid.p12 verdict %q", v)
 	}
+	if v, k := got["dev-key.pem"].Verdict(), fileSummary(got["dev-key.pem"]).kindText(); v != "✗ key only, no certificate" || k != "private key" {
+		t.Errorf("dev-key.pem: kind %q verdict %q", k, v)
+	}
 	if v := got["dev-modern.p12"].Verdict(); v != "✓ usable" {
 		t.Errorf("dev-modern.p12 verdict %q", v)
 	}

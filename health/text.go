@@ -44,6 +44,9 @@ func short(f certs.Finding, validity string) string {
 	case certs.CodeEmpty:
 		return "empty file"
 	case certs.CodeNotCertificate:
+		if keyOnly(f) {
+			return "key only, no certificate"
+		}
 		return "not a push credential"
 	case certs.CodeUnsupportedKey:
 		return "key APNs does not accept"
@@ -67,6 +70,12 @@ func short(f certs.Finding, validity string) string {
 		return "probe failed"
 	}
 	return strings.TrimSuffix(f.Message, ".")
+}
+
+// keyOnly reports whether a finding is certs' "holds a private key but no
+// certificate" (the key half of a .cer + key pair).
+func keyOnly(f certs.Finding) bool {
+	return f.Code == certs.CodeNotCertificate && strings.Contains(f.Message, "private key but no certificate")
 }
 
 // verdict is the one-cell verdict: the mark, then the first problem (or
@@ -283,9 +292,13 @@ type summary struct {
 	Environments []certs.Environment
 	Topics       []string
 	DaysLeft     *int
+	keyOnly      bool // a private key file without its certificate
 }
 
 func (s summary) kindText() string {
+	if s.keyOnly {
+		return "private key"
+	}
 	switch s.Kind {
 	case certs.AuthCertificate:
 		return "certificate"
@@ -318,6 +331,8 @@ func reportSummary(r *certs.Report) summary {
 	case r.TokenKey != nil:
 		s.Kind = certs.AuthToken
 		s.Environments = append(s.Environments, certs.Development, certs.Production)
+	case len(r.Problems) > 0 && keyOnly(r.Problems[0]):
+		s.keyOnly = true
 	}
 	return s
 }
