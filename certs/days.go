@@ -45,22 +45,22 @@ func Validity(notBefore, notAfter, now time.Time) string {
 	d := DaysLeft(notAfter, now)
 	if Expired(notAfter, now) {
 		if d != 0 {
-			return "expired " + countOf(-d, "day") + " ago"
+			return "expired " + unitCount(-d, "day") + " ago"
 		}
 		h := int(now.Sub(notAfter) / time.Hour)
 		if h == 0 {
 			return "expired less than an hour ago"
 		}
-		return "expired " + countOf(h, "hour") + " ago"
+		return "expired " + unitCount(h, "hour") + " ago"
 	}
 	if d != 0 {
-		return "expires in " + countOf(d, "day")
+		return "expires in " + unitCount(d, "day")
 	}
 	h := int(notAfter.Sub(now) / time.Hour)
 	if h == 0 {
 		return "expires in less than an hour"
 	}
-	return "expires in " + countOf(h, "hour")
+	return "expires in " + unitCount(h, "hour")
 }
 
 // Validity is the package function for this certificate at now (a screen
@@ -69,8 +69,8 @@ func (c *CertInfo) Validity(now time.Time) string {
 	return Validity(c.NotBefore, c.NotAfter, now)
 }
 
-// countOf is "1 day", "36 days".
-func countOf(n int, unit string) string {
+// unitCount is "1 day", "36 days".
+func unitCount(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}
