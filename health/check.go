@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 )
@@ -93,6 +95,9 @@ func Check(ctx context.Context, ps []profiles.Profile, opts CheckOptions) ([]Pro
 		}
 		results[i], creds[i] = checkProfile(ctx, p, opts)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opts.Probe {
 		if err := probeAll(ctx, results, creds, opts); err != nil {
 			return nil, err
@@ -109,26 +114,14 @@ func checkProfile(ctx context.Context, p profiles.Profile, opts CheckOptions) (P
 		res.Status = StatusFailure
 		return res, nil
 	}
-	data, over, err := readRegular(p.CertPath, maxCredentialFile)
-	if err != nil {
-		return fail(unreadable(p.CertPath, err, opts.Now).Report.Problems[0])
-	}
-	if over {
-		return fail(certs.Finding{Code: certs.CodeNotCertificate,
-			Message: fmt.Sprintf("The profile's credential %s is over 1 MiB, far too big to be a push credential.", clean(p.CertPath)),
-			Advice:  "Point the profile at the .p12, .pem, .cer or .p8 file again (pushdeck profiles add NAME --cert FILE)."})
-	}
-	if p.KeyPath != "" {
-		if err := checkRegular(p.KeyPath); err != nil {
-			f := unreadable(p.KeyPath, err, opts.Now).Report.Problems[0]
-			f.Message = "The profile's key file: " + f.Message
-			return fail(f)
-		}
-	}
+	// certs reads the files (bounded, no FIFOs or devices, cancellable).
 	co := certs.Options{KeyPath: p.KeyPath, KeyID: p.KeyID, TeamID: p.TeamID, Now: opts.Now}
 	load := func(pw string) *certs.Credential {
 		co.Password = pw
-		c, _ := certs.LoadBytes(data, p.CertPath, co)
+		c, err := certs.LoadContext(ctx, p.CertPath, co)
+		if c == nil {
+			c = &certs.Credential{Path: p.CertPath, Report: unreadable(p.CertPath, err, opts.Now).Report}
+		}
 		return c
 	}
 
@@ -136,6 +129,9 @@ func checkProfile(ctx context.Context, p profiles.Profile, opts CheckOptions) (P
 	if locked(cred) {
 		var f *certs.Finding
 		cred, f = unlock(ctx, p, opts, load)
+		if err := ctx.Err(); err != nil {
+			return res, nil
+		}
 		if f != nil {
 			if f.Code == CodeNeedsPassword {
 				res.Problems = append(res.Problems, *f)
@@ -200,12 +196,12 @@ func unlock(ctx context.Context, p profiles.Profile, opts CheckOptions, load fun
 	case "file":
 		v, err := readPasswordFile(p.Password.Name)
 		if err != nil {
-			why := clean(pathErr(err).Error())
+			msg := fmt.Sprintf("Profile %s cannot read its password file: %s.", name, strings.TrimSuffix(clean(err.Error()), "."))
 			if errors.Is(err, fs.ErrNotExist) {
-				why = "it no longer exists"
+				msg = fmt.Sprintf("Profile %s reads its password from %s, but it no longer exists.", name, clean(p.Password.Name))
 			}
 			return nil, &certs.Finding{Code: CodePasswordSource,
-				Message: fmt.Sprintf("Profile %s reads its password from %s, but %s.", name, clean(p.Password.Name), why),
+				Message: msg,
 				Advice:  "Put the password file back (first line: the password; mode 0600), or save the profile again with another password source."}
 		}
 		return wrongPassword(load(v), "The password in "+clean(p.Password.Name), name)
@@ -311,12 +307,9 @@ func probeAll(ctx context.Context, results []ProfileResult, creds []*certs.Crede
 func probeConfig(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
 	cfg := push.Config{Credential: cred, Environment: p.Environment, Host: p.Host, Port: p.Port, Topic: p.Topic}
 	if p.ServerCA != "" {
-		ca, over, err := readRegular(p.ServerCA, maxServerCAFile)
+		ca, err := fsafe.ReadFile(p.ServerCA, fsafe.LimitCA, "server CA")
 		if err != nil {
-			return cfg, fmt.Errorf("the profile's server CA file cannot be read: %v", pathErr(err))
-		}
-		if over {
-			return cfg, fmt.Errorf("the profile's server CA file %s is over 1 MiB: %w", p.ServerCA, errTooBig)
+			return cfg, fmt.Errorf("the profile's server CA file cannot be used: %w", err)
 		}
 		cfg.ServerCA = ca
 	}

@@ -78,18 +78,33 @@ func Inspect(ctx context.Context, paths []string, opts InspectOptions) (Inspecti
 			files, skipped, err := folderFiles(p)
 			out.Skipped = append(out.Skipped, skipped...)
 			if err != nil {
-				out.Files = append(out.Files, unreadable(p, err, now))
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				r := unreadable(p, nil, now)
+				r.Report.Problems[0].Message = "The folder " + clean(p) + " cannot be read: " + clean(err.Error()) + "."
+				r.Report.Problems[0].Advice = "Check its owner and mode (ls -ld), or name the credential files inside it."
+				out.Files = append(out.Files, r)
 				continue
 			}
 			for _, f := range files {
 				if err := ctx.Err(); err != nil {
 					return out, err
 				}
-				out.Files = append(out.Files, inspectFile(f, opts))
+				r, err := inspectFile(ctx, f, opts)
+				if err != nil {
+					return out, err
+				}
+				out.Files = append(out.Files, r)
 			}
 			continue
 		}
-		out.Files = append(out.Files, inspectFile(p, opts))
+		r, err := inspectFile(ctx, p, opts)
+		if err != nil {
+			return out, err
+		}
+		out.Files = append(out.Files, r)
 	}
 	return out, nil
 }
@@ -133,40 +148,36 @@ func folderFiles(dir string) (files, skipped []string, err error) {
 	return files, skipped, nil
 }
 
-// inspectFile reads and judges one file.
-func inspectFile(path string, opts InspectOptions) FileResult {
-	data, over, err := readRegular(path, maxCredentialFile)
-	if err != nil {
-		return unreadable(path, err, opts.Now)
-	}
-	if over {
-		r := certs.Report{File: path, Warnings: []certs.Finding{}, Problems: []certs.Finding{{Code: certs.CodeNotCertificate,
-			Message: clean(filepath.Base(path)) + " is over 1 MiB, far too big to be a push credential (they are a few kilobytes).",
-			Advice:  "Check that you picked the right file: a .p12, .pem, .cer or AuthKey_<KEYID>.p8."}}}
-		return FileResult{File: path, Status: StatusFailure, Report: r, Now: opts.Now}
-	}
+// inspectFile reads and judges one file: certs reads it (bounded, no FIFOs
+// or devices, cancellable), with the empty password first and, if that is
+// not it, the one opts.Password gives.
+func inspectFile(ctx context.Context, path string, opts InspectOptions) (FileResult, error) {
 	co := opts.Cert
 	co.Password = ""
 	co.Now = opts.Now
-	if co.KeyPath != "" {
-		if err := checkRegular(co.KeyPath); err != nil {
-			r := unreadable(path, err, opts.Now)
-			r.Report.Problems[0].Message = "The key file " + clean(co.KeyPath) + " cannot be used: " + clean(pathErr(err).Error()) + "."
-			return r
-		}
+	cred, err := certs.LoadContext(ctx, path, co)
+	if cerr := ctx.Err(); cerr != nil {
+		return FileResult{}, cerr
 	}
-	cred, _ := certs.LoadBytes(data, path, co)
+	if cred == nil {
+		return unreadable(path, err, opts.Now), nil
+	}
 	if needsPassword(cred) && opts.Password != nil {
-		pw, ok, err := opts.Password(path)
+		pw, ok, perr := opts.Password(path)
 		switch {
-		case err != nil:
-			cred.Report.Problems[0].Message += " (" + clean(err.Error()) + ")"
+		case perr != nil:
+			cred.Report.Problems[0].Message += " (" + clean(perr.Error()) + ")"
 		case ok:
 			co.Password = pw
-			cred, _ = certs.LoadBytes(data, path, co)
+			if again, _ := certs.LoadContext(ctx, path, co); again != nil {
+				cred = again
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return FileResult{}, cerr
+			}
 		}
 	}
-	return judgeFile(path, cred.Report, opts)
+	return judgeFile(path, cred.Report, opts), nil
 }
 
 // judgeFile settles a loaded file's status.
@@ -185,21 +196,21 @@ func needsPassword(c *certs.Credential) bool {
 	return c != nil && len(c.Report.Problems) > 0 && c.Report.Problems[0].Code == certs.CodePasswordRequired
 }
 
-// unreadable is the result for a file that could not be read at all, in the
-// certs report's words.
+// unreadable is the result for a file that could not be read at all, in
+// the certs report's words when certs said why.
 func unreadable(path string, err error, now time.Time) FileResult {
-	f := certs.Finding{Code: certs.CodeUnreadable,
-		Message: "The file " + clean(path) + " cannot be read: " + clean(pathErr(err).Error()) + ".",
-		Advice:  "Check that it is a file you are allowed to read (ls -l), not a folder, pipe or device."}
-	var nr *notRegularError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		f = certs.Finding{Code: certs.CodeFileMissing,
-			Message: "The file " + clean(path) + " does not exist.",
-			Advice:  "Check the path and the spelling; dragging the file onto the terminal pastes its full path."}
-	case errors.As(err, &nr):
-		f.Message = "The file " + clean(nr.path) + " is " + nr.what + ", not a credential file."
-		f.Advice = "Give a .p12, .pem, .cer or AuthKey_<KEYID>.p8 file; pushdeck never reads pipes or devices."
+	var ce *certs.Error
+	var f certs.Finding
+	if errors.As(err, &ce) {
+		f = ce.Finding
+	} else {
+		msg := "unknown error"
+		if err != nil {
+			msg = err.Error()
+		}
+		f = certs.Finding{Code: certs.CodeUnreadable,
+			Message: "The file " + clean(path) + " cannot be read: " + clean(msg) + ".",
+			Advice:  "Check that it is a file you are allowed to read (ls -l)."}
 	}
 	return FileResult{File: path, Status: StatusUnreadable, Now: now,
 		Report: certs.Report{File: path, Problems: []certs.Finding{f}, Warnings: []certs.Finding{}}}

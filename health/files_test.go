@@ -323,7 +323,7 @@ func TestInspectEscapes(t *testing.T) {
 	if strings.ContainsAny(b.String(), "\x1b\x07") {
 		t.Fatalf("escape codes reached the table: %q", b.String())
 	}
-	if !strings.Contains(b.String(), "evil?]0;owned??[2J.pem") {
+	if !strings.Contains(b.String(), "/evil.pem ") {
 		t.Errorf("table: %q", b.String())
 	}
 }
@@ -346,5 +346,32 @@ func TestInspectWarnDays(t *testing.T) {
 	ins, _ = Inspect(context.Background(), []string{p}, InspectOptions{WarnDays: days})
 	if ins.Files[0].Status != StatusOK {
 		t.Errorf("%d days left with a %d-day window: %s", days, days, ins.Files[0].Status)
+	}
+}
+
+func TestInspectUnreadableFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any folder")
+	}
+	dir := filepath.Join(t.TempDir(), "locked")
+	if err := os.Mkdir(dir, 0o000); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	ins, err := Inspect(context.Background(), []string{dir}, InspectOptions{})
+	if err != nil || len(ins.Files) != 1 {
+		t.Fatalf("%v %d", err, len(ins.Files))
+	}
+	r := ins.Files[0]
+	if r.Status != StatusUnreadable || !strings.Contains(r.Report.Problems[0].Message, "The folder "+dir+" cannot be read: permission denied") {
+		t.Errorf("%s %v", r.Status, r.Report.Problems)
+	}
+}
+
+func TestInspectCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Inspect(ctx, []string{fixtures}, InspectOptions{}); err == nil {
+		t.Fatal("a cancelled inspect gave no error")
 	}
 }
