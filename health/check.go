@@ -14,6 +14,7 @@ import (
 	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 )
 
 // CheckOptions tunes Check.
@@ -24,13 +25,13 @@ type CheckOptions struct {
 	WarnDays int
 	// Now is the clock (zero: time.Now()).
 	Now time.Time
-	// Getenv reads a profile's password variable (nil: os.Getenv).
-	Getenv func(string) string
-	// Interactive lets Check ask, through Prompt, for the password of a
-	// profile whose source is "prompt", one profile at a time. Otherwise
-	// such a profile is StatusNeedsPassword and the others go on.
-	Interactive bool
-	Prompt      func(ctx context.Context, p profiles.Profile) (string, error)
+	// Env is the outside world of session's password rule, the one every
+	// command and the console use: LookupEnv (nil: the process's
+	// environment) reads a profile's variable and $PUSHDECK_PASSWORD;
+	// Prompt, when set, lets the check ask for a password that must be
+	// typed, one profile at a time (an interactive run). Without Prompt such
+	// a profile is StatusNeedsPassword and the others go on.
+	Env session.Env
 	// Probe runs the connectivity probe (push.Probe) for every profile whose
 	// credential opened, at most ProbeParallel at a time (default 4).
 	Probe         bool
@@ -81,9 +82,6 @@ func Check(ctx context.Context, ps []profiles.Profile, opts CheckOptions) ([]Pro
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
-	}
 	results := make([]ProfileResult, len(ps))
 	creds := make([]*certs.Credential, len(ps))
 	// Loading is sequential: prompts must come one at a time, and
@@ -128,7 +126,7 @@ func checkProfile(ctx context.Context, p profiles.Profile, opts CheckOptions) (P
 	cred := load("")
 	if locked(cred) {
 		var f *certs.Finding
-		cred, f = unlock(ctx, p, opts, load)
+		cred, f = unlock(p, opts, load)
 		if err := ctx.Err(); err != nil {
 			return res, nil
 		}
@@ -180,68 +178,62 @@ func locked(c *certs.Credential) bool {
 	return code == certs.CodePasswordRequired || code == certs.CodeWrongPassword
 }
 
-// unlock finds the password from the profile's source and loads with it.
-// The finding says why it could not (CodeNeedsPassword: must be typed).
-func unlock(ctx context.Context, p profiles.Profile, opts CheckOptions, load func(string) *certs.Credential) (*certs.Credential, *certs.Finding) {
+// unlock finds the password by session's rule (the profile's source, then
+// $PUSHDECK_PASSWORD, then a prompt when one can be shown) and loads with
+// it. The finding says why it could not (CodeNeedsPassword: must be typed).
+func unlock(p profiles.Profile, opts CheckOptions, load func(string) *certs.Credential) (*certs.Credential, *certs.Finding) {
 	name := clean(p.Name)
-	switch p.Password.Kind {
-	case "env":
-		v := opts.Getenv(p.Password.Name)
-		if v == "" {
-			return nil, &certs.Finding{Code: CodePasswordSource,
-				Message: fmt.Sprintf("Profile %s reads its password from $%s, which is not set, so its credential cannot be opened.", name, clean(p.Password.Name)),
-				Advice:  fmt.Sprintf("Set %s where this check runs (cron and CI have their own environment), or point the profile at a password file.", clean(p.Password.Name))}
-		}
-		return wrongPassword(load(v), fmt.Sprintf("The password in $%s", clean(p.Password.Name)), name)
-	case "file":
-		v, err := readPasswordFile(p.Password.Name)
-		if err != nil {
-			msg := fmt.Sprintf("Profile %s cannot read its password file: %s.", name, strings.TrimSuffix(clean(err.Error()), "."))
-			if errors.Is(err, fs.ErrNotExist) {
-				msg = fmt.Sprintf("Profile %s reads its password from %s, but it no longer exists.", name, clean(p.Password.Name))
-			}
-			return nil, &certs.Finding{Code: CodePasswordSource,
-				Message: msg,
-				Advice:  "Put the password file back (first line: the password; mode 0600), or save the profile again with another password source."}
-		}
-		return wrongPassword(load(v), "The password in "+clean(p.Password.Name), name)
+	pw, ok, err := opts.Env.Password(session.PasswordRequest{What: "profile " + p.Name, Source: p.Password})
+	var unset *session.UnsetVarError
+	switch {
+	case errors.As(err, &unset):
+		return nil, &certs.Finding{Code: CodePasswordSource,
+			Message: fmt.Sprintf("Profile %s reads its password from $%s, which is not set, so its credential cannot be opened.", name, clean(unset.Var)),
+			Advice:  fmt.Sprintf("Set %s where this check runs (cron and CI have their own environment), or point the profile at a password file.", clean(unset.Var))}
+	case err != nil && p.Password.Kind == profiles.PasswordFromFile && errors.Is(err, fs.ErrNotExist):
+		return nil, &certs.Finding{Code: CodePasswordSource,
+			Message: fmt.Sprintf("Profile %s reads its password from %s, but it no longer exists.", name, clean(p.Password.Name)),
+			Advice:  "Put the password file back (first line: the password; mode 0600), or save the profile again with another password source."}
+	case err != nil:
+		return nil, &certs.Finding{Code: CodePasswordSource,
+			Message: fmt.Sprintf("No password for profile %s: %s.", name, strings.TrimSuffix(clean(err.Error()), ".")),
+			Advice:  "Fix the profile's password source, or save the profile again with --password-env VAR or --password-file FILE."}
+	case !ok && p.Password.Kind == profiles.PasswordPrompt:
+		return nil, &certs.Finding{Code: CodeNeedsPassword,
+			Message: fmt.Sprintf("Profile %s asks for its password when used, so it was not checked.", name),
+			Advice:  "Run the check in a terminal to type it, or save the profile with --password-env VAR or --password-file FILE so unattended checks can open it."}
+	case !ok:
+		return nil, &certs.Finding{Code: CodePasswordSource,
+			Message: fmt.Sprintf("Profile %s has no password source, but its credential %s needs a password.", name, clean(p.CertPath)),
+			Advice:  "Save the profile again with --password-env VAR, --password-file FILE or --password-prompt."}
 	}
-	// "prompt" and "none": $PUSHDECK_PASSWORD stands in for typing, as it
-	// does for send and probe.
-	if v := opts.Getenv("PUSHDECK_PASSWORD"); v != "" {
-		if c := load(v); !locked(c) {
-			return c, nil
-		}
-	}
-	switch p.Password.Kind {
-	case "prompt":
-		if !opts.Interactive || opts.Prompt == nil {
-			return nil, &certs.Finding{Code: CodeNeedsPassword,
-				Message: fmt.Sprintf("Profile %s asks for its password when used, so it was not checked.", name),
-				Advice:  "Run the check in a terminal to type it, or save the profile with --password-env VAR or --password-file FILE so unattended checks can open it."}
-		}
-		v, err := opts.Prompt(ctx, p)
-		if err != nil {
-			return nil, &certs.Finding{Code: CodePasswordSource,
-				Message: fmt.Sprintf("No password for profile %s: %s.", name, clean(err.Error())),
-				Advice:  "Type the password chosen when the file was exported."}
-		}
-		return wrongPassword(load(v), "The password typed", name)
-	}
-	// "none" (or unset): the file needs a password the profile never had.
-	return nil, &certs.Finding{Code: CodePasswordSource,
-		Message: fmt.Sprintf("Profile %s has no password source, but its credential %s needs a password.", name, clean(p.CertPath)),
-		Advice:  "Save the profile again with --password-env VAR, --password-file FILE or --password-prompt."}
-}
-
-// wrongPassword turns a refused password into a password-source finding.
-func wrongPassword(c *certs.Credential, source, name string) (*certs.Credential, *certs.Finding) {
+	c := load(pw)
 	if !locked(c) {
 		return c, nil
 	}
 	return nil, &certs.Finding{Code: CodePasswordSource,
-		Message: fmt.Sprintf("%s does not open profile %s's credential: the password is wrong.", source, name),
+		Message: fmt.Sprintf("%s does not open profile %s's credential: the password is wrong.", passwordFrom(p, opts.Env), name),
 		Advice:  "Put the password chosen when the file was exported there (mind the keyboard layout); if the file was exported again, its password may have changed."}
+}
+
+// passwordFrom names the source session's rule took a password from.
+func passwordFrom(p profiles.Profile, e session.Env) string {
+	lookup := e.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	switch p.Password.Kind {
+	case profiles.PasswordFromEnv:
+		if _, set := lookup(p.Password.Name); set {
+			return "The password in $" + clean(p.Password.Name)
+		}
+	case profiles.PasswordFromFile:
+		return "The password in " + clean(p.Password.Name)
+	}
+	if _, set := lookup(session.PasswordEnv); set {
+		return "The password in $" + session.PasswordEnv
+	}
+	return "The password typed"
 }
 
 // probeAll probes every opened credential, at most ProbeParallel at once,

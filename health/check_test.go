@@ -16,6 +16,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs/certgen"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 )
 
 const testTopic = "com.example.pushdeck"
@@ -101,7 +102,7 @@ func teamProfiles(t *testing.T) (ps []profiles.Profile, env map[string]string) {
 	setupWorld(t)
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pwFile, []byte("\uFEFFhello123\r\n"), 0o600); err != nil {
+	if err := os.WriteFile(pwFile, []byte("hello123\r\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p12 := filepath.Join(fixtures, "dev-modern.p12")
@@ -150,7 +151,7 @@ func hasCode(fs []certs.Finding, c certs.Code) bool {
 
 func TestCheckTeam(t *testing.T) {
 	ps, env := teamProfiles(t)
-	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: DefaultWarnDays, Getenv: func(k string) string { return env[k] }})
+	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: DefaultWarnDays, Env: envOf(env)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func TestCheckWarnDays(t *testing.T) {
 		warn int
 		want Status
 	}{{30, StatusWarning}, {11, StatusWarning}, {10, StatusOK}, {0, StatusOK}} {
-		res, err := Check(context.Background(), ps, CheckOptions{WarnDays: tc.warn})
+		res, err := Check(context.Background(), ps, CheckOptions{WarnDays: tc.warn, Env: envOf(nil)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +314,7 @@ func TestCheckWarnDays(t *testing.T) {
 }
 
 // TestCheckInteractive: a typed password is asked for, one profile at a
-// time, only when the run is interactive; $PUSHDECK_PASSWORD stands in.
+// time, only when the run can ask; $PUSHDECK_PASSWORD stands in.
 func TestCheckInteractive(t *testing.T) {
 	p12 := filepath.Join(fixtures, "dev-modern.p12")
 	ps := []profiles.Profile{
@@ -321,34 +322,39 @@ func TestCheckInteractive(t *testing.T) {
 		prof("b", p12, profiles.PasswordSource{Kind: "prompt"}),
 	}
 	var asked []string
-	prompt := func(_ context.Context, p profiles.Profile) (string, error) {
-		asked = append(asked, p.Name)
-		if p.Name == "b" {
-			return "wrong", nil
+	e := envOf(nil)
+	e.Prompt = func(what string) (string, bool, error) {
+		asked = append(asked, what)
+		if what == "profile b" {
+			return "wrong", true, nil
 		}
-		return "hello123", nil
+		return "hello123", true, nil
 	}
-	res, err := Check(context.Background(), ps, CheckOptions{Interactive: true, Prompt: prompt, Getenv: func(string) string { return "" }})
+	res, err := Check(context.Background(), ps, CheckOptions{Env: e})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(asked, ",") != "a,b" || res[0].Status != StatusOK || res[1].Status != StatusFailure {
+	if strings.Join(asked, ",") != "profile a,profile b" || res[0].Status != StatusOK || res[1].Status != StatusFailure {
 		t.Errorf("asked %v; statuses %s %s", asked, res[0].Status, res[1].Status)
 	}
+	if m := res[1].Problems[0].Message; !strings.HasPrefix(m, "The password typed does not open") {
+		t.Errorf("b: %q", m)
+	}
 	asked = nil
-	res, _ = Check(context.Background(), ps, CheckOptions{Prompt: prompt, Getenv: func(string) string { return "" }})
+	res, _ = Check(context.Background(), ps, CheckOptions{Env: envOf(nil)})
 	if len(asked) != 0 || res[0].Status != StatusNeedsPassword || res[1].Status != StatusNeedsPassword {
 		t.Errorf("not interactive: asked %v; statuses %s %s", asked, res[0].Status, res[1].Status)
 	}
-	res, _ = Check(context.Background(), ps, CheckOptions{Getenv: func(k string) string {
-		if k == "PUSHDECK_PASSWORD" {
-			return "hello123"
-		}
-		return ""
-	}})
+	res, _ = Check(context.Background(), ps, CheckOptions{Env: envOf(map[string]string{"PUSHDECK_PASSWORD": "hello123"})})
 	if res[0].Status != StatusOK || res[1].Status != StatusOK {
 		t.Errorf("$PUSHDECK_PASSWORD: statuses %s %s", res[0].Status, res[1].Status)
 	}
+}
+
+// envOf is a session.Env whose environment is vars only (never the test
+// process's) and that cannot prompt.
+func envOf(vars map[string]string) session.Env {
+	return session.Env{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 }
 
 // TestCheckProbeParallelBound: never more probes in flight than asked.
@@ -373,7 +379,7 @@ func TestCheckProbeParallelBound(t *testing.T) {
 		inFlight.Add(-1)
 		return &ProbeResult{OK: true}
 	}
-	res, err := Check(context.Background(), ps, CheckOptions{Probe: true, ProbeParallel: 2, probe: fake})
+	res, err := Check(context.Background(), ps, CheckOptions{Probe: true, ProbeParallel: 2, probe: fake, Env: envOf(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestInspectRefusesFIFO(t *testing.T) {
 		{Name: "pw-fifo", CertPath: filepath.Join(fixtures, "dev-modern.p12"), Environment: "development",
 			Password: profiles.PasswordSource{Kind: "file", Name: pwFifo}},
 	}
-	res, err := Check(context.Background(), ps, CheckOptions{Getenv: func(string) string { return "" }})
+	res, err := Check(context.Background(), ps, CheckOptions{Env: envOf(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func (r ProfileResult) JSON() ProfileJSON {
 	p := r.Profile
 	o := ProfileJSON{
 		Profile: p.Name, Status: r.Status, Verdict: r.Verdict(), File: p.CertPath, Kind: s.Kind,
-		Environment: p.Environment, Topic: p.Topic, PasswordSource: p.Password.Kind, DaysLeft: s.DaysLeft, Validity: r.Validity(),
+		Environment: p.Environment, Topic: p.Topic, PasswordSource: string(p.Password.Kind), DaysLeft: s.DaysLeft, Validity: r.Validity(),
 	}
 	if o.PasswordSource == "" {
 		o.PasswordSource = "none"

@@ -48,7 +48,7 @@ func TestCheckProbe(t *testing.T) {
 		local(profiles.Profile{Name: "token", CertPath: p8, Auth: certs.AuthToken, KeyID: "54321EDCBA", TeamID: "ABCDE12345",
 			Environment: certs.Development, Topic: testTopic, Password: none}),
 	}
-	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: 30, Probe: true, ProbeParallel: 3, Getenv: func(string) string { return "" }})
+	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: 30, Probe: true, ProbeParallel: 3, Env: envOf(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestPrometheusParses(t *testing.T) {
 	weird := prof("we\"ird\\name\nline2", world.fine, profiles.PasswordSource{Kind: "none"})
 	weird.Topic = `com.example."quoted"`
 	ps = append(ps, weird)
-	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: 30, Getenv: func(k string) string { return env[k] }})
+	res, err := Check(context.Background(), ps, CheckOptions{WarnDays: 30, Env: envOf(env)})
 	if err != nil {
 		t.Fatal(err)
 	}
