@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
-	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/session"
@@ -259,7 +258,7 @@ func probeAll(ctx context.Context, results []ProfileResult, creds []*certs.Crede
 			r.Probe = &ProbeResult{Skipped: true, Reason: "not probed: " + why}
 			continue
 		}
-		cfg, err := probeConfig(r.Profile, creds[i])
+		cfg, err := session.Config(r.Profile, creds[i])
 		if err != nil {
 			r.Probe = &ProbeResult{Reason: err.Error(), Advice: "Fix the profile's server CA file, then check again."}
 			continue
@@ -293,19 +292,6 @@ func probeAll(ctx context.Context, results []ProfileResult, creds []*certs.Crede
 		}
 	}
 	return nil
-}
-
-// probeConfig is the push.Config a profile sends with.
-func probeConfig(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
-	cfg := push.Config{Credential: cred, Environment: p.Environment, Host: p.Host, Port: p.Port, Topic: p.Topic}
-	if p.ServerCA != "" {
-		ca, err := fsafe.ReadFile(p.ServerCA, fsafe.LimitCA, "server CA")
-		if err != nil {
-			return cfg, fmt.Errorf("the profile's server CA file cannot be used: %w", err)
-		}
-		cfg.ServerCA = ca
-	}
-	return cfg, nil
 }
 
 // runProbe runs one probe to its verdict.
