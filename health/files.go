@@ -185,7 +185,14 @@ func judgeFile(path string, r certs.Report, opts InspectOptions) FileResult {
 	r.File = path
 	r.Warnings = expiryWarnings(&r, opts.WarnDays, opts.Now)
 	st := statusOf(r.Problems, r.Warnings)
-	if len(r.Problems) > 0 && r.Problems[0].Code == certs.CodePasswordRequired {
+	for _, p := range r.Problems {
+		// A file named (the credential, or its key file) that cannot be
+		// read at all: as `inspect` has always said, exit 2.
+		if p.Code == certs.CodeFileMissing || p.Code == certs.CodeUnreadable {
+			st = StatusUnreadable
+		}
+	}
+	if st == StatusFailure && r.Problems[0].Code == certs.CodePasswordRequired {
 		st = StatusNeedsPassword
 	}
 	return FileResult{File: path, Status: st, Report: r, Now: opts.Now}

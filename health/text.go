@@ -180,12 +180,13 @@ func WriteFilesTable(w io.Writer, files []FileResult) error {
 	if err := table(w, []string{"FILE", "KIND", "ENVIRONMENT", "TOPIC", "DAYS", "VERDICT"}, map[int]bool{4: true}, rows); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, filesTally(files))
+	_, err := fmt.Fprintln(w, FilesTally(files))
 	return err
 }
 
-// filesTally is "12 files: 9 usable (2 with warnings), 3 not usable".
-func filesTally(files []FileResult) string {
+// FilesTally sums files up in one line: "12 files: 9 usable (2 with
+// warnings), 3 not usable".
+func FilesTally(files []FileResult) string {
 	var usable, warn, bad int
 	for _, f := range files {
 		switch f.Status {
