@@ -262,10 +262,15 @@ func profilesTally(results []ProfileResult, probed bool) string {
 		return "No saved profiles to check: add one with pushdeck profiles add NAME --cert FILE."
 	}
 	if n[StatusOK] == total {
-		if probed {
-			return fmt.Sprintf("All %s can push today.", countOf(total, "profile"))
+		what := "All " + countOf(total, "profile")
+		verb := "are healthy"
+		if total == 1 {
+			what, verb = "The 1 profile", "is healthy"
 		}
-		return fmt.Sprintf("All %s are healthy.", countOf(total, "profile"))
+		if probed {
+			verb = "can push today"
+		}
+		return what + " " + verb + "."
 	}
 	parts := []string{fmt.Sprintf("%d ok", n[StatusOK])}
 	if k := n[StatusWarning]; k > 0 {
