@@ -73,10 +73,10 @@ type ProbeResult struct {
 }
 
 // Check runs the health report over profiles (as profiles.Store's Profiles
-// or Profile give them), in the order given. Passwords come from each
-// profile's saved source; a profile whose password must be typed is
-// StatusNeedsPassword unless opts.Interactive. err is only for a cancelled
-// context.
+// or Profile give them), in the order given. Passwords come by session's
+// rule from each profile's saved source; a profile whose password must be
+// typed is StatusNeedsPassword unless opts.Env can prompt. err is only for
+// a cancelled context.
 func Check(ctx context.Context, ps []profiles.Profile, opts CheckOptions) ([]ProfileResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
