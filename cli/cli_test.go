@@ -140,12 +140,14 @@ func badInputs() []badInput {
 	newer := map[string]string{"profiles.json": `{"schema":99,"profiles":[]}`, "devices.json": `{"schema":99,"devices":[]}`}
 	return []badInput{
 		// inspect
-		{name: "inspect/no file", args: []string{"inspect"}, want: "exactly one credential FILE"},
+		{name: "inspect/no file", args: []string{"inspect"}, want: "one or more credential FILEs"},
 		{name: "inspect/unknown flag", args: []string{"inspect", "--bogus", cert}, want: "-bogus"},
-		{name: "inspect/two files", args: []string{"inspect", cert, cert}, want: "(got 2)"},
+		{name: "inspect/two files, no password", args: []string{"inspect", cert, cert}, want: "? needs a password", code: 1, report: true},
+		{name: "inspect/key with two files", args: []string{"inspect", cert, cert, "--key", cert}, want: "give exactly one FILE"},
+		{name: "inspect/negative warn-days", args: []string{"inspect", cert, "--warn-days", "-1"}, want: "--warn-days -1"},
 		{name: "inspect/missing file", args: []string{"inspect", "{{DIR}}/nope.p12"}, want: "does not exist"},
 		{name: "inspect/empty file", args: []string{"inspect", "{{DIR}}/empty.p12"}, files: map[string]string{"empty.p12": ""}, want: "empty", code: 1, report: true},
-		{name: "inspect/directory", args: []string{"inspect", "{{DIR}}/d.p12"}, files: map[string]string{"d.p12/": ""}, want: "is a folder"},
+		{name: "inspect/empty folder", args: []string{"inspect", "{{DIR}}/d.p12"}, files: map[string]string{"d.p12/": ""}, want: "no credential files found"},
 		{name: "inspect/random bytes", args: []string{"inspect", "{{FX}}/random-bytes.p12"}, want: "not a credential", code: 1, report: true},
 		{name: "inspect/truncated p12", args: []string{"inspect", "{{FX}}/truncated.p12", "--password-file", "{{DIR}}/pw"}, files: pwf, want: "truncated.p12", code: 1, report: true},
 		{name: "inspect/missing password file", args: []string{"inspect", cert, "--password-file", "{{DIR}}/nope"}, want: "cannot read the password file"},

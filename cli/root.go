@@ -55,7 +55,7 @@ func newRootCmd(e env) *cobra.Command {
 	}
 	add("console", newDemoCmd(e))
 	add("push", newSendCmd(e), newProbeCmd(e), newLintCmd(e), newMockCmd(e))
-	add("creds", newInspectCmd(e), newExportCmd(e))
+	add("creds", newInspectCmd(e), newCheckCmd(e), newExportCmd(e))
 	add("book", newProfilesCmd(e), newDevicesCmd(e), newHistoryCmd(e))
 	root.AddCommand(&cobra.Command{
 		Use:    "version",
