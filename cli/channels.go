@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/session"
 )
@@ -171,7 +172,9 @@ Asks first on a terminal; --yes skips the question (needed in scripts).`,
 }
 
 // channelSession resolves the credential and builds the management client.
-func channelSession(e env, cmd string, o *ChannelsOptions) (*session.Session, *push.ChannelClient, bool) {
+func channelSession(ctx context.Context, e env, cmd string, o *ChannelsOptions) (*session.Session, *push.ChannelClient, bool) {
+	// Ctrl+C stops the credential load too.
+	o.Credential.Context = ctx
 	s, err := resolve(e, o.Credential)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pushdeck %s: %v\n", cmd, err)
@@ -237,7 +240,7 @@ func runChannelsCreate(ctx context.Context, e env, o *ChannelsOptions) int {
 		fmt.Fprintf(e.stderr, "pushdeck %s: --label must be plain text of up to 80 characters\n", cmd)
 		return exitUsage
 	}
-	s, cc, ok := channelSession(e, cmd, o)
+	s, cc, ok := channelSession(ctx, e, cmd, o)
 	if !ok {
 		return exitUsage
 	}
@@ -285,7 +288,7 @@ func runChannelsCreate(ctx context.Context, e env, o *ChannelsOptions) int {
 
 func runChannelsList(ctx context.Context, e env, o *ChannelsOptions) int {
 	const cmd = "channels list"
-	s, cc, ok := channelSession(e, cmd, o)
+	s, cc, ok := channelSession(ctx, e, cmd, o)
 	if !ok {
 		return exitUsage
 	}
@@ -374,7 +377,7 @@ func channelID(s *session.Session, arg string) (storedChannel, bool, error) {
 
 func runChannelsShow(ctx context.Context, e env, arg string, o *ChannelsOptions) int {
 	const cmd = "channels show"
-	s, cc, ok := channelSession(e, cmd, o)
+	s, cc, ok := channelSession(ctx, e, cmd, o)
 	if !ok {
 		return exitUsage
 	}
@@ -406,7 +409,7 @@ func runChannelsShow(ctx context.Context, e env, arg string, o *ChannelsOptions)
 
 func runChannelsDelete(ctx context.Context, e env, arg string, o *ChannelsOptions) int {
 	const cmd = "channels delete"
-	s, cc, ok := channelSession(e, cmd, o)
+	s, cc, ok := channelSession(ctx, e, cmd, o)
 	if !ok {
 		return exitUsage
 	}
@@ -472,11 +475,6 @@ func writeJSON(w io.Writer, v any) {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
-// printable quotes a string from outside (APNs, the store) that holds
-// control characters, so no escape code reaches the terminal.
-func printable(s string) string {
-	if strings.IndexFunc(s, isControl) >= 0 {
-		return fmt.Sprintf("%q", s)
-	}
-	return s
-}
+// printable makes a string from outside (APNs, the store) safe for the
+// terminal.
+func printable(s string) string { return textsafe.Clean(s) }

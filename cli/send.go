@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/internal/humanize"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/session"
@@ -117,7 +119,7 @@ func runSend(ctx context.Context, e env, o *SendOptions) int {
 	defer stop()
 	code, err := send(ctx, e, o)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", err)
+		fmt.Fprintf(e.stderr, "pushdeck send: %s\n", textsafe.Clean(err.Error()))
 	}
 	return code
 }
@@ -145,7 +147,21 @@ type sendPlan struct {
 	body    []byte
 }
 
+// maxAttempts caps --attempts: retries follow 429/500/503 and lost
+// connections, and each backs off; past 10 tries a batch only waits longer.
+const maxAttempts = 10
+
 func send(ctx context.Context, e env, f *SendOptions) (int, error) {
+	// Limits first: nothing is read or loaded for a command that cannot run.
+	if f.Timeout <= 0 {
+		return exitUsage, session.Usagef("--timeout %v: give a positive time limit for one push, such as 10s (the default is %v)", f.Timeout, push.DefaultTimeout)
+	}
+	if f.Attempts > maxAttempts {
+		return exitUsage, session.Usagef("--attempts %d: at most %d tries per device (retries back off; more only makes a batch wait longer)", f.Attempts, maxAttempts)
+	}
+	// Ctrl+C stops the credential load too (a hostile file must not hold
+	// the command: the signal is caught from here on).
+	f.Credential.Context = ctx
 	if f.Channel != "" {
 		return sendChannel(ctx, e, f)
 	}
@@ -192,7 +208,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		out.write(r)
 		rec.Add(r)
 	}
-	rec.Flush()
+	rec.Close() // writes the last group: NotRecorded is final after this
 	elapsed := time.Since(start)
 	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
 	if elapsed > 0 {
@@ -200,6 +216,11 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	}
 	sum.Connections = client.Connections()
 	out.summary(sum)
+	if n := rec.NotRecorded(); n > 0 {
+		// A full disk must not look like success: the history is incomplete.
+		fmt.Fprintf(e.stderr, "pushdeck send: %d of %d results are not recorded in history (see the warning above); free some space or fix the config folder\n", n, sum.Total)
+		return exitFailed, nil
+	}
 	if sum.Failed > 0 {
 		return exitFailed, nil
 	}
@@ -336,13 +357,16 @@ func readPayload(e env, f *SendOptions) ([]byte, error) {
 	case f.Alert != "":
 		return json.Marshal(map[string]any{"aps": map[string]any{"alert": f.Alert}})
 	case f.PayloadFile == "-":
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+		b, err := io.ReadAll(io.LimitReader(e.stdin, fsafe.LimitPayload+1))
 		if err != nil {
 			return nil, session.Usagef("reading the payload from standard input: %v", err)
 		}
+		if int64(len(b)) > fsafe.LimitPayload {
+			return nil, session.Usagef("the payload on standard input is more than %s; the limit for a payload is %s (APNs takes 4 KB, 5 KB for VoIP)", fsafe.Size(fsafe.LimitPayload), fsafe.Size(fsafe.LimitPayload))
+		}
 		return b, nil
 	case f.PayloadFile != "":
-		b, err := os.ReadFile(f.PayloadFile)
+		b, err := fsafe.ReadFile(f.PayloadFile, fsafe.LimitPayload, "payload")
 		if err != nil {
 			return nil, session.Usagef("cannot read the payload: %v", err)
 		}
@@ -372,11 +396,11 @@ func collectTargets(f *SendOptions, s *session.Session) ([]target, error) {
 		addT(target{token: tok})
 	}
 	if f.TokensFile != "" {
-		b, err := os.ReadFile(f.TokensFile)
+		b, err := fsafe.ReadFile(f.TokensFile, fsafe.LimitTokens, "tokens file")
 		if err != nil {
 			return nil, session.Usagef("cannot read the tokens file: %v", err)
 		}
-		ts, err := parseTokens(f.TokensFile, string(b))
+		ts, err := parseTokens(f.TokensFile, string(fsafe.StripBOM(b)))
 		if err != nil {
 			return nil, err
 		}
@@ -422,7 +446,7 @@ func parseTokens(name, text string) ([]target, error) {
 		tokText, label := splitTokenLine(line)
 		tok, err := certs.NormalizeToken(tokText)
 		if err != nil {
-			return nil, session.Usagef("%s:%d: %v", name, i+1, err)
+			return nil, session.Usagef("%s:%d: %v", textsafe.Clean(name), i+1, textsafe.Clean(err.Error()))
 		}
 		out = append(out, target{token: tok, label: label})
 	}
