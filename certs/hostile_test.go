@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -13,15 +14,46 @@ import (
 	"github.com/pushdeck/pushdeck/internal/textsafe"
 )
 
-// corpus builds the hostile-input corpus once per test binary.
+// corpusOnce holds the hostile corpus, made once per test binary (two RSA
+// keys: seconds under -race) and written out per test.
+var corpusOnce struct {
+	sync.Once
+	files []certgen.HostileFile
+	data  map[string][]byte
+	err   error
+}
+
+// corpus writes the hostile-input corpus into a fresh folder.
 func corpus(t *testing.T) (string, []certgen.HostileFile) {
 	t.Helper()
-	dir := t.TempDir()
-	files, err := certgen.HostileCorpus(dir)
-	if err != nil {
-		t.Fatal(err)
+	corpusOnce.Do(func() {
+		tmp, err := os.MkdirTemp("", "hostile-corpus-")
+		if err != nil {
+			corpusOnce.err = err
+			return
+		}
+		defer os.RemoveAll(tmp)
+		corpusOnce.files, corpusOnce.err = certgen.HostileCorpus(tmp)
+		corpusOnce.data = map[string][]byte{}
+		for _, f := range corpusOnce.files {
+			b, err := os.ReadFile(filepath.Join(tmp, f.Name))
+			if err != nil {
+				corpusOnce.err = err
+				return
+			}
+			corpusOnce.data[f.Name] = b
+		}
+	})
+	if corpusOnce.err != nil {
+		t.Fatal(corpusOnce.err)
 	}
-	return dir, files
+	dir := t.TempDir()
+	for name, b := range corpusOnce.data {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, corpusOnce.files
 }
 
 // TestHostileCorpus loads every file of the corpus through Load, the

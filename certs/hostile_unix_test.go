@@ -20,6 +20,9 @@ func TestNotRegularFiles(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip(err)
 	}
+	cer := filepath.Join(dir, "aps.cer")
+	cc := client(t, newCA(t), certgen.ClientSpec{})
+	os.WriteFile(cer, cc.Certificate[0], 0o600)
 	for _, c := range []struct{ path, want string }{
 		{fifo, "is a FIFO, not a file"},
 		{"/dev/zero", "/dev/zero is a device, not a file"},
@@ -37,10 +40,6 @@ func TestNotRegularFiles(t *testing.T) {
 			t.Errorf("NeedsPassword(%s) = nil error", c.path)
 		}
 		// The key file path goes through the same reader.
-		cer := filepath.Join(dir, "aps.cer")
-		ca := newCA(t)
-		cc := client(t, ca, certgen.ClientSpec{})
-		os.WriteFile(cer, cc.Certificate[0], 0o600)
 		cred, _ := certs.Load(cer, certs.Options{KeyPath: c.path})
 		if cred == nil || cred.Report.Usable || !strings.Contains(cred.Report.Problems[0].Message, strings.TrimPrefix(c.want, "/dev/zero ")) {
 			t.Errorf("key file %s: %+v", c.path, cred.Report.Problems)
