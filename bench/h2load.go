@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sideshow/apns2/token"
@@ -92,9 +91,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	s.Devices = n
 	ps := cmd.ProcessState
 	s.CPU = (ps.UserTime() + ps.SystemTime()).Seconds()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.HWMMB = float64(ru.Maxrss) / 1024
-	}
+	s.HWMMB = peakRSSMB(ps)
 	s.ServerCPU = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections
 	s.ClientConnections = -1

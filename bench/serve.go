@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -113,19 +112,6 @@ func startAPNs(cfg serveConfig) (*apnstest.Server, error) {
 		c.AuthKeys = []apnstest.AuthKey{{KeyID: cfg.KeyID, TeamID: cfg.TeamID, Public: pub}}
 	}
 	return apnstest.Start(c)
-}
-
-// selfUsage is this process's CPU seconds (user + system) and peak RSS.
-func selfUsage() (cpu float64, maxRSSKB int64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0
-	}
-	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime), ru.Maxrss
-}
-
-func tvSeconds(tv syscall.Timeval) float64 {
-	return float64(tv.Sec) + float64(tv.Usec)/1e6
 }
 
 // serverProc is the parent's handle on a server process.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -105,7 +104,7 @@ func firstFrame(bin, home string) (frame, firstOut time.Duration, text string, e
 	cmd := exec.Command(bin, "demo")
 	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "COLORTERM=truecolor", "PUSHDECK_HOME="+home)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	cmd.SysProcAttr = ttyAttr()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		slave.Close()
