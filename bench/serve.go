@@ -62,12 +62,12 @@ func serveMain(in io.Reader, out io.Writer) int {
 	}
 	var cfg serveConfig
 	if err := json.Unmarshal(line, &cfg); err != nil {
-		enc.Encode(serveHello{Error: "bad config: " + err.Error()})
+		_ = enc.Encode(serveHello{Error: "bad config: " + err.Error()})
 		return 1
 	}
 	srv, err := startAPNs(cfg)
 	if err != nil {
-		enc.Encode(serveHello{Error: err.Error()})
+		_ = enc.Encode(serveHello{Error: err.Error()})
 		return 1
 	}
 	defer srv.Close()
