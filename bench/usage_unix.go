@@ -3,7 +3,6 @@
 package main
 
 import (
-	"os"
 	"runtime"
 	"syscall"
 )
@@ -27,12 +26,4 @@ func rssKB(maxrss int64) int64 {
 		return maxrss / 1024
 	}
 	return maxrss
-}
-
-// peakRSSMB is an exited child's peak resident memory in MB.
-func peakRSSMB(ps *os.ProcessState) float64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return float64(rssKB(int64(ru.Maxrss))) / 1024
-	}
-	return 0
 }
