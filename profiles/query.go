@@ -9,9 +9,11 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 )
 
-// QueryHistory returns matching entries, newest first. Use StreamHistory
-// for an unbounded listing: this one holds all it returns in memory.
+// QueryHistory returns matching entries, newest first, each with its
+// payload (as the JSON store's QueryHistory did). Use StreamHistory for an
+// unbounded listing: this one holds all it returns in memory.
 func (s *Store) QueryHistory(f HistoryFilter) ([]HistoryEntry, error) {
+	f.Payloads = true
 	var out []HistoryEntry
 	err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error {
 		out = append(out, *e)

@@ -3,7 +3,7 @@ package apnstest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"slices"
 	"strings"
 	"sync"
@@ -16,8 +16,9 @@ import (
 // registry answers BadDeviceToken for every token it does not hold, as APNs
 // does for a token it never issued.
 type Registry struct {
-	mu      sync.RWMutex
-	devices map[string]Device
+	mu         sync.RWMutex
+	devices    map[string]Device
+	activities map[string]*ActivityState // Live Activity tokens' device view
 }
 
 // NewRegistry makes a registry of the given devices. Tokens are stored in
@@ -35,10 +36,11 @@ func NewRegistry(devices ...Device) *Registry {
 // ("sandbox"), "production" or empty (valid in both); state may be
 // "active" (or empty), "unregistered" or "expired".
 func LoadRegistry(path string) (*Registry, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsafe.ReadFile(path, fsafe.LimitTokens, "device registry") // no FIFOs, devices, or memory blow-ups
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the device registry: %w", err)
 	}
+	data = fsafe.StripBOM(data)
 	var devs []Device
 	if err := json.Unmarshal(data, &devs); err != nil {
 		return nil, fmt.Errorf("%s is not a device registry: %v: it must be a JSON array of "+
@@ -62,6 +64,11 @@ func LoadRegistry(path string) (*Registry, error) {
 		case "", StateActive, StateUnregistered, StateExpired:
 		default:
 			return nil, fmt.Errorf("%s, device %d: unknown state %q: use active, unregistered or expired", path, i+1, d.State)
+		}
+		switch d.Kind {
+		case "", KindDevice, KindLiveActivityStart, KindLiveActivityUpdate:
+		default:
+			return nil, fmt.Errorf("%s, device %d: unknown kind %q: use device, liveactivity-start or liveactivity-update", path, i+1, d.Kind)
 		}
 		if _, dup := r.devices[tok]; dup {
 			return nil, fmt.Errorf("%s, device %d: token %s… is listed twice", path, i+1, tok[:8])

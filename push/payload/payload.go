@@ -47,7 +47,7 @@ func TopicSuffix(t PushType) string {
 }
 
 // SizeLimit is the payload limit in bytes for the push type: 5120 for voip,
-// 4096 otherwise.
+// 4096 otherwise (a broadcast on a channel allows 5120: see Options.Channel).
 func SizeLimit(t PushType) int {
 	if t == VoIP {
 		return 5120
@@ -103,7 +103,7 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
 	// Rule names the lint rule ("badge", "background-priority", "syntax"...),
-	// for tests and docs; docs/readme/lint.md lists them all.
+	// for tests and docs; docs/lint.md lists them all.
 	Rule string `json:"-"`
 }
 
@@ -112,6 +112,15 @@ type Options struct {
 	Headers Headers
 	// AppTopic is the credential's bundle ID, to check the topic suffix.
 	AppTopic string
+	// Now is the clock Live Activity dates are checked against; zero means
+	// time.Now().
+	Now time.Time
+	// Auth is the profile's auth kind, "token" or "certificate" ("" when
+	// unknown): Apple asks for token auth for Live Activities.
+	Auth string
+	// Channel marks a broadcast to a channel: the limit is 5120 bytes and
+	// a Live Activity cannot be started.
+	Channel bool
 }
 
 // Report is the outcome of Validate; it is what `pushdeck lint --json` prints.

@@ -142,7 +142,7 @@ func (m *Model) SetSize(w, h int) {
 
 func query(s *profiles.Store, seq int) tea.Cmd {
 	return func() tea.Msg {
-		es, err := s.QueryHistory(profiles.HistoryFilter{Limit: Limit, Payloads: true})
+		es, err := s.QueryHistory(profiles.HistoryFilter{Limit: Limit})
 		return loadedMsg{seq: seq, entries: es, err: err}
 	}
 }
