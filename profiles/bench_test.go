@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +75,14 @@ func BenchmarkSelectGroup20k(b *testing.B) {
 	}
 }
 
-const bigHistory = 1_000_000
+// bigHistory is the history size of BenchmarkHistory1M; PUSHDECK_BENCH_HISTORY
+// sets another (a quick profile on 100,000).
+var bigHistory = func() int {
+	if n, err := strconv.Atoi(os.Getenv("PUSHDECK_BENCH_HISTORY")); err == nil && n >= 100_000 {
+		return n
+	}
+	return 1_000_000
+}()
 
 // bigEntry is entry i of the million: 2,000 sends of 500 devices each,
 // 50,000 devices, two environments, every 7th a BadDeviceToken, every
@@ -83,7 +92,7 @@ func bigEntry(i int) HistoryEntry {
 		At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 100 * time.Millisecond), Batch: fmt.Sprintf("batch-%05d", i/500),
 		Profile: "myapp-dev", Environment: certs.Development, Topic: "com.example.app", PushType: "alert", Priority: 10,
 		PayloadHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", PayloadSize: 42,
-		Token: fmt.Sprintf("%064x", (i%50_000)*7919+1), Label: fmt.Sprintf("phone-%d", i%50_000),
+		Token: strings.Repeat(fmt.Sprintf("%016x", (i%50_000)*7919+1), 4), Label: fmt.Sprintf("phone-%d", i%50_000),
 		Status: 200, ApnsID: fmt.Sprintf("%08X-0000-4000-8000-%012X", i, i), ApnsUniqueID: fmt.Sprintf("u-%d", i), LatencyMS: 12.5, Attempts: 1,
 	}
 	if i%2 == 1 {
@@ -102,11 +111,20 @@ func bigEntry(i int) HistoryEntry {
 }
 
 // millionStore fills a store with bigHistory entries in groups of 10,000.
+// PUSHDECK_BENCH_DIR keeps it in that folder, and reuses it when it is
+// already full (to time `pushdeck history` on it, or to run again).
 func millionStore(b *testing.B) *Store {
 	b.Helper()
-	s, err := Open(b.TempDir())
+	dir := os.Getenv("PUSHDECK_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	s, err := Open(dir)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if n, _ := s.HistoryCount(HistoryFilter{}); n == bigHistory {
+		return s
 	}
 	start := time.Now()
 	recs := make([]Record, 0, 10_000)
@@ -121,7 +139,7 @@ func millionStore(b *testing.B) *Store {
 	}
 	db, _ := s.db()
 	db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	b.Logf("1,000,000 entries written in %v (%.0f/s)", time.Since(start).Round(time.Millisecond), bigHistory/time.Since(start).Seconds())
+	b.Logf("%d entries written in %v (%.0f/s)", bigHistory, time.Since(start).Round(time.Millisecond), float64(bigHistory)/time.Since(start).Seconds())
 	return s
 }
 
@@ -145,6 +163,7 @@ func BenchmarkHistory1M(b *testing.B) {
 		{"failed-newest50", HistoryFilter{Failed: true, Limit: 50}, 50},
 		{"production-newest50", HistoryFilter{Environment: certs.Production, Limit: 50}, 50},
 		{"last-hour", HistoryFilter{Since: bigEntry(bigHistory - 36_000).At}, 36_000},
+		{"last-minute", HistoryFilter{Since: bigEntry(bigHistory - 600).At}, 600},
 		{"newest50", HistoryFilter{Limit: 50}, 50},
 	}
 	for _, c := range cases {
@@ -160,7 +179,7 @@ func BenchmarkHistory1M(b *testing.B) {
 	}
 	b.Run("reason-count", func(b *testing.B) {
 		for b.Loop() {
-			if n, err := s.HistoryCount(HistoryFilter{Reason: "Unregistered"}); err != nil || n != 9901 {
+			if n, err := s.HistoryCount(HistoryFilter{Reason: "Unregistered"}); err != nil || n != (bigHistory+100)/101 {
 				b.Fatalf("%d %v", n, err)
 			}
 		}
