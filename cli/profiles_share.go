@@ -54,7 +54,9 @@ func runProfilesExport(e env, names []string, o *ProfilesExportOptions) int {
 		fmt.Fprintf(e.stderr, "note: %s\n", textsafe.Clean(n))
 	}
 	if o.Output == "" || o.Output == "-" {
-		e.stdout.Write(data)
+		if _, err := e.stdout.Write(data); err != nil {
+			return cfgDone(e, "profiles export", s, err)
+		}
 		return cfgDone(e, "profiles export", s, nil)
 	}
 	if err := fsafe.WriteFileAtomic(o.Output, data, 0o600); err != nil {

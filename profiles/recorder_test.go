@@ -150,8 +150,7 @@ func TestRecorderCommitsInOrder(t *testing.T) {
 	var mu sync.Mutex
 	var seen []int
 	commits := 0
-	var r *Recorder
-	r = s.NewRecorder(RecorderOptions{MaxBatch: 64, OnCommit: func(c Commit) {
+	r := s.NewRecorder(RecorderOptions{MaxBatch: 64, OnCommit: func(c Commit) {
 		if c.Err != nil {
 			t.Errorf("commit failed: %v", c.Err)
 		}

@@ -359,7 +359,7 @@ func (s *Store) removeStaleTemps() {
 	if len(olds) == 0 {
 		return
 	}
-	s.locked(func() error {
+	_ = s.locked(func() error {
 		for _, o := range olds {
 			os.Remove(o)
 		}
@@ -451,17 +451,17 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) erro
 		return s.dbErr(what, err)
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback()
 		return s.dbErr(what, err)
 	}
 	if h := s.st.beforeCommit; h != nil {
 		if err := h(tx); err != nil {
-			tx.Rollback()
+			_ = tx.Rollback()
 			return s.dbErr(what, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback()
 		return s.dbErr(what, err)
 	}
 	return nil
