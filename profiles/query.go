@@ -46,7 +46,10 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 	}
 	if d := strings.TrimSpace(f.Device); d != "" {
 		if p := tokenPrefix(d); p != "" {
-			add("((h.label = ? COLLATE NOCASE AND h.label <> '') OR (h.token >= ? AND h.token < ?))", d, p, p+"g")
+			// Two look-ups, one per index; an OR here would make SQLite
+			// scan the whole history.
+			add(`h.id IN (SELECT id FROM history WHERE label = ? COLLATE NOCASE AND label <> ''
+				UNION ALL SELECT id FROM history WHERE token >= ? AND token < ?)`, d, p, p+"g")
 		} else {
 			add("h.label = ? COLLATE NOCASE AND h.label <> ''", d)
 		}
