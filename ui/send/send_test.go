@@ -362,7 +362,7 @@ func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), MaxStreams: 32, Faults: apnstest.Faults{Latency: 100 * time.Millisecond}}) // 10 rounds: the send is still running when the first results are written
+	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), MaxStreams: 32, Faults: apnstest.Faults{Latency: 300 * time.Millisecond}}) // 10 rounds of 300 ms: the send is still running when the first results are written, -race and a loaded machine included
 	if err != nil {
 		t.Fatal(err)
 	}
