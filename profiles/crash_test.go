@@ -67,7 +67,7 @@ func runCrashWorker(spec string) int {
 			out.Flush()
 		}})
 		for i := start; ; i++ {
-			if mode == "record-until-full" && i >= start+20000 {
+			if mode == "record-until-full" && i >= start+6000 {
 				st := r.Close()
 				fmt.Fprintf(out, "stats %d %d\n", st.Recorded, st.NotRecorded)
 				out.Flush()
@@ -253,9 +253,9 @@ func TestKillDuringProfileSave(t *testing.T) {
 	t.Logf("%d kills, %d acknowledged profiles all kept, %d interrupted temp files cleaned", killRounds, len(acked), leftovers)
 }
 
-// TestRealDiskFull: a child whose files may not grow past 3 MB
+// TestRealDiskFull: a child whose files may not grow past 1 MB
 // (RLIMIT_FSIZE: the kernel says EFBIG, as a full disk says ENOSPC)
-// records 20,000 results. Every printed one is recorded, the child's
+// records 6,000 results. Every printed one is recorded, the child's
 // count of unrecorded ones matches, and the database is healthy.
 func TestRealDiskFull(t *testing.T) {
 	if testing.Short() {
@@ -270,7 +270,7 @@ func TestRealDiskFull(t *testing.T) {
 	}
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=record-until-full %s 0 %d", crashEnv, dir, 3<<20))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=record-until-full %s 0 %d", crashEnv, dir, 1<<20))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -294,7 +294,7 @@ func TestRealDiskFull(t *testing.T) {
 			fmt.Sscanf(line, "stats %d %d", &recorded, &notRecorded)
 		}
 	}
-	if notRecorded == 0 || failedLines != notRecorded || recorded != len(printed) || recorded+notRecorded != 20000 {
+	if notRecorded == 0 || failedLines != notRecorded || recorded != len(printed) || recorded+notRecorded != 6000 {
 		t.Fatalf("printed %d, refused %d; stats say %d recorded, %d not", len(printed), failedLines, recorded, notRecorded)
 	}
 	if !strings.Contains(failure, "the disk is full") || !strings.Contains(failure, dbFile) {
@@ -312,5 +312,5 @@ func TestRealDiskFull(t *testing.T) {
 	if msgs, err := integrity(db, "integrity_check"); err != nil || msgs[0] != "ok" {
 		t.Errorf("integrity: %v %v", msgs, err)
 	}
-	t.Logf("3 MB limit: %d recorded and printed, %d refused and counted", recorded, notRecorded)
+	t.Logf("1 MB limit: %d recorded and printed, %d refused and counted", recorded, notRecorded)
 }
