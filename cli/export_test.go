@@ -224,7 +224,7 @@ func TestExportExpiredStillConverts(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "old.pem")
 	te := &testEnv{vars: exportPwEnv}
-	if code := te.run("export", filepath.Join(fixtureDir, "expired.p12"), "--out", out); code != exitOK || !strings.Contains(te.stderr.String(), "expired on") {
+	if code := te.run("export", filepath.Join(fixtureDir, "expired.p12"), "--out", out); code != exitOK || !strings.Contains(te.stderr.String(), "The certificate expired ") {
 		t.Fatalf("exit %d: %s", code, te.stderr.String())
 	}
 	exportCheckPrivate(t, out)

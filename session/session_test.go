@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -94,5 +95,16 @@ func TestResolve(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: err %v, want a UsageError saying %q", c.req, err, c.want)
 		}
+	}
+}
+
+// TestResolveCancelled: a cancelled context stops the credential load.
+func TestResolveCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Resolve(Env{}, nil, nil, Request{Cert: filepath.Join("..", "testdata", "fixtures", "ck-unencrypted.pem"), Env: "development", Context: ctx})
+	if err == nil || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("err %v", err)
 	}
 }
