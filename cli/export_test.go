@@ -159,10 +159,10 @@ func TestExportWriteAtomic(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
-	if err := exportWriteAtomic(p, []byte("one"), false); err != nil {
+	if err := exportWrite(p, []byte("one"), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := exportWriteAtomic(p, []byte("two"), false); err == nil {
+	if err := exportWrite(p, []byte("two"), false); err == nil {
 		t.Fatal("second write without force succeeded")
 	}
 	if b, _ := os.ReadFile(p); string(b) != "one" {
