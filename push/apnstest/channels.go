@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"io"
 	"net/http"
 	"slices"
@@ -21,15 +22,15 @@ import (
 // as Apple's "Handling error responses from Apple Push Notification
 // service" spells them.
 const (
-	ReasonFeatureNotEnabled         = "FeatureNotEnabled"
-	ReasonMissingChannelID          = "MissingChannelId"
-	ReasonBadChannelID              = "BadChannelId"
-	ReasonChannelNotRegistered      = "ChannelNotRegistered"
-	ReasonBadRequestParams          = "BadRequestParams"
-	ReasonBadRequestPayload         = "BadRequestPayload"
-	ReasonMissingPushType           = "MissingPushType"
-	ReasonCannotCreateChannelConfig = "CannotCreateChannelConfig"
-	ReasonTopicMismatch             = "TopicMismatch"
+	ReasonFeatureNotEnabled         = apnsreason.FeatureNotEnabled
+	ReasonMissingChannelID          = apnsreason.MissingChannelID
+	ReasonBadChannelID              = apnsreason.BadChannelID
+	ReasonChannelNotRegistered      = apnsreason.ChannelNotRegistered
+	ReasonBadRequestParams          = apnsreason.BadRequestParams
+	ReasonBadRequestPayload         = apnsreason.BadRequestPayload
+	ReasonMissingPushType           = apnsreason.MissingPushType
+	ReasonCannotCreateChannelConfig = apnsreason.CannotCreateChannelConfig
+	ReasonTopicMismatch             = apnsreason.TopicMismatch
 )
 
 // channelStatusOf is the status of every reason the channel endpoints give.
