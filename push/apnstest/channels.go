@@ -340,9 +340,11 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, cs *conn
 	}
 	switch {
 	case op == "channels" && r.Method == http.MethodPost:
-		s.createChannel(bundle, body, fail, answer)
+		s.createChannel(bundle, body, &note, fail, answer)
 	case op == "all-channels":
-		answer(http.StatusOK, "", nil, map[string][]string{"channels": s.channels.List(bundle)})
+		ids := s.channels.List(bundle)
+		note = fmt.Sprintf("listed %d channels", len(ids))
+		answer(http.StatusOK, "", nil, map[string][]string{"channels": ids})
 	default:
 		id, reason := s.channelOf(bundle, r)
 		resp.Token = id
@@ -355,12 +357,14 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, cs *conn
 			s.broadcast(bundle, id, r, body, reqID, &note, fail, answer)
 		case r.Method == http.MethodGet:
 			ch, _ := s.channels.Get(bundle, id)
+			note = fmt.Sprintf("read channel: policy %d, %d subscribers", ch.Policy, len(ch.Subscribers))
 			answer(http.StatusOK, "", nil, map[string]any{"message-storage-policy": ch.Policy, "push-type": "LiveActivity"})
 		default:
 			if !s.channels.Delete(bundle, id) {
 				fail(ReasonChannelNotRegistered)
 				return
 			}
+			note = "channel deleted"
 			answer(http.StatusNoContent, "", nil, nil)
 		}
 	}
@@ -413,7 +417,7 @@ func (s *Server) channelOf(bundle string, r *http.Request) (string, string) {
 	return id, ""
 }
 
-func (s *Server) createChannel(bundle string, body []byte, fail func(string), answer func(int, string, map[string]string, any)) {
+func (s *Server) createChannel(bundle string, body []byte, note *string, fail func(string), answer func(int, string, map[string]string, any)) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		fail(ReasonPayloadEmpty)
 		return
@@ -451,6 +455,7 @@ func (s *Server) createChannel(bundle string, body []byte, fail func(string), an
 		fail(ReasonCannotCreateChannelConfig)
 		return
 	}
+	*note = fmt.Sprintf("channel %s created, policy %d", id, policy)
 	answer(http.StatusCreated, "", map[string]string{"apns-channel-id": id}, nil)
 }
 
