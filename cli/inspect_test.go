@@ -117,6 +117,7 @@ type inspectJSONOut struct {
 // TestInspectManifest runs `pushdeck inspect` on every fixture, in JSON and
 // in human form, and checks what MANIFEST.json says.
 func TestInspectManifest(t *testing.T) {
+	t.Parallel()
 	m := inspectLoadManifest(t)
 	for name, want := range m.Files {
 		t.Run(name, func(t *testing.T) {
@@ -211,6 +212,7 @@ func inspectNotAfter(o inspectJSONOut) string {
 }
 
 func TestInspectPasswordSources(t *testing.T) {
+	t.Parallel()
 	p12 := filepath.Join(fixtureDir, "dev-modern.p12")
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte("hello123\n"), 0o600); err != nil {
@@ -256,6 +258,7 @@ func TestInspectPasswordSources(t *testing.T) {
 }
 
 func TestInspectUsage(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		code int
@@ -264,12 +267,12 @@ func TestInspectUsage(t *testing.T) {
 	}{
 		{[]string{"inspect", "--help"}, exitOK, "stdout", "pushdeck inspect FILE"},
 		{[]string{"help", "inspect"}, exitOK, "stdout", "--password-stdin"},
-		{[]string{"inspect"}, exitUsage, "stderr", "give exactly one credential FILE (got 0)"},
-		{[]string{"inspect", "a.p12", "b.p12"}, exitUsage, "stderr", "(got 2)"},
+		{[]string{"inspect"}, exitUsage, "stderr", "give one or more credential FILEs or folders"},
+		{[]string{"inspect", "a.p12", "b.p12"}, exitUsage, "stderr", "pushdeck inspect: The file a.p12 does not exist."},
 		{[]string{"inspect", "--bogus", "a.p12"}, exitUsage, "stderr", "unknown flag: --bogus"},
 		{[]string{"inspect", "--password", "x", "a.p12"}, exitUsage, "stderr", "there is no --password flag, on purpose"},
 		{[]string{"inspect", filepath.Join(fixtureDir, "nope.p12")}, exitUsage, "stdout", "does not exist"},
-		{[]string{"inspect", fixtureDir}, exitUsage, "stdout", "is a folder"},
+		{[]string{"inspect", fixtureDir}, exitFailed, "stdout", "25 files: "},
 		{[]string{"inspect", filepath.Join(fixtureDir, "aps_development.cer"), "--key", "nope.pem"}, exitUsage, "stdout", "key file nope.pem does not exist"},
 	}
 	for _, tc := range cases {
@@ -290,6 +293,7 @@ func TestInspectUsage(t *testing.T) {
 // TestInspectFlagsAnywhere: flags may follow the file, and --key pairs a
 // DER .cer with its key.
 func TestInspectFlagsAnywhere(t *testing.T) {
+	t.Parallel()
 	cer := filepath.Join(fixtureDir, "aps_development.cer")
 	key := filepath.Join(fixtureDir, "dev-key-encrypted.pem")
 	for _, args := range [][]string{
@@ -306,6 +310,7 @@ func TestInspectFlagsAnywhere(t *testing.T) {
 
 // TestInspectValidity uses certificates made now for the time-relative cases.
 func TestInspectValidity(t *testing.T) {
+	t.Parallel()
 	ca, err := certgen.NewCA("Inspect Test CA")
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +325,7 @@ func TestInspectValidity(t *testing.T) {
 		jsonCo certs.Code
 	}{
 		{"soon", now.Add(-time.Hour), now.Add(10*24*time.Hour + time.Hour), exitOK, []string{"⚠ Usable, with 1 warning", "⚠ The certificate expires in 10 days"}, certs.CodeExpiresSoon},
-		{"expired", now.AddDate(-1, 0, 0), now.Add(-48 * time.Hour), exitFailed, []string{"✗ Not usable", "✗ The certificate expired on " + now.Add(-48*time.Hour).UTC().Format("2006-01-02")}, certs.CodeExpired},
+		{"expired", now.AddDate(-1, 0, 0), now.Add(-48 * time.Hour), exitFailed, []string{"✗ Not usable", "✗ The certificate expired 2 days ago, on " + now.Add(-48*time.Hour).UTC().Format("2006-01-02")}, certs.CodeExpired},
 		{"future", now.Add(72 * time.Hour), now.AddDate(1, 0, 0), exitFailed, []string{"✗ The certificate is not valid until " + now.Add(72*time.Hour).UTC().Format("2006-01-02")}, certs.CodeNotYetValid},
 	}
 	for _, tc := range cases {
@@ -358,13 +363,14 @@ func TestInspectValidity(t *testing.T) {
 
 // TestInspectStyles: colour only when asked for; the same words either way.
 func TestInspectStyles(t *testing.T) {
+	t.Parallel()
 	cred, _ := certs.Load(filepath.Join(fixtureDir, "expired.p12"), certs.Options{Password: "hello123"})
 	plain := renderCredReport(cred.Report, newInspectStyles(false))
 	styled := renderCredReport(cred.Report, newInspectStyles(true))
 	if strings.Contains(plain, "\x1b[") || !strings.Contains(styled, "\x1b[") {
 		t.Fatal("plain output must have no ANSI codes and styled output must have some")
 	}
-	if !strings.Contains(styled, "✗") || !strings.Contains(styled, "expired on") {
+	if !strings.Contains(styled, "✗") || !strings.Contains(styled, "The certificate expired ") {
 		t.Error("styled output lost the marks or the words")
 	}
 	f, err := os.CreateTemp(t.TempDir(), "out")
@@ -384,6 +390,7 @@ func TestInspectStyles(t *testing.T) {
 // through a pipe: exit codes, plain output, the password from the
 // environment.
 func TestInspectBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
