@@ -2,6 +2,7 @@ package devices
 
 import (
 	"errors"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -64,7 +65,10 @@ func importFile(s *profiles.Store, path string, env certs.Environment) tea.Cmd {
 				p = filepath.Join(home, p[2:])
 			}
 		}
-		data, err := os.ReadFile(p)
+		// fsafe: a FIFO would block this Cmd forever, /dev/zero would fill
+		// the memory; the limit fits a token list (issue 12).
+		data, err := fsafe.ReadFile(p, fsafe.LimitTokens, "device import")
+		data = fsafe.StripBOM(data)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return importedMsg{path: path, err: errors.New("there is no such file; type the full path (~/ works)")}

@@ -93,7 +93,7 @@ func status(e profiles.HistoryEntry) (string, common.Tone) {
 
 func (m *Model) detailView(w, h int) string {
 	st := m.c.Styles
-	e := m.entries[m.detail]
+	e := cleanEntry(m.entries[m.detail]) // drawn as is below: strip escape codes first
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
 	kv := func(k, v string) {

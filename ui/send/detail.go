@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func retryOther(life context.Context, s *profiles.Store, active profiles.Profile
 // it means.
 func (m *Model) detailView(w, h int) string {
 	st := m.c.Styles
-	r := m.results[m.detail]
+	r := cleanResult(m.results[m.detail]) // drawn as is below: strip escape codes first
 	env := m.run.profile.Environment
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
@@ -128,7 +129,7 @@ func (m *Model) detailView(w, h int) string {
 		kv("unregistered", r.UnregisteredAt.UTC().Format("2 Jan 2006 15:04 MST")+" (Apple's time)")
 	}
 	if r.Err != nil {
-		kv("error", st.Problem.Render(r.Err.Error()))
+		kv("error", st.Problem.Render(textsafe.Clean(r.Err.Error())))
 	}
 	add("")
 	if !r.OK() {

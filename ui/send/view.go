@@ -2,6 +2,7 @@ package send
 
 import (
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 	"time"
 
@@ -159,7 +160,7 @@ func (m *Model) devicesText(devs []profiles.Device, w int) string {
 	}
 	s := fmt.Sprintf("%d: ", len(devs))
 	for i, d := range devs {
-		name := d.Label
+		name := textsafe.Clean(d.Label) // labels come from imported files
 		if name == "" {
 			name = common.ShortToken(d.Token)
 		}
