@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 )
 
 // save checks what can be checked without reading files, then asks for a
@@ -17,7 +17,7 @@ import (
 func (m *Form) save() (tea.Cmd, action) {
 	m.err = ""
 	name := m.f[fName].value()
-	if err := pstore.ValidateName("profile", m.f[fName].input.Value()); err != nil {
+	if err := profiles.ValidateName("profile", m.f[fName].input.Value()); err != nil {
 		m.err = err.Error()
 		m.focusOn(fName)
 		return nil, action{}
@@ -71,7 +71,7 @@ func (m *Form) trySave() action {
 	case m.loadErr != nil:
 		rep.Problems = []certs.Finding{{Message: m.loadErr.Error()}}
 	}
-	p, issues, err := pstore.ReviewProfile(p, rep)
+	p, issues, err := profiles.ReviewProfile(p, rep)
 	if err != nil {
 		m.err = err.Error()
 		return action{}
@@ -84,13 +84,13 @@ func (m *Form) trySave() action {
 	return m.saveAction(p)
 }
 
-func (m *Form) saveAction(p pstore.Profile) action {
+func (m *Form) saveAction(p profiles.Profile) action {
 	return action{kind: actSave, profile: p, password: m.f[fPassword].input.Value(), needsPw: m.needsPw}
 }
 
 // profile is the profile the form describes.
-func (m *Form) profile() pstore.Profile {
-	var p pstore.Profile
+func (m *Form) profile() profiles.Profile {
+	var p profiles.Profile
 	if m.orig != nil {
 		p = *m.orig
 	}
@@ -116,11 +116,11 @@ func (m *Form) profile() pstore.Profile {
 	p.ServerCA = expandHome(m.f[fCA].value())
 	switch {
 	case !m.needsPw:
-		p.Password = pstore.PasswordSource{Kind: "none"}
+		p.Password = profiles.PasswordSource{Kind: "none"}
 	case m.orig != nil && (m.orig.Password.Kind == "env" || m.orig.Password.Kind == "file"):
 		// Keep a source set up on the command line.
 	default:
-		p.Password = pstore.PasswordSource{Kind: "prompt"}
+		p.Password = profiles.PasswordSource{Kind: "prompt"}
 	}
 	return p
 }

@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -131,7 +131,7 @@ func TestSwitchEnvironmentSaysWhyNot(t *testing.T) {
 }
 
 func TestSwitchEnvironmentSaves(t *testing.T) {
-	store, err := pstore.Open(t.TempDir())
+	store, err := profiles.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestFormUnusableNeedsConfirmation(t *testing.T) {
 
 func TestFormSavesToStore(t *testing.T) {
 	dir := t.TempDir()
-	store, err := pstore.Open(filepath.Join(dir, "home"))
+	store, err := profiles.Open(filepath.Join(dir, "home"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -108,7 +108,7 @@ func (m *Model) listView(w int) string {
 }
 
 // row is one profile: active marker, name, environment, health badge.
-func (m *Model) row(p pstore.Profile, selected bool, w int) string {
+func (m *Model) row(p profiles.Profile, selected bool, w int) string {
 	st := m.c.Styles
 	mark := " "
 	if selected {
@@ -185,7 +185,7 @@ func (m *Model) promptView(w int) string {
 }
 
 // detail is the profile's settings and its credential's full report.
-func (m *Model) detail(p pstore.Profile, w int) []string {
+func (m *Model) detail(p profiles.Profile, w int) []string {
 	st := m.c.Styles
 	kv := func(k, v string) []string {
 		return common.WrapIndent(lipgloss.NewStyle().Render, st.Subtle.Render(common.Fit(k, 12)+" "), v, w)

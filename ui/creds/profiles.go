@@ -1,7 +1,7 @@
-// Package profiles is the Profiles screen: the saved profiles with a
+// Package creds is the Profiles screen (named apart from the profiles store package): the saved profiles with a
 // health badge each, the full health report of the selected one, the
 // add/edit form, activation, deletion and the environment switch.
-package profiles
+package creds
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -21,7 +21,7 @@ type (
 	// listMsg carries the saved profiles; run drops older loads.
 	listMsg struct {
 		run      int
-		profiles []pstore.Profile
+		profiles []profiles.Profile
 		active   string
 		err      error
 	}
@@ -60,7 +60,7 @@ type Model struct {
 	run      int
 	loaded   bool
 	loadErr  error
-	list     []pstore.Profile
+	list     []profiles.Profile
 	activeNm string
 	health   map[string]common.Health
 	shown    []int
@@ -131,8 +131,8 @@ func (m *Model) SetSize(w, h int) {
 }
 
 // Profiles are the profiles shown (after the filter), for tests.
-func (m *Model) Profiles() []pstore.Profile {
-	out := make([]pstore.Profile, len(m.shown))
+func (m *Model) Profiles() []profiles.Profile {
+	out := make([]profiles.Profile, len(m.shown))
 	for i, j := range m.shown {
 		out[i] = m.list[j]
 	}
@@ -140,7 +140,7 @@ func (m *Model) Profiles() []pstore.Profile {
 }
 
 // Selected is the profile under the cursor (nil when none).
-func (m *Model) Selected() *pstore.Profile {
+func (m *Model) Selected() *profiles.Profile {
 	if m.cursor < 0 || m.cursor >= len(m.shown) {
 		return nil
 	}
@@ -166,7 +166,7 @@ func (m *Model) load() tea.Cmd {
 }
 
 // healthCmd reads one profile's credential with the password known for it.
-func healthCmd(run int, p pstore.Profile, session map[string]string) tea.Cmd {
+func healthCmd(run int, p profiles.Profile, session map[string]string) tea.Cmd {
 	pws := map[string]string{}
 	if pw, ok := session[p.Name]; ok {
 		pws[p.Name] = pw
@@ -374,7 +374,7 @@ func (m *Model) refilter(sel string) {
 	}
 }
 
-func (m *Model) openForm(p *pstore.Profile) tea.Cmd {
+func (m *Model) openForm(p *profiles.Profile) tea.Cmd {
 	names := make([]string, len(m.list))
 	for i, q := range m.list {
 		names[i] = q.Name

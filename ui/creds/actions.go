@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -32,7 +32,7 @@ func (m *Model) formAction(a action) tea.Cmd {
 		}
 		cmds = append(cmds, func() tea.Msg {
 			if orig != nil && orig.Name != p.Name {
-				if err := store.RemoveProfile(orig.Name); err != nil && !errors.Is(err, pstore.ErrNotFound) {
+				if err := store.RemoveProfile(orig.Name); err != nil && !errors.Is(err, profiles.ErrNotFound) {
 					return savedMsg{err: err}
 				}
 			}
@@ -52,7 +52,7 @@ func (m *Model) formAction(a action) tea.Cmd {
 
 // activate makes p active, asking for its password first when it waits
 // for one.
-func (m *Model) activate(p pstore.Profile) tea.Cmd {
+func (m *Model) activate(p profiles.Profile) tea.Cmd {
 	if h, ok := m.health[p.Name]; ok && h.Locked {
 		m.prompt = &passwordPrompt{name: p.Name, input: common.NewInput(m.c.Styles, "password: ", "")}
 		m.prompt.input.EchoMode = textinput.EchoPassword
@@ -74,7 +74,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		if pr.checking {
 			return nil
 		}
-		i := slices.IndexFunc(m.list, func(p pstore.Profile) bool { return p.Name == pr.name })
+		i := slices.IndexFunc(m.list, func(p profiles.Profile) bool { return p.Name == pr.name })
 		if i < 0 {
 			m.prompt = nil
 			return nil
@@ -132,7 +132,7 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // switchEnv flips p between development and production where its
 // credential allows both, and says why not where it does not.
-func (m *Model) switchEnv(p pstore.Profile) tea.Cmd {
+func (m *Model) switchEnv(p profiles.Profile) tea.Cmd {
 	h, ok := m.health[p.Name]
 	if !ok || h.Report == nil {
 		return common.ErrorCmd(fmt.Errorf("the credential of %s has not been read (yet): cannot tell which environments it allows", p.Name))

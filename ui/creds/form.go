@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -92,7 +92,7 @@ const (
 // action is what the form asks of its screen.
 type action struct {
 	kind     actionKind
-	profile  pstore.Profile
+	profile  profiles.Profile
 	password string
 	needsPw  bool
 }
@@ -102,7 +102,7 @@ type action struct {
 type Form struct {
 	keys  FormKeyMap
 	st    common.Styles
-	orig  *pstore.Profile
+	orig  *profiles.Profile
 	names []string
 	f     [nFields]*field
 	focus fieldID
@@ -117,7 +117,7 @@ type Form struct {
 	browser     *filepicker.Model
 	browseFor   fieldID
 	confirm     []string
-	reviewed    pstore.Profile
+	reviewed    profiles.Profile
 	pendingSave bool
 	err         string
 
@@ -126,7 +126,7 @@ type Form struct {
 
 // NewForm builds the form; orig is the profile being edited (nil to add).
 // names are the saved profiles, so a new name cannot replace one.
-func NewForm(st common.Styles, orig *pstore.Profile, names []string) *Form {
+func NewForm(st common.Styles, orig *profiles.Profile, names []string) *Form {
 	m := &Form{keys: DefaultFormKeyMap(), st: st, orig: orig, names: names, touched: map[fieldID]bool{}}
 	mk := func(label, placeholder, hint string) *field {
 		return &field{label: label, hint: hint, input: common.NewInput(st, "", placeholder)}

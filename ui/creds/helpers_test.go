@@ -1,4 +1,4 @@
-package profiles
+package creds
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
-	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -66,11 +66,11 @@ func problem(r *certs.Report, code certs.Code, msg, advice string) *certs.Report
 }
 
 // sixProfiles is one profile per badge.
-func sixProfiles() ([]pstore.Profile, map[string]common.Health) {
-	mk := func(name string, env certs.Environment, path string) pstore.Profile {
-		return pstore.Profile{Name: name, CertPath: path, Auth: certs.AuthCertificate, Environment: env, Topic: "com.example.app"}
+func sixProfiles() ([]profiles.Profile, map[string]common.Health) {
+	mk := func(name string, env certs.Environment, path string) profiles.Profile {
+		return profiles.Profile{Name: name, CertPath: path, Auth: certs.AuthCertificate, Environment: env, Topic: "com.example.app"}
 	}
-	ps := []pstore.Profile{
+	ps := []profiles.Profile{
 		mk("app-dev", certs.Development, "/home/me/certs/app-dev.p12"),
 		mk("app-prod", certs.Production, "/home/me/certs/app-prod.p12"),
 		mk("expired", certs.Development, "/home/me/certs/old.p12"),
@@ -94,7 +94,7 @@ func sixProfiles() ([]pstore.Profile, map[string]common.Health) {
 }
 
 // loaded is a screen showing ps with their health, as after Init.
-func loaded(t *testing.T, w, h int, ps []pstore.Profile, health map[string]common.Health, active string) *Model {
+func loaded(t *testing.T, w, h int, ps []profiles.Profile, health map[string]common.Health, active string) *Model {
 	t.Helper()
 	m := New(plain())
 	m.SetSize(w, h)
