@@ -2,6 +2,7 @@ package creds
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -68,9 +69,15 @@ type (
 	// checkResultMsg is the health of the credential as the form stands.
 	checkResultMsg struct {
 		seq     int
+		path    string // the path as checked
 		needsPw bool
 		report  *certs.Report
 		err     error
+		// split is set when the path typed is an existing credential file
+		// followed by more text (a password typed into the path field):
+		// file is the file, rest what was typed after it.
+		split      bool
+		file, rest string
 	}
 	// completeMsg is a path completion for the field as it was typed.
 	completeMsg struct {
@@ -109,9 +116,13 @@ type Form struct {
 
 	seq, checked int
 	needsPw      bool
-	report       *certs.Report
-	loadErr      error
-	touched      map[fieldID]bool
+	// pwFile is a credential file known to exist and to need a password
+	// (picked in the browser, or checked): what is typed after it in the
+	// path field goes to the masked password field instead.
+	pwFile  string
+	report  *certs.Report
+	loadErr error
+	touched map[fieldID]bool
 
 	completions []string
 	browser     *filepicker.Model
@@ -298,7 +309,13 @@ func checkCmd(seq int, path, pw, keyPath, keyID, teamID string) tea.Cmd {
 		if path == "" {
 			return checkResultMsg{seq: seq}
 		}
+		typed := path
 		path = expandHome(path)
+		if file, rest, ok := splitAfterCredExt(path); ok && !exists(path) && exists(file) {
+			if needs, err := certs.NeedsPassword(file); err == nil && needs {
+				return checkResultMsg{seq: seq, path: typed, split: true, file: file, rest: rest}
+			}
+		}
 		needs, nerr := certs.NeedsPassword(path)
 		cred, err := certs.Load(path, certs.Options{Password: pw, KeyPath: expandHome(keyPath), KeyID: keyID, TeamID: teamID})
 		var rep *certs.Report
@@ -306,8 +323,39 @@ func checkCmd(seq int, path, pw, keyPath, keyID, teamID string) tea.Cmd {
 			r := cred.Report
 			rep = &r
 		}
-		return checkResultMsg{seq: seq, needsPw: needs && nerr == nil, report: rep, err: err}
+		return checkResultMsg{seq: seq, path: typed, needsPw: needs && nerr == nil, report: rep, err: err}
 	}
+}
+
+// exists is true for a path that names something (in a Cmd only: IO).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// pwExts are the extensions of credential files that can be protected by
+// a password.
+var pwExts = []string{".p12", ".pfx", ".pem", ".key"}
+
+// splitAfterCredExt splits a path whose last element runs on past a
+// credential extension ("…/prod.p12Winter 2026!") into the file and the
+// rest. A dot or a path separator after the extension ("x.pem.bak") is a
+// longer name, not a password. It does no IO.
+func splitAfterCredExt(v string) (file, rest string, ok bool) {
+	base := strings.LastIndexAny(v, `/\`) + 1
+	lower := strings.ToLower(v[base:])
+	for _, ext := range pwExts {
+		i := strings.Index(lower, ext)
+		if i < 0 {
+			continue
+		}
+		end := base + i + len(ext)
+		if end >= len(v) || v[end] == '.' {
+			continue
+		}
+		return v[:end], v[end:], true
+	}
+	return "", "", false
 }
 
 // apply takes a health check's result into the form: which fields apply,
@@ -315,6 +363,12 @@ func checkCmd(seq int, path, pw, keyPath, keyID, teamID string) tea.Cmd {
 func (m *Form) apply(r checkResultMsg) {
 	m.checked = r.seq
 	m.needsPw, m.report, m.loadErr = r.needsPw, r.report, r.err
+	if r.needsPw && m.f[fPath].value() == strings.TrimSpace(r.path) {
+		m.pwFile = m.f[fPath].input.Value()
+		if m.focus == fPath && m.f[fPassword].input.Value() == "" {
+			m.focusOn(fPassword) // the report asks for it: type it where it is masked
+		}
+	}
 	if m.f[fPath].value() == "" {
 		m.report, m.loadErr = nil, nil
 	}
@@ -405,6 +459,9 @@ func (m *Form) Update(msg tea.Msg) (tea.Cmd, action) {
 		if msg.seq != m.seq {
 			return nil, action{}
 		}
+		if msg.split {
+			return m.takeTypedPassword(msg), action{}
+		}
 		wasPending := m.pendingSave
 		m.pendingSave = false
 		m.apply(msg)
@@ -480,9 +537,52 @@ func (m *Form) key(msg tea.KeyPressMsg) (tea.Cmd, action) {
 	return m.typed(msg), action{}
 }
 
+// takeTypedPassword moves what was typed after a password-protected file
+// in the path field into the masked password field, and checks again.
+func (m *Form) takeTypedPassword(r checkResultMsg) tea.Cmd {
+	p := m.f[fPath].input.Value()
+	if strings.TrimSpace(p) != strings.TrimSpace(r.path) || !strings.HasSuffix(p, r.rest) {
+		return nil
+	}
+	file := strings.TrimSuffix(p, r.rest)
+	m.f[fPath].input.SetValue(file)
+	m.f[fPath].input.CursorEnd()
+	m.pwFile = file
+	pw := m.f[fPassword].input
+	pw.SetValue(pw.Value() + r.rest)
+	pw.CursorEnd()
+	m.f[fPassword].input = pw
+	m.needsPw = true
+	m.touched[fPassword] = true
+	m.focusOn(fPassword)
+	m.seq++
+	return m.checkNow()
+}
+
+// intoPassword is true when a key typed in the path field belongs in the
+// password field: the path is a file that needs one and the text would
+// run on past its name.
+func (m *Form) intoPassword(msg tea.Msg) bool {
+	f := m.f[fPath]
+	if m.focus != fPath || m.pwFile == "" || f.input.Value() != m.pwFile || f.input.Position() != len([]rune(m.pwFile)) {
+		return false
+	}
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		return msg.Content != ""
+	case tea.KeyPressMsg:
+		return msg.Text != ""
+	}
+	return false
+}
+
 // typed gives a key or paste to the focused text field and schedules a
 // check when what the check reads changed.
 func (m *Form) typed(msg tea.Msg) tea.Cmd {
+	if m.intoPassword(msg) {
+		m.needsPw = true
+		m.focusOn(fPassword)
+	}
 	f := m.f[m.focus]
 	before := f.input.Value()
 	var cmd tea.Cmd
@@ -540,6 +640,13 @@ func (m *Form) openBrowser() tea.Cmd {
 	return fp.Init()
 }
 
+// mayNeedPassword is true for the kinds of file that usually carry a
+// password (PKCS#12).
+func mayNeedPassword(path string) bool {
+	l := strings.ToLower(path)
+	return strings.HasSuffix(l, ".p12") || strings.HasSuffix(l, ".pfx")
+}
+
 func (m *Form) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Close) {
 		m.browser = nil
@@ -553,8 +660,16 @@ func (m *Form) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.f[m.browseFor].input.SetValue(path)
 		m.f[m.browseFor].input.CursorEnd()
 		m.err = ""
+		if m.browseFor == fPath && m.f[fPassword].input.Value() == "" && mayNeedPassword(path) {
+			// A .p12 almost always has a password: be in its masked field
+			// before the user starts typing it (the check says for sure).
+			m.pwFile = path
+			m.needsPw = true
+			m.focusOn(fPassword)
+		}
 		if m.browseFor == fPath || m.browseFor == fKeyPath {
-			return tea.Batch(cmd, m.changed())
+			m.seq++
+			return tea.Batch(cmd, m.checkNow()) // picked, not typed: no need to wait
 		}
 	}
 	return cmd

@@ -85,6 +85,14 @@ func (m *Form) fieldLine(id fieldID) string {
 		}
 	} else {
 		val = f.input.View()
+		if id == fPath {
+			if file, rest, ok := splitAfterCredExt(f.input.Value()); ok {
+				// Text run on past a credential's name is a password typed
+				// in the wrong field until the check says otherwise: never
+				// draw it.
+				val = file + st.Subtle.Render(strings.Repeat("•", len([]rune(rest))))
+			}
+		}
 	}
 	return marker + label + " " + val
 }
