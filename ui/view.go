@@ -79,7 +79,13 @@ func (m *Model) render() string {
 	st := m.c.Styles
 	w := m.width
 	scr := m.screens[m.tab]
-	body := common.PadLines(common.ClipLines(scr.View(), w, m.c.Height), m.c.Height)
+	var content string
+	if m.fullHelp {
+		content = m.helpPanel(w, m.c.Height)
+	} else {
+		content = scr.View()
+	}
+	body := common.PadLines(common.ClipLines(content, w, m.c.Height), m.c.Height)
 	rule := st.Subtle.Render(strings.Repeat("─", w))
 	parts := []string{
 		m.header(),

@@ -199,7 +199,7 @@ func (m *Form) Checking() bool { return m.seq != m.checked }
 // SetSize sets the form's area.
 func (m *Form) SetSize(w, h int) {
 	m.width, m.height = w, h
-	iw := max(w-16, 10)
+	iw := max(w-17, 10)
 	for _, f := range m.f {
 		f.input.SetWidth(iw)
 	}
@@ -221,7 +221,7 @@ func (m *Form) SetStyles(st common.Styles) {
 		f.input.EchoMode, f.input.EchoCharacter = echo, '•'
 		f.input.SetValue(v)
 		f.input.SetCursor(pos)
-		f.input.SetWidth(max(m.width-16, 10))
+		f.input.SetWidth(max(m.width-17, 10))
 		if focused {
 			f.input.Focus()
 		}
