@@ -190,14 +190,14 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 		return st.Good.Render("✓ token key, no expiry")
 	}
 	d := r.Certificate.DaysLeft
-	left := fmt.Sprintf("%d days left", d)
+	left := common.DaysText(&r)
 	if short {
-		left = fmt.Sprintf("%dd", d)
+		left = common.DaysShort(&r)
 	}
 	switch {
 	case d < 0:
-		return st.Problem.Render("✗ expired")
-	case d < 30:
+		return st.Problem.Render("✗ " + common.DaysShort(&r))
+	case d < common.WarnDays:
 		return st.Warning.Render("⚠ " + left)
 	}
 	return st.Header.Meta.Render(left)

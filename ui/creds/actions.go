@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"charm.land/bubbles/v2/key"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,24 +54,37 @@ func (m *Model) formAction(a action) tea.Cmd {
 // activate makes p active, asking for its password first when it waits
 // for one.
 func (m *Model) activate(p profiles.Profile) tea.Cmd {
-	if h, ok := m.health[p.Name]; ok && h.Locked {
-		m.prompt = &passwordPrompt{name: p.Name, input: common.NewInput(m.c.Styles, "password: ", "")}
-		m.prompt.input.EchoMode = textinput.EchoPassword
-		m.prompt.input.EchoCharacter = '•'
-		m.prompt.input.SetWidth(30)
+	if m.locked(p) {
+		m.openPrompt(p.Name, true)
 		return m.prompt.input.Focus()
 	}
 	m.activeNm = p.Name
 	return tea.Batch(common.Cmd(common.ActivateProfileMsg{Name: p.Name}), common.StatusCmd(p.Name+" is the active profile"))
 }
 
+// locked is true when p's credential waits for its password.
+func (m *Model) locked(p profiles.Profile) bool {
+	h, ok := m.health[p.Name]
+	return ok && h.Locked
+}
+
+// openPrompt asks for name's password; activate says whether the profile
+// becomes active once it opens (enter) or is only unlocked to read its
+// health (u).
+func (m *Model) openPrompt(name string, activate bool) {
+	m.prompt = &passwordPrompt{name: name, activate: activate, input: common.NewInput(m.c.Styles, "password: ", "")}
+	m.prompt.input.EchoMode = textinput.EchoPassword
+	m.prompt.input.EchoCharacter = '•'
+	m.prompt.input.SetWidth(30)
+}
+
 func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	pr := m.prompt
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
 		m.prompt = nil
 		return nil
-	case "enter":
+	case key.Matches(msg, m.keys.Submit):
 		if pr.checking {
 			return nil
 		}
@@ -110,6 +124,11 @@ func (m *Model) unlocked(msg unlockMsg) tea.Cmd {
 	}
 	m.prompt = nil
 	m.health[msg.name] = msg.health
+	if !pr.activate {
+		return tea.Sequence(
+			common.Cmd(common.PasswordMsg{Profile: msg.name, Password: msg.pw}),
+			common.StatusCmd(msg.name+" unlocked: its health is shown (password kept in memory until you quit)"))
+	}
 	m.activeNm = msg.name
 	return tea.Sequence(
 		common.Cmd(common.PasswordMsg{Profile: msg.name, Password: msg.pw}),
@@ -119,12 +138,12 @@ func (m *Model) unlocked(msg unlockMsg) tea.Cmd {
 
 func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	name := m.confirmDel
-	switch msg.String() {
-	case "y", "Y":
+	switch {
+	case key.Matches(msg, m.keys.Yes):
 		m.confirmDel = ""
 		store := m.c.Store
 		return func() tea.Msg { return deletedMsg{name: name, err: store.RemoveProfile(name)} }
-	case "n", "N", "esc":
+	case key.Matches(msg, m.keys.No):
 		m.confirmDel = ""
 	}
 	return nil

@@ -492,12 +492,12 @@ func (m *Form) key(msg tea.KeyPressMsg) (tea.Cmd, action) {
 		return m.browseKey(msg), action{}
 	}
 	if m.confirm != nil {
-		switch msg.String() {
-		case "y", "Y":
+		switch {
+		case key.Matches(msg, m.keys.Yes):
 			p := m.reviewed
 			m.confirm = nil
 			return nil, m.saveAction(p)
-		case "n", "N", "esc":
+		case key.Matches(msg, m.keys.No):
 			m.confirm = nil
 		}
 		return nil, action{}
@@ -516,7 +516,7 @@ func (m *Form) key(msg tea.KeyPressMsg) (tea.Cmd, action) {
 		}
 		m.move(1)
 		return nil, action{}
-	case msg.String() == "enter" && m.focus == m.visibleFields()[len(m.visibleFields())-1]:
+	case key.Matches(msg, m.keys.SaveLast) && m.focus == m.visibleFields()[len(m.visibleFields())-1]:
 		return m.save()
 	case key.Matches(msg, m.keys.Next):
 		m.move(1)

@@ -27,6 +27,16 @@ func (m *Form) View() string {
 		keys := st.Subtle.Render("↑/↓ move · →/enter open or pick · ←/backspace parent folder · esc close")
 		return head + "\n" + keys + "\n\n" + m.browser.View()
 	}
+	if m.confirm != nil {
+		// The question is the last line on screen whatever the height: the
+		// user must see what y and n answer.
+		lines := []string{st.Title.Render(title), "", st.Problem.Render("This profile would not work:")}
+		for _, why := range m.confirm {
+			lines = append(lines, common.WrapIndent(st.Problem.Render, "  • ", why, w)...)
+		}
+		q := st.Title.Render("Save it anyway?") + "  " + st.Subtle.Render("y save · n keep editing")
+		return common.ClipLines(strings.Join(lines, "\n"), w, max(m.height-1, 1)) + "\n" + common.Clip(q, w)
+	}
 	lines := []string{st.Title.Render(title)}
 	for _, id := range m.visibleFields() {
 		lines = append(lines, m.fieldLine(id))
@@ -38,12 +48,6 @@ func (m *Form) View() string {
 	}
 	lines = append(lines, st.Subtle.Render("  ↳ "+hint))
 	switch {
-	case m.confirm != nil:
-		lines = append(lines, "", st.Problem.Render("This profile would not work:"))
-		for _, why := range m.confirm {
-			lines = append(lines, common.WrapIndent(st.Problem.Render, "  • ", why, w)...)
-		}
-		lines = append(lines, st.Title.Render("Save it anyway?")+"  "+st.Subtle.Render("y save · n keep editing"))
 	case m.err != "":
 		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", m.err, w)...)
 	case m.pendingSave:
@@ -128,7 +132,7 @@ func (m *Form) healthLines(w int) []string {
 		if len(envs) > 0 {
 			facts = append(facts, strings.Join(envs, " + "))
 		}
-		facts = append(facts, fmt.Sprintf("%d days left", r.Certificate.DaysLeft))
+		facts = append(facts, common.DaysText(r))
 	}
 	if m.Checking() {
 		facts = append(facts, "re-reading…")
@@ -149,7 +153,7 @@ func (m *Form) ShortHelp() []key.Binding {
 		return []key.Binding{m.keys.Pick, m.keys.Close}
 	}
 	if m.confirm != nil {
-		return nil
+		return []key.Binding{m.keys.Yes, m.keys.No}
 	}
 	// Save and cancel first: the footer leaves out what does not fit, and
 	// the full help is not shown while the form has the keys.
@@ -166,5 +170,8 @@ func (m *Form) ShortHelp() []key.Binding {
 
 // FullHelp is every key of the form.
 func (m *Form) FullHelp() [][]key.Binding {
+	if m.confirm != nil {
+		return [][]key.Binding{{m.keys.Yes, m.keys.No}}
+	}
 	return [][]key.Binding{{m.keys.Next, m.keys.Prev, m.keys.Left}, {m.keys.Complete, m.keys.Browse, m.keys.Save, m.keys.Cancel}}
 }

@@ -5,6 +5,7 @@ package creds
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -68,6 +69,7 @@ type Model struct {
 
 	filter    textinput.Model
 	filtering bool
+	byUrgency bool // s: the most urgent profile first
 
 	form       *Form
 	confirmDel string
@@ -80,6 +82,7 @@ type Model struct {
 // passwordPrompt asks for a profile's password before it is activated.
 type passwordPrompt struct {
 	name     string
+	activate bool // enter made the prompt: the profile becomes active
 	input    textinput.Model
 	err      string
 	checking bool
@@ -209,7 +212,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.err != nil {
 			return m, common.ErrorCmd(fmt.Errorf("cannot read the profiles: %w", msg.err))
 		}
-		sel := ""
+		sel := msg.active // first load (a restart): the cursor starts on the active profile
 		if p := m.Selected(); p != nil {
 			sel = p.Name
 		}
@@ -224,6 +227,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case healthMsg:
 		if msg.run == m.run {
 			m.health[msg.name] = msg.health
+			if m.byUrgency {
+				sel := ""
+				if p := m.Selected(); p != nil {
+					sel = p.Name
+				}
+				m.refilter(sel)
+			}
 		}
 		return m, nil
 	case unlockMsg:
@@ -292,17 +302,28 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		m.moveCursor(1)
 	case key.Matches(msg, k.DetailDown):
-		m.detailOff += max(m.height/2, 1)
+		m.scrollDetail(1)
 	case key.Matches(msg, k.DetailUp):
-		m.detailOff = max(0, m.detailOff-max(m.height/2, 1))
+		m.scrollDetail(-1)
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m.filter.Focus()
-	case msg.String() == "esc":
+	case key.Matches(msg, k.ClearFilter):
 		if m.filter.Value() != "" {
 			m.filter.SetValue("")
 			m.refilter("")
 		}
+	case key.Matches(msg, k.Sort) && len(m.list) > 0:
+		m.byUrgency = !m.byUrgency
+		sel := ""
+		if p := m.Selected(); p != nil {
+			sel = p.Name
+		}
+		m.refilter(sel)
+		if m.byUrgency {
+			return common.StatusCmd("most urgent first: unusable, locked, then fewest days left (s again: by name)")
+		}
+		return common.StatusCmd("sorted by name")
 	case key.Matches(msg, k.Add):
 		return m.openForm(nil)
 	case key.Matches(msg, k.Demo) && m.loaded && len(m.list) == 0:
@@ -317,6 +338,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openForm(p)
 	case key.Matches(msg, k.Activate):
 		return m.activate(*p)
+	case key.Matches(msg, k.Unlock) && m.locked(*p):
+		m.openPrompt(p.Name, false)
+		return m.prompt.input.Focus()
 	case key.Matches(msg, k.Delete):
 		m.confirmDel = p.Name
 	case key.Matches(msg, k.Switch):
@@ -325,25 +349,50 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// detailHeight is the report's height in the layout of the moment.
+func (m *Model) detailHeight() int {
+	if m.stacked() {
+		return max(m.height-m.listRows()-1, 1)
+	}
+	return m.height
+}
+
+// scrollDetail moves the report half a page (d = ±1), never past its end.
+func (m *Model) scrollDetail(d int) {
+	h := m.detailHeight()
+	end := 0
+	if p := m.Selected(); p != nil {
+		w := m.width
+		if !m.stacked() {
+			w = max(m.width-m.listWidth()-3, 10)
+		}
+		end = max(len(m.detail(*p, w))-h+1, 0)
+	}
+	m.detailOff = max(0, min(end, m.detailOff+d*max(h/2, 1)))
+}
+
 func (m *Model) moveCursor(d int) {
 	m.cursor = max(0, min(len(m.shown)-1, m.cursor+d))
 	m.detailOff = 0
 }
 
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "enter":
+	switch {
+	case key.Matches(msg, m.keys.Submit):
 		m.filtering = false
 		m.filter.Blur()
 		return nil
-	case "esc":
+	case key.Matches(msg, m.keys.Cancel):
 		m.filtering = false
 		m.filter.Blur()
 		m.filter.SetValue("")
 		m.refilter("")
 		return nil
-	case "up", "down":
-		m.moveCursor(map[string]int{"up": -1, "down": 1}[msg.String()])
+	case key.Matches(msg, m.keys.FilterUp):
+		m.moveCursor(-1)
+		return nil
+	case key.Matches(msg, m.keys.FilterDown):
+		m.moveCursor(1)
 		return nil
 	}
 	var cmd tea.Cmd
@@ -363,6 +412,9 @@ func (m *Model) refilter(sel string) {
 			m.shown = append(m.shown, i)
 		}
 	}
+	if m.byUrgency {
+		slices.SortStableFunc(m.shown, func(a, b int) int { return m.urgency(m.list[a]) - m.urgency(m.list[b]) })
+	}
 	if sel == "" && m.cursor < len(m.shown) {
 		return
 	}
@@ -372,6 +424,25 @@ func (m *Model) refilter(sel string) {
 			m.cursor = i
 		}
 	}
+}
+
+// urgency orders profiles for the s key: unusable first, then locked or
+// unread ones, then certificates by days left, token keys (no expiry) last.
+func (m *Model) urgency(p profiles.Profile) int {
+	h, ok := m.health[p.Name]
+	switch {
+	case !ok || h.Locked:
+		return -1 << 20
+	case h.Report == nil:
+		return -1 << 21
+	}
+	if _, tone := h.Badge(); tone == common.ToneBad {
+		return -1 << 22
+	}
+	if c := h.Report.Certificate; c != nil {
+		return c.DaysLeft
+	}
+	return 1 << 22
 }
 
 func (m *Model) openForm(p *profiles.Profile) tea.Cmd {
@@ -404,17 +475,38 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.loaded && len(m.list) == 0:
 		return []key.Binding{k.Add, k.Demo}
 	}
-	return []key.Binding{k.Activate, k.Add, k.Edit, k.Delete, k.Switch, k.Filter}
+	p := m.Selected()
+	if p == nil {
+		return []key.Binding{k.ClearFilter, k.Add}
+	}
+	b := []key.Binding{k.Activate}
+	if m.locked(*p) {
+		b = append(b, k.Unlock)
+	}
+	return append(b, k.Add, k.Edit, k.Delete, k.Switch, k.Sort, k.Filter)
 }
 
-// FullHelp is every key of the screen.
+// FullHelp is every key that works now.
 func (m *Model) FullHelp() [][]key.Binding {
-	if m.form != nil {
-		return m.form.FullHelp()
-	}
 	k := m.keys
-	return [][]key.Binding{
-		{k.Up, k.Down, k.Filter, k.DetailDown, k.DetailUp},
-		{k.Activate, k.Add, k.Edit, k.Delete, k.Switch, k.Demo},
+	switch {
+	case m.form != nil:
+		return m.form.FullHelp()
+	case m.prompt != nil || m.confirmDel != "" || m.filtering:
+		return [][]key.Binding{m.ShortHelp()}
+	case m.loaded && len(m.list) == 0:
+		return [][]key.Binding{{k.Add, k.Demo}}
 	}
+	nav := []key.Binding{k.Up, k.Down, k.Filter, k.Sort, k.DetailDown, k.DetailUp}
+	if m.filter.Value() != "" {
+		nav = append(nav, k.ClearFilter)
+	}
+	acts := []key.Binding{k.Add}
+	if p := m.Selected(); p != nil {
+		acts = append([]key.Binding{k.Activate}, k.Add, k.Edit, k.Delete, k.Switch)
+		if m.locked(*p) {
+			acts = append(acts, k.Unlock)
+		}
+	}
+	return [][]key.Binding{nav, acts}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-var sizes = []struct{ w, h int }{{80, 19}, {120, 35}} // the screen's area in 80x24 and 120x40
+var sizes = []struct{ w, h int }{{60, 11}, {80, 19}, {120, 35}} // the screen's area in 60x16, 80x24 and 120x40
 
 func TestGoldenEmpty(t *testing.T) {
 	for _, sz := range sizes {
@@ -33,7 +33,7 @@ func TestGoldenListWithEveryBadge(t *testing.T) {
 			m := loaded(t, sz.w, sz.h, ps, h, "app-dev")
 			out := strip(m.View())
 			for _, b := range []string{"✓ 287d", "⚠ 9d", "✗ expired", "✗ file missing", "✗ no key", "✗ wrong password"} {
-				if !strings.Contains(out, b) {
+				if sz.h >= 19 && !strings.Contains(out, b) {
 					t.Errorf("badge %q missing", b)
 				}
 			}
@@ -357,4 +357,121 @@ func hasMsg(cmd tea.Cmd, want tea.Msg) bool {
 		}
 	}
 	return false
+}
+
+// TestGoldenDialogs: every question of the screen fits its area at every
+// size, its answer keys on screen (the "Save it anyway?" question was
+// drawn below a 60x16 screen).
+func TestGoldenDialogs(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			t.Run("save-anyway", func(t *testing.T) {
+				m := loaded(t, sz.w, sz.h, nil, nil, "")
+				m.Update(press("a"))
+				typeText(m, "old")
+				m.Update(press("down"))
+				typeText(m, "/c/old.p12")
+				f := m.form
+				m.Update(checkResultMsg{seq: f.seq, report: problem(certReport("old.p12", -3, certs.Development), certs.CodeExpired, "The certificate expired on 2026-02-26.", "Make a new one in the Apple developer account.")})
+				m.Update(press("ctrl+s"))
+				out := strip(m.View())
+				lines := strings.Split(out, "\n")
+				if len(lines) > sz.h || !strings.Contains(lines[len(lines)-1], "Save it anyway?") {
+					t.Fatalf("the question is not the last line on screen:\n%s", out)
+				}
+				golden.RequireEqual(t, out)
+			})
+			t.Run("password", func(t *testing.T) {
+				ps, h := sixProfiles()
+				h["wrongpw"] = common.Health{Locked: true}
+				m := loaded(t, sz.w, sz.h, ps, h, "app-dev")
+				for range 5 {
+					m.Update(press("down"))
+				}
+				m.Update(press("enter"))
+				typeText(m, "secret")
+				out := strip(m.View())
+				if m.prompt == nil || strings.Contains(out, "secret") || !strings.Contains(out, "••••••") {
+					t.Fatalf("no masked prompt:\n%s", out)
+				}
+				golden.RequireEqual(t, out)
+			})
+			t.Run("delete", func(t *testing.T) {
+				ps, h := sixProfiles()
+				m := loaded(t, sz.w, sz.h, ps, h, "app-dev")
+				m.Update(press("x"))
+				out := strip(m.View())
+				if !strings.Contains(out, "y delete") {
+					t.Fatalf("the question is not on screen:\n%s", out)
+				}
+				golden.RequireEqual(t, out)
+			})
+		})
+	}
+}
+
+// After a restart the cursor is on the active profile.
+func TestCursorStartsOnActive(t *testing.T) {
+	ps, h := sixProfiles()
+	m := loaded(t, 80, 19, ps, h, "nokey")
+	if p := m.Selected(); p == nil || p.Name != "nokey" {
+		t.Fatalf("cursor on %v", p)
+	}
+}
+
+// u unlocks a locked profile to read its health without activating it.
+func TestUnlockWithoutActivating(t *testing.T) {
+	ps, h := sixProfiles()
+	h["wrongpw"] = common.Health{Locked: true}
+	m := loaded(t, 80, 19, ps, h, "app-dev")
+	for range 5 {
+		m.Update(press("down"))
+	}
+	m.Update(press("u"))
+	if m.prompt == nil || m.prompt.activate {
+		t.Fatal("u did not ask for the password")
+	}
+	typeText(m, "pw")
+	m.Update(press("enter"))
+	rep := certReport("locked.p12", 100, certs.Production)
+	_, cmd := m.Update(unlockMsg{run: m.prompt.run, name: "wrongpw", pw: "pw", health: common.Health{Report: rep}})
+	for _, msg := range runAll(cmd) {
+		if _, ok := msg.(common.ActivateProfileMsg); ok {
+			t.Fatal("u activated the profile")
+		}
+	}
+	if !hasMsg(cmd, common.PasswordMsg{Profile: "wrongpw", Password: "pw"}) || m.activeNm != "app-dev" {
+		t.Fatal("the password was not kept, or the active profile changed")
+	}
+	if !strings.Contains(strip(m.View()), "✓ 100d") {
+		t.Fatalf("the health is not shown:\n%s", strip(m.View()))
+	}
+}
+
+// s puts the most urgent profile first (issue 18: sort by urgency).
+func TestSortByUrgency(t *testing.T) {
+	ps, h := sixProfiles()
+	m := loaded(t, 80, 19, ps, h, "app-dev")
+	m.Update(press("s"))
+	var got []string
+	for _, p := range m.Profiles() {
+		got = append(got, p.Name)
+	}
+	if got[len(got)-1] != "app-dev" || got[len(got)-2] != "app-prod" {
+		t.Fatalf("order %v: the healthiest last, 9 days before 287", got)
+	}
+	if m.Selected().Name != "app-dev" {
+		t.Fatal("the cursor left the selected profile")
+	}
+}
+
+// One wording for a not-yet-valid certificate: never "394 days left".
+func TestNotYetValidSaysSo(t *testing.T) {
+	r := problem(certReport("future.p12", 394, certs.Development), certs.CodeNotYetValid, "not yet valid", "")
+	if got := common.DaysText(r); !strings.HasPrefix(got, "not valid until ") {
+		t.Fatalf("%q", got)
+	}
+	if b, _ := (common.Health{Report: r}).Badge(); b != "✗ not yet valid" {
+		t.Fatalf("badge %q", b)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/viewport"
 	"charm.land/lipgloss/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -28,10 +29,13 @@ func (m *Model) View() string {
 	case len(m.list) == 0:
 		return m.emptyView()
 	}
+	if m.stacked() {
+		return m.stackedView()
+	}
 	lw := m.listWidth()
 	dw := max(m.width-lw-3, 10)
-	left := common.PadLines(common.ClipLines(m.listView(lw), lw, m.height), m.height)
-	right := common.ClipLines(m.rightView(dw), dw, m.height)
+	left := common.PadLines(common.ClipLines(m.listView(lw, m.height), lw, m.height), m.height)
+	right := common.ClipLines(m.rightView(dw, m.height), dw, m.height)
 	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
 	sep := m.c.Styles.Subtle.Render(" │ ")
 	var b strings.Builder
@@ -50,6 +54,37 @@ func (m *Model) View() string {
 		}
 	}
 	return b.String()
+}
+
+// stackWidth is the width below which the report goes under the list
+// instead of beside it (beside, it would get fewer than 40 columns).
+const stackWidth = 80
+
+func (m *Model) stacked() bool { return m.width < stackWidth }
+
+// listRows is how many lines the list takes when stacked: its heading and
+// up to a third of the height of profiles, so the report keeps the rest.
+func (m *Model) listRows() int {
+	if !m.stacked() {
+		return m.height
+	}
+	extra := 1
+	if m.filtering || m.filter.Value() != "" {
+		extra = 2
+	}
+	if m.confirmDel != "" {
+		extra += 3
+	}
+	return min(extra+max(len(m.shown), 1), extra+max(2, m.height/3))
+}
+
+// stackedView is the narrow layout: the list, a rule, the report.
+func (m *Model) stackedView() string {
+	lh := m.listRows()
+	list := common.PadLines(common.ClipLines(m.listView(m.width, lh), m.width, lh), lh)
+	dh := max(m.height-lh-1, 1)
+	rule := m.c.Styles.Subtle.Render(strings.Repeat("─", m.width))
+	return list + "\n" + rule + "\n" + common.ClipLines(m.rightView(m.width, dh), m.width, dh)
 }
 
 func (m *Model) emptyView() string {
@@ -75,10 +110,25 @@ func (m *Model) emptyView() string {
 		"",
 		item("d", demo),
 	}
+	out := strings.Join(body, "\n")
+	if lipgloss.Height(out) <= m.height {
+		return out
+	}
+	// A short screen (60x16): the two ways in, in fewer words.
+	if !m.c.Demo {
+		demo = "try the demo: local APNs servers and demo devices; nothing of your own is read or written."
+	}
+	body = []string{
+		st.Title.Render("  No profiles yet.") + "  Two ways in:",
+		"",
+		item("a", "add a credential: .p12, PEM, ck.pem, .cer + key, or a token key AuthKey_XXXXXXXXXX.p8."),
+		"",
+		item("d", demo),
+	}
 	return strings.Join(body, "\n")
 }
 
-func (m *Model) listView(w int) string {
+func (m *Model) listView(w, h int) string {
 	st := m.c.Styles
 	var lines []string
 	head := st.Title.Render(fmt.Sprintf("Profiles (%d)", len(m.list)))
@@ -90,7 +140,7 @@ func (m *Model) listView(w int) string {
 	if len(m.shown) == 0 {
 		lines = append(lines, st.Subtle.Render("no profile matches the filter (esc clears it)"))
 	}
-	rows := m.height - len(lines)
+	rows := h - len(lines)
 	if m.confirmDel != "" {
 		rows -= 3
 	}
@@ -147,7 +197,7 @@ func (m *Model) badgeWidth() int {
 	return w
 }
 
-func (m *Model) rightView(w int) string {
+func (m *Model) rightView(w, h int) string {
 	if m.prompt != nil {
 		return m.promptView(w)
 	}
@@ -156,14 +206,15 @@ func (m *Model) rightView(w int) string {
 		return ""
 	}
 	lines := m.detail(*p, w)
-	if m.detailOff > 0 {
-		off := min(m.detailOff, max(len(lines)-1, 0))
-		lines = lines[off:]
+	vp := viewport.New(viewport.WithWidth(w), viewport.WithHeight(h))
+	vp.SetContentLines(lines)
+	vp.SetYOffset(m.detailOff)
+	if !vp.AtBottom() {
+		vp.SetHeight(max(h-1, 1))
+		vp.SetYOffset(m.detailOff)
+		return vp.View() + "\n" + m.c.Styles.Subtle.Render("… more below: J/pgdn scrolls")
 	}
-	if len(lines) > m.height {
-		lines = append(lines[:m.height-1], m.c.Styles.Subtle.Render("… more below: J/pgdn scrolls"))
-	}
-	return strings.Join(lines, "\n")
+	return vp.View()
 }
 
 func (m *Model) promptView(w int) string {
@@ -271,7 +322,7 @@ func reportLines(st common.Styles, r *certs.Report, w int) []string {
 			lines = append(lines, kv("Team", c.TeamID)...)
 		}
 		lines = append(lines, kv("Issuer", c.Issuer)...)
-		lines = append(lines, kv("Valid", fmt.Sprintf("%s to %s (%s)", c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly), daysText(c.DaysLeft)))...)
+		lines = append(lines, kv("Valid", fmt.Sprintf("%s to %s (%s)", c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly), common.DaysText(r)))...)
 		lines = append(lines, kv("Serial", c.Serial)...)
 		lines = append(lines, kv("SHA-256", c.SHA256)...)
 	}
@@ -302,14 +353,4 @@ func reportLines(st common.Styles, r *certs.Report, w int) []string {
 		lines = append(lines, kv(label, fmt.Sprintf("%s (expires %s)", c.Subject, c.NotAfter.UTC().Format(time.DateOnly)))...)
 	}
 	return lines
-}
-
-func daysText(d int) string {
-	switch {
-	case d < 0:
-		return fmt.Sprintf("expired %d days ago", -d)
-	case d == 1:
-		return "1 day left"
-	}
-	return fmt.Sprintf("%d days left", d)
 }
