@@ -249,7 +249,7 @@ func (m *Model) refilter() {
 			}
 			return 1
 		}
-		return strings.Compare(strings.ToLower(label(da)), strings.ToLower(label(db)))
+		return common.NaturalCompare(label(da), label(db))
 	})
 	m.table.SetRows(len(m.shown))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -19,46 +21,51 @@ import (
 
 func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 	r := m.results[m.detail]
+	k := m.keys
 	if m.askOther {
-		switch msg.String() {
-		case "y":
+		switch {
+		case key.Matches(msg, k.Yes):
 			m.askOther = false
 			m.other[m.detail] = otherMsg{index: -1} // pending
 			m.trying++
 			return retryOther(m.life, m.c.Store, m.run.profile, m.c.Cred, m.detail, r, m.run.out)
-		case "n", "esc":
+		case key.Matches(msg, k.No):
 			m.askOther = false
 		}
 		return nil
 	}
 	page := max(1, m.height-2)
-	switch msg.String() {
-	case "esc", "q", "backspace":
+	switch {
+	case key.Matches(msg, k.Back):
 		m.detail = -1
-	case "down", "j":
+	case key.Matches(msg, k.Down):
 		m.detailY++
-	case "up", "k":
+	case key.Matches(msg, k.Up):
 		m.detailY = max(0, m.detailY-1)
-	case "pgdown", "space":
+	case key.Matches(msg, k.PageDown):
 		m.detailY += page
-	case "pgup":
+	case key.Matches(msg, k.PageUp):
 		m.detailY = max(0, m.detailY-page)
-	case "home", "g":
+	case key.Matches(msg, k.Top):
 		m.detailY = 0
-	case "o":
-		if r.Reason == "BadDeviceToken" {
+	case key.Matches(msg, k.Other):
+		if _, tried := m.other[m.detail]; r.Reason == "BadDeviceToken" && !tried {
 			m.askOther = true
 		}
-	case "left", "h":
+	case key.Matches(msg, k.Prev):
 		if m.detail > 0 {
 			m.detail--
 			m.detailY = 0
 		}
-	case "right", "l":
+	case key.Matches(msg, k.Next):
 		if m.detail < len(m.results)-1 {
 			m.detail++
 			m.detailY = 0
 		}
+	case key.Matches(msg, k.Curl):
+		return m.export(curlCommand(m.run.profile, m.c.Cred, r), "curl", ".sh")
+	case key.Matches(msg, k.SimFile):
+		return m.export(simulatorFile(m.run.out.Body, requestTopic(r, m.run.profile)), "simulator payload", ".apns")
 	}
 	return nil
 }
@@ -121,7 +128,7 @@ func (m *Model) detailView(w, h int) string {
 	kv("status", common.ToneStyle(st, tone, status+" "+reasonOf(r)))
 	kv("attempts", fmt.Sprintf("%d · latency %s", r.Attempts, common.Latency(r.Latency)))
 	kv("apns-id", orDash(r.ApnsID))
-	kv("apns-unique-id", orDash(r.ApnsUniqueID))
+	kv("apns-unique-id", uniqueIDText(st, r, env))
 	if !r.UnregisteredAt.IsZero() {
 		kv("unregistered", r.UnregisteredAt.UTC().Format("2 Jan 2006 15:04 MST")+" (Apple's time)")
 	}
@@ -141,20 +148,17 @@ func (m *Model) detailView(w, h int) string {
 	if r.Status == 0 && len(r.Response.Headers) == 0 {
 		add(st.Subtle.Render("  no response came back"))
 	} else {
-		add(fmt.Sprintf("  :status %d", r.Status))
+		if _, ok := r.Response.Headers[":status"]; !ok {
+			add(fmt.Sprintf("  %s %d", st.Subtle.Render(":status:"), r.Status))
+		}
 		add(headerLines(st, r.Response.Headers)...)
 		add(bodyLines(r.Response.Body)...)
 	}
-	for i := range l {
-		l[i] = common.Clip(l[i], w)
-	}
-	// Keep the title; scroll the rest.
-	bodyH := max(1, h-1)
-	maxY := max(0, len(l)-1-bodyH)
-	y := min(m.detailY, maxY)
-	end := min(len(l), 1+y+bodyH)
-	out := append([]string{l[0]}, l[1+y:end]...)
-	return strings.Join(out, "\n")
+	// Keep the title; scroll the rest in a viewport.
+	vp := viewport.New(viewport.WithWidth(w), viewport.WithHeight(max(1, h-1)))
+	vp.SetContentLines(l[1:])
+	vp.SetYOffset(m.detailY)
+	return common.Clip(l[0], w) + "\n" + common.ClipLines(vp.View(), w, h-1)
 }
 
 // explain adds APNs' reason with its meaning and fix, and for
@@ -166,6 +170,11 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	if r.Class == "cancelled" {
 		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."))
 		para("Fix: press r on the results to resend to the failed and cancelled devices.")
+		return
+	}
+	if why, ok := push.NotAPNs(r); ok {
+		add(st.Problem.Render(fmt.Sprintf("✗ not APNs (HTTP %d)", r.Status)))
+		para(upperFirst(why) + ".")
 		return
 	}
 	reason := r.Reason
@@ -266,4 +275,24 @@ func envBadge(st common.Styles, env certs.Environment) string {
 		return st.EnvBadge.Production.Render("PRODUCTION")
 	}
 	return st.EnvBadge.Development.Render(string(env))
+}
+
+// uniqueIDText is the apns-unique-id with where to look it up: Apple's
+// delivery log in the Push Notifications Console (CloudKit console), which
+// knows the notification by this id. APNs gives one only in development.
+func uniqueIDText(st common.Styles, r push.Result, env certs.Environment) string {
+	if r.ApnsUniqueID == "" {
+		if env == certs.Production {
+			return "—" + st.Subtle.Render("  (APNs gives one in development only)")
+		}
+		return "—"
+	}
+	return r.ApnsUniqueID + st.Subtle.Render("  look it up: Push Notifications Console › Delivery Log")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -42,9 +42,9 @@ func (m *Model) blocker() string {
 			where = fmt.Sprintf(" at line %d:%d", m.out.ErrLine, m.out.ErrColumn)
 		}
 		return fmt.Sprintf("the payload has %d lint error(s); the first%s: %s. Fix it on the Payload screen (3)", len(m.out.Report.Errors), where, f.Message)
-	case len(m.sel) == 0:
-		return "no devices selected: pick them on the Devices screen (4) with space"
-	case m.selEnv != m.c.Active.Environment:
+	case len(m.sel) == 0 && len(m.pasted) == 0:
+		return "no devices: select them on the Devices screen (4) with space, or press t to paste tokens"
+	case len(m.sel) > 0 && m.selEnv != m.c.Active.Environment:
 		return fmt.Sprintf("the selected devices are %s devices but the profile sends to %s: select again on the Devices screen (4)", m.selEnv, m.c.Active.Environment)
 	}
 	return ""
@@ -58,7 +58,7 @@ func (m *Model) prepare() tea.Cmd {
 	}
 	m.run.profile = *m.c.Active
 	m.run.out = m.out
-	m.run.devices = append([]profiles.Device(nil), m.sel...)
+	m.run.devices = append(append([]profiles.Device(nil), m.sel...), m.pastedNotSelected()...)
 	if m.c.Active.Environment == certs.Production {
 		m.phase, m.confirmFrom = phaseConfirm, phaseReady
 		return nil
@@ -91,6 +91,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	m.detail = -1
 	m.other = map[int]otherMsg{}
 	m.table.Follow = true
+	m.filter, m.view, m.reasons, m.statuses = resultFilter{}, nil, nil, nil
 	m.table.SetRows(0)
 	m.table.SetCursor(0)
 	m.setNote("", false)
@@ -174,9 +175,11 @@ func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 			m.failN++
 		}
 	}
+	from := len(m.results)
 	m.results = append(m.results, msg.results...)
+	m.countReasons(msg.results)
 	m.retried = m.retries.Load()
-	m.table.SetRows(len(m.results))
+	m.filtered(from)
 	if msg.closed {
 		m.phase = phaseDone
 		m.finished = now
@@ -196,30 +199,65 @@ func (m *Model) summaryNote() string {
 	if m.cancelN > 0 {
 		s += fmt.Sprintf(", %d cancelled", m.cancelN)
 	}
+	if n := m.resendable(); n > 0 {
+		s += fmt.Sprintf(" · r resends %d", n)
+		if g := m.reasons["Unregistered"]; g > 0 {
+			s += fmt.Sprintf(" (not the %d Unregistered)", g)
+		}
+	}
 	if m.failN+m.cancelN > 0 {
-		s += " · enter explains a row · r resends the failed"
+		s += " · f filters"
+	}
+	if n := m.unsavedPasted(); n > 0 {
+		s += fmt.Sprintf(" · b saves the %s to the device book", count(n, "pasted token"))
 	}
 	return s
+}
+
+// gone is true for a result that says the token is dead: resending to it
+// would only repeat the 410 ("stop sending to this token").
+func gone(r push.Result) bool { return r.Status == 410 || r.Reason == "Unregistered" }
+
+// resendable is how many devices r would resend to.
+func (m *Model) resendable() int {
+	return m.failN + m.cancelN - m.reasons["Unregistered"]
 }
 
 // resendFailed starts a run to the devices whose result was not accepted.
 func (m *Model) resendFailed() tea.Cmd {
 	var devs []profiles.Device
+	skipped := 0
 	for _, r := range m.results {
-		if !r.OK() {
+		switch {
+		case r.OK():
+		case gone(r):
+			skipped++
+		default:
 			devs = append(devs, profiles.Device{Label: r.Label, Token: r.Token, Environment: m.run.profile.Environment})
 		}
 	}
 	if len(devs) == 0 {
+		if skipped > 0 {
+			m.setNote(fmt.Sprintf("nothing to resend: the %s left failed with 410 Unregistered (stop sending to those tokens)", count(skipped, "device")), true)
+			return nil
+		}
 		m.setNote("nothing to resend: every device accepted", false)
 		return nil
+	}
+	m.skipped = skipped
+	skippedNote := ""
+	if skipped > 0 {
+		skippedNote = fmt.Sprintf("skipped %s that answered 410 Unregistered (stop sending to those tokens)", count(skipped, "device"))
 	}
 	if m.run.profile.Environment == certs.Production {
 		m.run.devices = devs
 		m.phase, m.confirmFrom = phaseConfirm, phaseDone
+		m.setNote(skippedNote, false)
 		return nil
 	}
-	return m.start(m.run.profile, m.run.out, devs)
+	cmd := m.start(m.run.profile, m.run.out, devs)
+	m.setNote(skippedNote, false)
+	return cmd
 }
 
 // listen waits for the next result, then takes whatever else is already

@@ -196,12 +196,24 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 		t.Error("the Devices screen was not told to reload")
 	}
 
-	// r resends to the failed only.
-	failed := m.failN
+	// r resends to the failed only, and skips the 410 Unregistered ones
+	// ("stop sending to this token"), saying how many.
+	failed, gone := m.failN, 0
+	for _, r := range m.results {
+		if r.Status == 410 {
+			gone++
+		}
+	}
+	if gone == 0 {
+		t.Fatal("the demo world has no Unregistered device: the test proves nothing")
+	}
 	d.send(common.KeyPress("r"))
+	if !strings.Contains(m.note, fmt.Sprintf("skipped %s that answered 410", count(gone, "device"))) {
+		t.Errorf("the resend does not say it skipped the 410s: %q", m.note)
+	}
 	d.until("the resend", d.idle)
-	if m.total != failed || len(m.results) != failed {
-		t.Errorf("resend went to %d devices, want the %d failed", m.total, failed)
+	if m.total != failed-gone || len(m.results) != failed-gone {
+		t.Errorf("resend went to %d devices, want the %d failed less the %d Unregistered", m.total, failed, gone)
 	}
 
 	// The BadDeviceToken device, tried on production (an opt-in real send), is accepted there.
