@@ -360,6 +360,10 @@ func TestSaveAndOpenFromLibrary(t *testing.T) {
 		t.Fatalf("library: mode %v items %d", m.mode, len(m.library.items))
 	}
 	send(m, kp("enter"))
+	if m.mode != modeConfirm {
+		t.Fatalf("loading over edited text did not ask (mode %v)", m.mode)
+	}
+	send(m, kp("y"))
 	if m.Text() != `{"aps":{"alert":"saved one"}}` {
 		t.Errorf("loaded %q", m.Text())
 	}

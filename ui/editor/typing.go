@@ -85,6 +85,7 @@ func (m *Model) edit(msg tea.KeyPressMsg) tea.Cmd {
 	case m.textareaKey(msg):
 		return m.viaUpdate(msg)
 	case msg.Text != "":
+		m.typed = isTyping(msg)
 		return m.insert(msg.Text)
 	default:
 		return nil

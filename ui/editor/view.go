@@ -32,9 +32,12 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(m.textView(w, m.ta.Height()))
 	b.WriteByte('\n')
-	if m.mode == modeSaveAs {
+	switch m.mode {
+	case modeSaveAs:
 		b.WriteString(common.Clip(m.saveAs.View(), w))
-	} else {
+	case modeConfirm:
+		b.WriteString(common.ClipLines(strings.Join(m.confirmView(w), "\n"), w, 0))
+	default:
 		b.WriteString(common.Clip(m.statusLine(), w))
 	}
 	b.WriteByte('\n')
@@ -89,6 +92,11 @@ func (m *Model) statusLine() string {
 	st := m.c.Styles
 	r := m.report
 	size := fmt.Sprintf("%d / %d bytes", r.Bytes, r.Limit)
+	pos := ""
+	if m.mode == modeText {
+		// Where the cursor is, as line:column (a column counts characters).
+		pos = fmt.Sprintf("%d:%d · ", m.ta.Line()+1, m.ta.Column()+1)
+	}
 	var s string
 	switch {
 	case len(r.Errors) > 0:
@@ -104,7 +112,7 @@ func (m *Model) statusLine() string {
 		// The size stays whole; a long message is shortened here because
 		// the findings list below shows it in full.
 		msg := "✗ " + loc + f.Message
-		if room := m.width - lipgloss.Width(more+" · "+size); lipgloss.Width(msg) > room {
+		if room := m.width - lipgloss.Width(pos+more+" · "+size); lipgloss.Width(msg) > room {
 			msg = ansi.Truncate(msg, max(room, 10), "…")
 		}
 		s = st.Problem.Render(msg+more) + st.Subtle.Render(" · "+size)
@@ -115,6 +123,9 @@ func (m *Model) statusLine() string {
 	}
 	if m.note != "" {
 		return s + "  " + st.Warning.Render(m.note)
+	}
+	if pos != "" {
+		s = st.Subtle.Render(pos) + s
 	}
 	hint := ""
 	switch m.mode {
