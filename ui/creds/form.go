@@ -443,7 +443,7 @@ func (m *Form) applyTopics() {
 		cur = c.Topic
 	}
 	f.choice = max(0, slices.Index(f.values, cur))
-	f.hint = fmt.Sprintf("the certificate covers %d topic(s): ←/→ chooses", len(f.values))
+	f.hint = fmt.Sprintf("the certificate covers %s: ←/→ chooses", common.Count(len(f.values), "topic"))
 }
 
 // Update handles a message; the returned action says whether the form is

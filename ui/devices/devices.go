@@ -526,9 +526,9 @@ func (m *Model) selectAll() tea.Cmd {
 		}
 	}
 	if all {
-		m.setNote(fmt.Sprintf("cleared %d devices", len(keys)), false)
+		m.setNote("cleared "+common.Count(len(keys), "device"), false)
 	} else {
-		m.setNote(fmt.Sprintf("selected %d devices", len(keys)), false)
+		m.setNote("selected "+common.Count(len(keys), "device"), false)
 	}
 	return m.selectionCmd()
 }

@@ -65,7 +65,7 @@ func (m *Model) keyGroups(msg tea.KeyPressMsg) tea.Cmd {
 		if all {
 			verb = "cleared"
 		}
-		m.setNote(fmt.Sprintf("%s group %s (%d devices)", verb, g.name, g.n), false)
+		m.setNote(fmt.Sprintf("%s group %s (%s)", verb, g.name, common.Count(g.n, "device")), false)
 		m.groups = m.groupCounts()
 		if msg.String() == "enter" {
 			m.mode = modeList
@@ -86,7 +86,7 @@ func (m *Model) groupsView(w, h int) string {
 		case g.nSel > 0:
 			mark = "[-]"
 		}
-		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%d devices, %d selected", g.n, g.nSel)))
+		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%s, %d selected", common.Count(g.n, "device"), g.nSel)))
 		if i == m.groupCur {
 			line = st.Selected.Render("› ") + line
 		} else {

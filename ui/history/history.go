@@ -281,7 +281,7 @@ func (m *Model) loadIntoEditor(e profiles.HistoryEntry) tea.Cmd {
 	return tea.Batch(
 		func() tea.Msg { return common.LoadPayloadMsg{Payload: p} },
 		func() tea.Msg { return common.SwitchScreenMsg{Tab: 3} },
-		common.StatusCmd(fmt.Sprintf("loaded the payload sent to %s at %s", labelOf(e), e.At.Format("2 Jan 15:04"))),
+		common.StatusCmd(fmt.Sprintf("the payload sent to %s at %s, to the Payload screen", labelOf(e), e.At.Format("2 Jan 15:04"))),
 	)
 }
 

@@ -23,7 +23,7 @@ func (m *Model) View() string {
 		return common.PadLines(m.detailView(w, h), h)
 	}
 	var b strings.Builder
-	title := st.Title.Render("History") + st.Subtle.Render(fmt.Sprintf("  %d results, newest first", len(m.entries)))
+	title := st.Title.Render("History") + st.Subtle.Render("  "+common.Count(len(m.entries), "result")+", newest first")
 	if len(m.shown) != len(m.entries) {
 		title += st.Subtle.Render(fmt.Sprintf(" · %d match", len(m.shown)))
 	}

@@ -148,13 +148,8 @@ func savePasted(s *profiles.Store, devs []profiles.Device) tea.Cmd {
 	}
 }
 
-// count is "1 device", "3 devices".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// count is common.Count.
+func count(n int, noun string) string { return common.Count(n, noun) }
 
 // pastedNotSelected are the pasted tokens as devices, less those selected
 // on the Devices screen already (one send per token).

@@ -41,7 +41,7 @@ func (m *Model) blocker() string {
 		if m.out.ErrLine > 0 {
 			where = fmt.Sprintf(" at line %d:%d", m.out.ErrLine, m.out.ErrColumn)
 		}
-		return fmt.Sprintf("the payload has %d lint error(s); the first%s: %s. Fix it on the Payload screen (3)", len(m.out.Report.Errors), where, f.Message)
+		return fmt.Sprintf("the payload has %s; the first%s: %s. Fix it on the Payload screen (3)", common.Count(len(m.out.Report.Errors), "lint error"), where, f.Message)
 	case len(m.sel) == 0 && len(m.pasted) == 0:
 		return "no devices: select them on the Devices screen (4) with space, or press t to paste tokens"
 	case len(m.sel) > 0 && m.selEnv != m.c.Active.Environment:

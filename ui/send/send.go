@@ -329,7 +329,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.err != nil {
 			m.setNote(fmt.Sprintf("could not save the results to %s: %v", msg.path, msg.err), true)
 		} else {
-			m.setNote(fmt.Sprintf("saved %d results to %s", msg.n, msg.path), false)
+			m.setNote(fmt.Sprintf("saved %s to %s", common.Count(msg.n, "result"), msg.path), false)
 		}
 	case otherMsg:
 		m.trying = max(0, m.trying-1)

@@ -140,9 +140,9 @@ func (m *Model) summaryView(w int) string {
 		verdict := st.Good.Render("✓ valid")
 		switch {
 		case len(r.Errors) > 0:
-			verdict = st.Problem.Render(fmt.Sprintf("✗ %d lint error(s)", len(r.Errors)))
+			verdict = st.Problem.Render("✗ " + common.Count(len(r.Errors), "lint error"))
 		case len(r.Warnings) > 0:
-			verdict += st.Warning.Render(fmt.Sprintf(" · %d warning(s)", len(r.Warnings)))
+			verdict += st.Warning.Render(" · " + common.Count(len(r.Warnings), "warning"))
 		}
 		name := ""
 		if out.Name != "" {
@@ -223,7 +223,7 @@ func (m *Model) runLine() string {
 		state = "sent"
 	}
 	s := env + " " + st.Title.Render(fmt.Sprintf("run %d", m.run.id)) +
-		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %d devices", state, m.run.out.Headers.PushType, topic, m.total))
+		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %s", state, m.run.out.Headers.PushType, topic, common.Count(m.total, "device")))
 	// The batch id (History's) only if it fits whole: a cut id finds nothing.
 	if batch := " · " + m.run.batch; ansi.StringWidth(s)+ansi.StringWidth(batch) <= m.width {
 		s += st.Subtle.Render(batch)
