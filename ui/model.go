@@ -241,8 +241,7 @@ func (m *Model) loadActive() tea.Cmd {
 			return activeLoadedMsg{run: run, profile: &p, err: err}
 		}
 		if !ok {
-			return activeLoadedMsg{run: run, profile: &p,
-				err: errors.New("the credential needs its password: press enter on the profile (Profiles, 1) to type it")}
+			return activeLoadedMsg{run: run, profile: &p, err: common.ErrNeedsPassword}
 		}
 		cred, err := common.LoadCredential(p, pw)
 		return activeLoadedMsg{run: run, profile: &p, cred: cred, err: err}
@@ -337,6 +336,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		pw[msg.Profile] = msg.Password
 		m.c.Password = pw
 		m.pushCommon()
+		if m.c.Active != nil && m.c.Active.Name == msg.Profile && m.c.Cred == nil {
+			return m.loadActive() // typed on Probe or Send: the active profile opens
+		}
 		return nil
 	case activeLoadedMsg:
 		if msg.run != m.activeRun {

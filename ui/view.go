@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -153,6 +154,9 @@ func (m *Model) headerAt(level int) string {
 	b = append(b, st.Title.Render(p.Name), env)
 	var meta []string
 	switch {
+	case errors.Is(m.c.CredErr, common.ErrNeedsPassword) && m.c.Cred == nil:
+		// Two words, not a sentence: Probe and Send ask for it when needed.
+		meta = append(meta, st.Warning.Render("locked: password needed"))
 	case m.c.CredErr != nil && m.c.Cred == nil:
 		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:

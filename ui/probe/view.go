@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,6 +18,9 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	w := m.width
 	head := m.headLines(w)
+	if m.pw != nil {
+		return common.ClipLines(strings.Join(append(head, m.pw.View(st, w)), "\n"), w, m.height)
+	}
 	if m.run == 0 && !m.running {
 		return strings.Join(append(head, m.idleLines(w)...), "\n")
 	}
@@ -42,6 +46,12 @@ func (m *Model) View() string {
 		lines = append(lines, "")
 	}
 	return common.ClipLines(strings.Join(append(lines, foot...), "\n"), w, m.height)
+}
+
+// reportLines is how many lines the report takes at its tersest.
+func (m *Model) reportLines() int {
+	w := m.width
+	return len(m.headLines(w)) + len(m.stepLines(w, 1)) + len(m.verdictLines(w))
 }
 
 func (m *Model) headLines(w int) []string {
@@ -73,12 +83,15 @@ func (m *Model) idleLines(w int) []string {
 	}
 	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has."
 	lines := common.WrapIndent(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
-	port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
-	if common.HostHasPort(*m.c.Active) {
-		port = "This profile's host names its own port, so p (443/2197) does not apply."
+	if !common.HostHasPort(*m.c.Active) {
+		port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
+		lines = append(lines, "")
+		lines = append(lines, common.WrapIndent(st.Subtle.Render, "", port, w)...)
 	}
-	lines = append(lines, "")
-	lines = append(lines, common.WrapIndent(st.Subtle.Render, "", port, w)...)
+	if errors.Is(m.c.CredErr, common.ErrNeedsPassword) && m.c.Cred == nil {
+		lines = append(lines, "")
+		lines = append(lines, common.WrapIndent(st.Warning.Render, "", "The credential is locked: enter asks for its password here.", w)...)
+	}
 	return lines
 }
 

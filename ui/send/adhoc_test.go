@@ -193,3 +193,37 @@ func runCmds(cmd tea.Cmd) []tea.Msg {
 	}
 	return []tea.Msg{msg}
 }
+
+// A locked credential: enter asks for the password on the Send screen
+// (masked), and the send starts with what it opened.
+func TestLockedSendAsksForPasswordHere(t *testing.T) {
+	w := newDemoWorld(t)
+	m := New(common.Common{Width: 80, Height: 19, Styles: common.DefaultStyles(true, true), Store: w.store, Active: &w.dev, CredErr: common.ErrNeedsPassword})
+	d := newDriver(t, m)
+	d.send(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"hello"}}`, payload.Headers{PushType: payload.Alert})})
+	d.send(common.SelectionChangedMsg{Env: certs.Development, Devices: w.devices(t, certs.Development)[:2]})
+	d.send(common.KeyPress("enter"))
+	if m.pw == nil || !m.Capturing() {
+		t.Fatalf("enter did not ask for the password (note %q)", m.note)
+	}
+	for _, k := range common.Type("pw-typed") {
+		d.send(k)
+	}
+	if strings.Contains(m.View(), "pw-typed") || !strings.Contains(m.View(), "••••••••") {
+		t.Fatal("the password is on screen")
+	}
+	d.send(common.KeyPress("enter"))
+	d.until("the send", d.idle)
+	if len(m.results) != 2 {
+		t.Fatalf("%d results", len(m.results))
+	}
+	told := false
+	for _, msg := range d.seen {
+		if pm, ok := msg.(common.PasswordMsg); ok && pm.Password == "pw-typed" {
+			told = true
+		}
+	}
+	if !told {
+		t.Fatal("the shell was not given the password for the session")
+	}
+}

@@ -28,7 +28,7 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 			m.askOther = false
 			m.other[m.detail] = otherMsg{index: -1} // pending
 			m.trying++
-			return retryOther(m.life, m.c.Store, m.run.profile, m.c.Cred, m.detail, r, m.run.out)
+			return retryOther(m.life, m.c.Store, m.run.profile, m.cred(), m.detail, r, m.run.out)
 		case key.Matches(msg, k.No):
 			m.askOther = false
 		}
@@ -63,7 +63,7 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 			m.detailY = 0
 		}
 	case key.Matches(msg, k.Curl):
-		return m.export(curlCommand(m.run.profile, m.c.Cred, r), "curl", ".sh")
+		return m.export(curlCommand(m.run.profile, m.cred(), r), "curl", ".sh")
 	case key.Matches(msg, k.SimFile):
 		return m.export(simulatorFile(m.run.out.Body, requestTopic(r, m.run.profile)), "simulator payload", ".apns")
 	}

@@ -27,7 +27,9 @@ func (m *Model) blocker() string {
 	switch {
 	case m.c.Active == nil:
 		return "no active profile: make one active on the Profiles screen (1)"
-	case m.c.Cred == nil:
+	case m.cred() == nil && m.locked():
+		return fmt.Sprintf("the credential of profile %s is locked: enter asks for its password", m.c.Active.Name)
+	case m.cred() == nil:
 		why := "it is not loaded"
 		if m.c.CredErr != nil {
 			why = m.c.CredErr.Error()
@@ -52,6 +54,11 @@ func (m *Model) blocker() string {
 
 // prepare checks what would be sent and starts, or asks first for production.
 func (m *Model) prepare() tea.Cmd {
+	if m.cred() == nil && m.locked() && m.c.Active != nil {
+		m.pwRun++
+		m.pw = common.NewPasswordPrompt(m.c.Styles, m.c.Active.Name, "to send", m.pwRun)
+		return nil
+	}
 	if why := m.blocker(); why != "" {
 		m.setNote("✗ cannot send: "+why, true)
 		return nil
@@ -102,7 +109,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	}
 	retries := m.retries
 	opts := push.BatchOptions{OnRetry: func(int, int, string) { retries.Add(1) }}
-	cfg := clientConfig(p, m.c.Cred)
+	cfg := clientConfig(p, m.cred())
 	k := clientKey(cfg, p.ServerCA)
 	client := m.clients[k]
 	run := m.run.id

@@ -7,6 +7,7 @@ package send
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -182,6 +183,13 @@ type Model struct {
 	saving bool
 	saveIn textinput.Model
 
+	// pw asks for a locked credential's password right here; unlocked is
+	// what it opened, used until the shell's reload brings it.
+	pw       *common.PasswordPrompt
+	pwKeys   common.PasswordKeyMap
+	pwRun    int
+	unlocked *common.UnlockedMsg
+
 	// Pasted tokens (not in the device book).
 	pasting     bool
 	pasteIn     textinput.Model
@@ -214,7 +222,7 @@ type Model struct {
 // New builds the Send screen.
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{},
-		streams: map[<-chan push.Result]bool{}}
+		streams: map[<-chan push.Result]bool{}, pwKeys: common.DefaultPasswordKeyMap()}
 	m.life, m.endLife = context.WithCancel(context.Background())
 	m.retries = new(atomic.Int64)
 	m.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
@@ -240,8 +248,23 @@ func (m *Model) Title() string { return "Send" }
 // Capturing is true while the production question, the save field or a
 // result's detail has the keys.
 func (m *Model) Capturing() bool {
-	return m.phase == phaseConfirm || m.saving || m.pasting || m.detail >= 0
+	return m.phase == phaseConfirm || m.saving || m.pasting || m.pw != nil || m.detail >= 0
 }
+
+// cred is the active profile's credential: the shell's, else the one just
+// unlocked on this screen.
+func (m *Model) cred() *certs.Credential {
+	if m.c.Cred != nil {
+		return m.c.Cred
+	}
+	if u := m.unlocked; u != nil && m.c.Active != nil && u.Profile == m.c.Active.Name {
+		return u.Cred
+	}
+	return nil
+}
+
+// locked is true when the active credential waits for its password.
+func (m *Model) locked() bool { return errors.Is(m.c.CredErr, common.ErrNeedsPassword) }
 
 // SetCommon takes the shell's latest state.
 func (m *Model) SetCommon(c common.Common) {
@@ -338,6 +361,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.expect(1)
 			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
 		}
+	case common.UnlockedMsg:
+		if m.pw == nil || !m.pw.Mine(msg) || !m.pw.Answer(msg) {
+			break
+		}
+		m.pw = nil
+		m.unlocked = &msg
+		cmds = append(cmds, common.Cmd(common.PasswordMsg{Profile: msg.Profile, Password: msg.Password}), m.prepare())
 	case exportedMsg:
 		if msg.err != nil {
 			m.setNote(fmt.Sprintf("could not write the %s: %v", msg.what, msg.err), true)
@@ -354,6 +384,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.setNote(fmt.Sprintf("%s added to the device book (Devices screen, 4: e gives each a name)", count(msg.added, "device")), false)
 		cmds = append(cmds, common.Cmd(common.DevicesChangedMsg{}))
 	case tea.PasteMsg:
+		if m.pw != nil {
+			cmds = append(cmds, m.promptKey(msg))
+		}
 		if m.pasting {
 			m.pasteText(msg.Content)
 		}
@@ -378,6 +411,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.keySave(msg)
 	case m.pasting:
 		return m.pasteKey(msg)
+	case m.pw != nil:
+		return m.promptKey(msg)
 	case m.detail >= 0:
 		return m.keyDetail(msg)
 	case m.phase == phaseConfirm:
@@ -440,6 +475,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// promptKey gives a key or paste to the password prompt.
+func (m *Model) promptKey(msg tea.Msg) tea.Cmd {
+	if m.c.Active == nil {
+		m.pw = nil
+		return nil
+	}
+	cmd, cancel := m.pw.Update(msg, m.pwKeys, *m.c.Active)
+	if cancel {
+		m.pw = nil
+	}
+	return cmd
+}
+
 func (m *Model) keySave(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.keys.Cancel):
@@ -466,6 +514,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.SaveOK, k.Cancel}
 	case m.pasting:
 		return []key.Binding{k.PasteOK, k.Cancel}
+	case m.pw != nil:
+		return []key.Binding{m.pwKeys.Submit, m.pwKeys.Cancel}
 	case m.detail >= 0 && m.askOther:
 		return []key.Binding{k.Yes, k.No}
 	case m.detail >= 0:
@@ -474,7 +524,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.No}
 	case m.phase == phaseReady:
 		var b []key.Binding
-		if m.blocker() == "" {
+		if m.blocker() == "" || (m.cred() == nil && m.locked()) {
 			b = append(b, k.Send)
 		}
 		b = append(b, k.Paste)
@@ -523,7 +573,7 @@ func (m *Model) detailKeys() []key.Binding {
 // FullHelp is every key that works now, in columns.
 func (m *Model) FullHelp() [][]key.Binding {
 	switch {
-	case m.detail >= 0 || m.saving || m.pasting || m.phase == phaseConfirm || m.phase == phaseReady:
+	case m.detail >= 0 || m.saving || m.pasting || m.pw != nil || m.phase == phaseConfirm || m.phase == phaseReady:
 		return [][]key.Binding{m.ShortHelp()}
 	case m.phase == phaseRunning:
 		return [][]key.Binding{{m.keys.Detail, m.keys.Cancel}, m.table.FullHelp()}

@@ -51,7 +51,7 @@ func (d *driver) send(msg tea.Msg) {
 			d.run(c)
 		}
 		return
-	case common.DevicesChangedMsg, common.HistoryChangedMsg, common.ErrorMsg, common.StatusMsg:
+	case common.DevicesChangedMsg, common.HistoryChangedMsg, common.ErrorMsg, common.StatusMsg, common.PasswordMsg:
 		d.seen = append(d.seen, msg)
 		if e, ok := msg.(common.ErrorMsg); ok {
 			d.t.Errorf("error shown: %v", e.Err)

@@ -30,6 +30,9 @@ func (m *Model) View() string {
 		if m.pasting {
 			return common.PadLines(common.ClipLines(m.pasteView(w), w, h), h)
 		}
+		if m.pw != nil {
+			return common.PadLines(common.ClipLines(m.pw.View(m.c.Styles, w), w, h), h)
+		}
 		return common.PadLines(common.ClipLines(m.summaryView(w), w, h), h)
 	}
 	var b strings.Builder
