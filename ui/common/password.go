@@ -105,7 +105,9 @@ func (p *PasswordPrompt) Answer(msg UnlockedMsg) (ok bool) {
 }
 
 // Mine is true when msg answers this prompt.
-func (p *PasswordPrompt) Mine(msg UnlockedMsg) bool { return msg.Run == p.run && msg.Profile == p.Profile }
+func (p *PasswordPrompt) Mine(msg UnlockedMsg) bool {
+	return msg.Run == p.run && msg.Profile == p.Profile
+}
 
 // View draws the prompt in w cells.
 func (p *PasswordPrompt) View(st Styles, w int) string {
