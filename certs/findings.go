@@ -43,6 +43,22 @@ func findTooBig(name string, size int64) Finding {
 		Advice:  "Check that you picked the right file: a .p12, .pem, .cer or AuthKey_<KEYID>.p8."}
 }
 
+// findTooBigRead is a file whose size said little but whose reading did
+// not end (procfs, a file growing while read).
+func findTooBigRead(name string) Finding {
+	return Finding{Code: CodeNotCertificate,
+		Message: fmt.Sprintf("%s gave more than %d bytes when read, far too much for a push credential (they are a few kilobytes).", name, maxFileSize),
+		Advice:  "Check that you picked the right file: a .p12, .pem, .cer or AuthKey_<KEYID>.p8."}
+}
+
+// findNotRegular is a FIFO, device or socket, refused before reading: a
+// FIFO would block and a device such as /dev/zero never ends.
+func findNotRegular(what, name, kind string) Finding {
+	return Finding{Code: CodeUnreadable,
+		Message: fmt.Sprintf("The %s %s is %s, not a file; pushdeck did not read it.", what, name, kind),
+		Advice:  "Give the path of the .p12, .pem, .cer or .p8 file itself."}
+}
+
 func findEmpty(name string, size int) Finding {
 	what := "it has no bytes in it"
 	if size > 0 {

@@ -85,7 +85,7 @@ func (l *loader) keyFromFile(none func()) (keys []any, locked bool) {
 func needsPassword(path string) (bool, error) {
 	data, f := readLimited(path, "file")
 	if f != nil {
-		return false, &Error{Finding: *f}
+		return false, &Error{Finding: cleanFinding(*f)}
 	}
 	if bytes.Contains(data, pemBegin) {
 		blocks, _ := decodePEM(data)

@@ -109,7 +109,10 @@ var errNoKey = errors.New("no private key")
 // keyFinding turns a key error into the finding a person reads.
 func keyFinding(name string, err error, password string) Finding {
 	var unsup errUnsupportedEncryption
+	var it errIterations
 	switch {
+	case errors.As(err, &it):
+		return findExcessiveIterations(name, it)
 	case errors.Is(err, errBadPassword) && password == "":
 		return findPasswordRequired(name)
 	case errors.Is(err, errBadPassword):

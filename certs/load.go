@@ -8,17 +8,18 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 )
 
 // maxFileSize is far above any real credential (a few KB) and keeps a wrong
 // path (a disk image, a video) from being read into memory.
-const maxFileSize = 1 << 20
+const maxFileSize = fsafe.LimitCredential
 
 // expiryWarningDays is when "expires soon" starts: 30 days leaves time to
 // make a new certificate and roll it out.
@@ -44,38 +45,42 @@ func load(path string, opts Options) (*Credential, error) {
 			l.problem(*f)
 			return l.finish()
 		}
-		return nil, &Error{Finding: *f}
+		return nil, &Error{Finding: cleanFinding(*f)}
 	}
 	return loadBytes(data, path, opts)
 }
 
-// readLimited reads a file of at most maxFileSize bytes; the finding says why
-// it could not. what names the file in sentences ("file", "key file").
+// readLimited reads a regular file of at most maxFileSize bytes; the finding
+// says why it could not. FIFOs, devices and folders are refused before a byte
+// is read (a FIFO would block, /dev/zero never ends). what names the file in
+// sentences ("file", "key file").
 func readLimited(path, what string) ([]byte, *Finding) {
 	fail := func(f Finding) ([]byte, *Finding) { return nil, &f }
-	fh, err := os.Open(path)
+	data, err := fsafe.ReadFile(path, maxFileSize, what)
+	var fe *fsafe.Error
 	switch {
+	case err == nil:
+		return data, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return fail(findFileMissing(what, path))
-	case err != nil:
-		return fail(findUnreadable(what, path, unwrapPathErr(err)))
+	case errors.Is(err, fsafe.ErrTooBig):
+		if st, serr := os.Stat(path); serr == nil && st.Size() > maxFileSize {
+			return fail(findTooBig(filepath.Base(path), st.Size()))
+		}
+		return fail(findTooBigRead(filepath.Base(path)))
+	case errors.Is(err, fsafe.ErrNotRegular):
+		kind := "not an ordinary file"
+		if st, serr := os.Stat(path); serr == nil {
+			if st.IsDir() {
+				return fail(findFolder(what, path))
+			}
+			kind = fsafe.KindOf(st.Mode())
+		}
+		return fail(findNotRegular(what, path, kind))
+	case errors.As(err, &fe):
+		return fail(findUnreadable(what, path, unwrapPathErr(fe.Kind)))
 	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return fail(findUnreadable(what, path, unwrapPathErr(err)))
-	}
-	if st.IsDir() {
-		return fail(findFolder(what, path))
-	}
-	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
-	if err != nil {
-		return fail(findUnreadable(what, path, unwrapPathErr(err)))
-	}
-	if len(data) > maxFileSize {
-		return fail(findTooBig(filepath.Base(path), st.Size()))
-	}
-	return data, nil
+	return fail(findUnreadable(what, path, unwrapPathErr(err)))
 }
 
 // unwrapPathErr drops the "open /path:" prefix the sentence already says.
@@ -108,6 +113,7 @@ func loadBytes(data []byte, name string, opts Options) (*Credential, error) {
 func (l *loader) finish() (*Credential, error) {
 	r := &l.cred.Report
 	r.Format = l.cred.Format
+	r.sanitize()
 	r.Usable = len(r.Problems) == 0
 	if !r.Usable {
 		return l.cred, &Error{Finding: r.Problems[0]}
@@ -260,6 +266,10 @@ func (l *loader) assemble(certs []*x509.Certificate, keys []any, locked bool) {
 		}
 	}
 	leaf := certs[leafIdx]
+	if len(certs) > maxCertificates {
+		l.problem(findTooManyCertificates(l.base, len(certs)))
+	}
+	l.checkKey(leaf)
 	var chain []*x509.Certificate
 	for i, c := range certs {
 		if i != leafIdx {
@@ -302,11 +312,15 @@ func (l *loader) assemble(certs []*x509.Certificate, keys []any, locked bool) {
 
 func (l *loader) certInfo(c *x509.Certificate) *CertInfo {
 	sum := sha256.Sum256(c.Raw)
+	topics, damaged := topicsOf(c)
+	if damaged {
+		l.warn(findDamagedTopics())
+	}
 	info := &CertInfo{
 		Subject:      nameString(c.Subject),
 		CommonName:   c.Subject.CommonName,
 		Topic:        SubjectTopic(c),
-		Topics:       TopicsOf(c),
+		Topics:       topics,
 		Environments: EnvironmentsOf(c),
 		Issuer:       nameString(c.Issuer),
 		Serial:       strings.ToUpper(c.SerialNumber.Text(16)),

@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"strings"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
@@ -14,6 +15,15 @@ import (
 // (AES/PBKDF2/SHA-256 MAC) and the legacy (RC2/3DES, SHA-1 MAC) encodings.
 func (l *loader) loadP12(data []byte) {
 	l.cred.Format = FormatP12
+	if err := p12Work(data, l.opts.Password); err != nil {
+		var it errIterations
+		if errors.As(err, &it) {
+			l.problem(findExcessiveIterations(l.base, it))
+		} else {
+			l.problem(findCorrupt(fmt.Sprintf("%s: %v.", l.base, err)))
+		}
+		return
+	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, l.opts.Password)
 	if err != nil {
 		l.p12Error(data, err)

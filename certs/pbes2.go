@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math/big"
 )
 
 // Encrypted PKCS#8 (RFC 5958 EncryptedPrivateKeyInfo) with PBES2 (RFC 8018):
@@ -35,10 +36,6 @@ var (
 	oidAES256CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
 	oidDESEDE3CBC = asn1.ObjectIdentifier{1, 2, 840, 113549, 3, 7}
 )
-
-// maxPBKDF2Iterations bounds the work a hostile or damaged file can demand;
-// real files use 2,048 (OpenSSL) to 600,000 (OWASP 2023).
-const maxPBKDF2Iterations = 10_000_000
 
 // exportIterations is the PBKDF2 count for keys pushdeck encrypts: OWASP's
 // 2023 advice for PBKDF2-HMAC-SHA256.
@@ -103,12 +100,19 @@ func pbes2Decrypt(alg pkix.AlgorithmIdentifier, data []byte, password string) ([
 	if !params.KeyDerivationFunc.Algorithm.Equal(oidPBKDF2) {
 		return nil, errUnsupportedEncryption{"key derivation " + params.KeyDerivationFunc.Algorithm.String()}
 	}
+	// The count first, read as a big number: a count too large for an int
+	// is named, not called damage, and nothing is hashed before the check.
+	if n, ok, err := pbkdf2Count(params.KeyDerivationFunc); err == nil && ok {
+		if err := checkCount(n); err != nil {
+			return nil, err
+		}
+	}
 	var kdf pbkdf2Params
 	if _, err := asn1.Unmarshal(params.KeyDerivationFunc.Parameters.FullBytes, &kdf); err != nil {
 		return nil, fmt.Errorf("the encryption parameters are damaged (PBKDF2)")
 	}
-	if kdf.IterationCount < 1 || kdf.IterationCount > maxPBKDF2Iterations {
-		return nil, fmt.Errorf("the encryption asks for %d PBKDF2 iterations, outside 1 to %d: the file is damaged", kdf.IterationCount, maxPBKDF2Iterations)
+	if kdf.IterationCount < 1 || kdf.IterationCount > MaxIterations {
+		return nil, errIterations{count: big.NewInt(int64(kdf.IterationCount))}
 	}
 	newHash, err := prfHash(kdf.PRF.Algorithm)
 	if err != nil {

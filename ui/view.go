@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -248,7 +249,7 @@ func (m *Model) statusLines() []string {
 		return []string{st.Status.Info.Render(common.Clip("quitting: ending the running work and keeping its results… (ctrl+c again quits at once)", m.width))}
 	case m.errMsg != nil:
 		hint := "(esc dismisses)"
-		msg := "✗ " + strings.ReplaceAll(m.errMsg.Error(), "\n", " ") + " " + hint
+		msg := "✗ " + textsafe.Clean(m.errMsg.Error()) + " " + hint
 		lines := strings.Split(ansi.Wordwrap(msg, max(m.width, 20), " "), "\n")
 		if len(lines) > maxStatusLines {
 			lines = lines[:maxStatusLines]
@@ -263,7 +264,7 @@ func (m *Model) statusLines() []string {
 		}
 		return lines
 	case m.info != "":
-		return []string{st.Status.Info.Render(m.info)}
+		return []string{st.Status.Info.Render(textsafe.Clean(m.info))}
 	}
 	return []string{""}
 }

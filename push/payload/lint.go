@@ -67,6 +67,11 @@ func validate(body []byte, opts Options) Report {
 // report sorts findings into document order, fills in line and column and
 // splits errors from warnings.
 func (l *linter) report(body []byte, limit int) Report {
+	return l.reportWith(body, limit, newPosCursor(body))
+}
+
+// reportWith is report with the position cursor given (tests count its work).
+func (l *linter) reportWith(body []byte, limit int, pos *posCursor) Report {
 	slices.SortStableFunc(l.findings, func(a, b Finding) int {
 		if (a.Offset < 0) != (b.Offset < 0) {
 			if a.Offset < 0 {
@@ -77,9 +82,10 @@ func (l *linter) report(body []byte, limit int) Report {
 		return a.Offset - b.Offset
 	})
 	r := Report{Bytes: len(body), Limit: limit, Errors: []Finding{}, Warnings: []Finding{}}
+	// Findings are in offset order now: the cursor makes one pass.
 	for _, f := range l.findings {
 		if f.Offset >= 0 {
-			f.Line, f.Column = position(body, f.Offset)
+			f.Line, f.Column = pos.at(f.Offset)
 		}
 		if f.Severity == Error {
 			r.Errors = append(r.Errors, f)

@@ -49,7 +49,7 @@ func (l *linter) aps(aps *value) {
 		check, known := apsKeys[m.key]
 		if !known {
 			fix := "remove it, or move custom data out of aps to the top level"
-			if s := suggest(m.key, apsKeyNames()); s != "" {
+			if s := suggest(m.key, near(m.key, apsKeyNames())); s != "" {
 				fix = fmt.Sprintf("did you mean %q?", s)
 			}
 			l.add(Warning, "aps-unknown-key", path, m.keyStart, fix, "unknown key %q inside aps; iOS ignores it", m.key)
@@ -69,14 +69,10 @@ func apsKeyNames() []string {
 
 // duplicates warns about a key given twice in one object.
 func (l *linter) duplicates(obj *value, path string) {
-	for i, m := range obj.members {
-		for _, prev := range obj.members[:i] {
-			if prev.key == m.key {
-				l.add(Warning, "duplicate-key", pathJoin(path, m.key), m.keyStart, "remove one of them",
-					"%q appears twice; only the last one is used", m.key)
-				break
-			}
-		}
+	for _, i := range duplicateKeys(obj) {
+		m := obj.members[i]
+		l.add(Warning, "duplicate-key", pathJoin(path, m.key), m.keyStart, "remove one of them",
+			"%q appears twice; only the last one is used", m.key)
 	}
 }
 
@@ -100,7 +96,7 @@ func (l *linter) alert(v *value, path string) {
 			l.stringValue(m.val, p)
 		default:
 			fix := "remove it; iOS ignores it (custom data goes at the top level, outside aps)"
-			if s := suggest(m.key, alertKeys); s != "" {
+			if s := suggest(m.key, near(m.key, alertKeys)); s != "" {
 				fix = fmt.Sprintf("did you mean %q?", s)
 			}
 			l.add(Warning, "alert-key", p, m.keyStart, fix, "unknown alert key %q; iOS ignores it", m.key)

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -247,14 +248,14 @@ func (t Table) View(st Styles, cell CellFunc, rowTone func(row int) Tone) string
 		if r == t.cursor {
 			for c := range t.Columns {
 				s, _ := cell(r, c)
-				line[c] = fit(s, t.widths[c])
+				line[c] = fit(textsafe.Clean(s), t.widths[c])
 			}
 			b.WriteString(st.Cursor.Render(clip(strings.Join(line, " "), t.width)))
 			continue
 		}
 		for c := range t.Columns {
 			s, tone := cell(r, c)
-			s = fit(s, t.widths[c])
+			s = fit(textsafe.Clean(s), t.widths[c]) // cells hold labels, names, reasons: data from outside
 			if rt != ToneNormal {
 				tone = rt
 			}

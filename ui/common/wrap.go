@@ -1,6 +1,7 @@
 package common
 
 import (
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -11,6 +12,7 @@ import (
 // rather than being cut.
 func WrapWords(s string, w int, prefix string) []string {
 	w = max(20, w)
+	s = textsafe.Clean(s) // wrapped text is data from outside (reasons, findings)
 	var lines []string
 	line, lineW := "", 0
 	for _, word := range strings.Fields(s) {
@@ -37,6 +39,7 @@ func WrapWords(s string, w int, prefix string) []string {
 func WrapIndent(render func(...string) string, prefix, text string, w int) []string {
 	pw := ansi.StringWidth(prefix)
 	width := max(w-pw, 10)
+	text = textsafe.Clean(text)
 	out := strings.Split(ansi.Wrap(text, width, " "), "\n")
 	for i, l := range out {
 		p := prefix
