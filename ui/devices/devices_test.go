@@ -123,8 +123,8 @@ func TestAddNormalisesTheTokenLive(t *testing.T) {
 	m := newModel(t, 100, 20, store)
 	m.Update(m.Init()())
 	press(m, "a")
-	if m.mode != modeForm || m.form.field != fToken {
-		t.Fatal("a should open the form on the token")
+	if m.mode != modeForm || m.form.field != fLabel {
+		t.Fatal("a should open the form on its first field shown, the label")
 	}
 	m.Update(tea.PasteMsg{Content: "<A1B2C3D4 E5F60718 293A4B5C"})
 	if s, ok := m.form.tokenStatus(); ok || !strings.Contains(s, "cut off") {

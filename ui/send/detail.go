@@ -62,6 +62,9 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 			m.detail++
 			m.detailY = 0
 		}
+	case key.Matches(msg, k.Move) && m.canMove():
+		o := m.other[m.detail]
+		return moveDevice(m.c.Store, r.Token, m.run.profile.Environment, o.env)
 	case key.Matches(msg, k.Curl):
 		return m.export(curlCommand(m.run.profile, m.cred(), r), "curl", ".sh")
 	case key.Matches(msg, k.SimFile):
@@ -204,9 +207,11 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 		add("", st.Subtle.Render(fmt.Sprintf("trying %s on %s…", labelOf(r), other)))
 	case tried && o.err != nil:
 		add("", st.Problem.Render(fmt.Sprintf("✗ could not try %s: %v", other, o.err)))
+	case tried && o.result.OK() && m.moved[r.Token]:
+		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it, and the device is now a %s device in the book.", other, other)))
 	case tried && o.result.OK():
 		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it: this token belongs to %s.", other, other)))
-		para(fmt.Sprintf("Fix: edit the device on the Devices screen (e) and set its environment to %s.", other))
+		para(fmt.Sprintf("Fix: press m to move the device to %s in the device book.", other))
 	case tried:
 		add("", st.Problem.Render(fmt.Sprintf("✗ %s refused it too: %s", other, reasonOf(o.result))))
 		para("The token is not valid in either environment: get a fresh token from the app.")
@@ -295,4 +300,55 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// canMove is true when the result shown is a device the other
+// environment accepted, not moved yet.
+func (m *Model) canMove() bool {
+	if m.detail < 0 || m.detail >= len(m.results) {
+		return false
+	}
+	o, tried := m.other[m.detail]
+	r := m.results[m.detail]
+	return tried && o.index >= 0 && o.err == nil && o.result.OK() && !m.moved[r.Token] && m.c.Store != nil
+}
+
+// movedMsg says how moving a device to the other environment went.
+type movedMsg struct {
+	token, label string
+	env          certs.Environment
+	err          error
+}
+
+// moveDevice moves the book's device with token from one environment to
+// the other, keeping its label and groups (its last result belonged to
+// the old environment).
+func moveDevice(s *profiles.Store, token string, from, to certs.Environment) tea.Cmd {
+	return func() tea.Msg {
+		ds, err := s.Devices()
+		if err != nil {
+			return movedMsg{token: token, err: err}
+		}
+		for _, d := range ds {
+			if d.Token != token || d.Environment != from {
+				continue
+			}
+			if err := s.RemoveDevice(d.Token); err != nil {
+				return movedMsg{token: token, err: err}
+			}
+			d.Environment, d.Last, d.UnregisteredAt = to, nil, time.Time{}
+			if _, _, err := s.AddDevice(d); err != nil {
+				return movedMsg{token: token, err: err}
+			}
+			return movedMsg{token: token, label: labelOfDevice(d), env: to}
+		}
+		return movedMsg{token: token, err: fmt.Errorf("the token is not in the device book as a %s device (a pasted token? b saves it first)", from)}
+	}
+}
+
+func labelOfDevice(d profiles.Device) string {
+	if d.Label != "" {
+		return d.Label
+	}
+	return common.ShortToken(d.Token)
 }

@@ -47,6 +47,8 @@ type KeyMap struct {
 	// Pointers for a debugging developer: copy as curl, export the
 	// payload as a Simulator .apns file.
 	Curl, SimFile key.Binding
+	// Move moves a device whose token the other environment accepted.
+	Move key.Binding
 	// SaveOK is enter in the save field.
 	SaveOK key.Binding
 }
@@ -79,6 +81,7 @@ func DefaultKeyMap() KeyMap {
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send it")),
 		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
 		Curl:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
+		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move device to that environment")),
 		SimFile:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "export .apns (Simulator)")),
 		SaveOK:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 	}
@@ -189,6 +192,7 @@ type Model struct {
 	pwKeys   common.PasswordKeyMap
 	pwRun    int
 	unlocked *common.UnlockedMsg
+	moved    map[string]bool // tokens moved to the other environment (m)
 
 	// Pasted tokens (not in the device book).
 	pasting     bool
@@ -222,7 +226,7 @@ type Model struct {
 // New builds the Send screen.
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{},
-		streams: map[<-chan push.Result]bool{}, pwKeys: common.DefaultPasswordKeyMap()}
+		streams: map[<-chan push.Result]bool{}, pwKeys: common.DefaultPasswordKeyMap(), moved: map[string]bool{}}
 	m.life, m.endLife = context.WithCancel(context.Background())
 	m.retries = new(atomic.Int64)
 	m.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
@@ -368,6 +372,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.pw = nil
 		m.unlocked = &msg
 		cmds = append(cmds, common.Cmd(common.PasswordMsg{Profile: msg.Profile, Password: msg.Password}), m.prepare())
+	case movedMsg:
+		if msg.err != nil {
+			m.setNote("could not move the device: "+msg.err.Error(), true)
+		} else {
+			m.moved[msg.token] = true
+			m.setNote(fmt.Sprintf("%s now is a %s device in the book", msg.label, msg.env), false)
+			cmds = append(cmds, common.Cmd(common.DevicesChangedMsg{}))
+		}
+		cmds = append(cmds, common.StatusCmd(m.note))
 	case exportedMsg:
 		if msg.err != nil {
 			m.setNote(fmt.Sprintf("could not write the %s: %v", msg.what, msg.err), true)
@@ -559,6 +572,9 @@ func (m *Model) detailKeys() []key.Binding {
 	b := []key.Binding{k.Back}
 	if _, tried := m.other[m.detail]; m.results[m.detail].Reason == "BadDeviceToken" && !tried {
 		b = append(b, k.Other)
+	}
+	if m.canMove() {
+		b = append(b, k.Move)
 	}
 	b = append(b, k.Curl, k.SimFile)
 	if m.detail > 0 {

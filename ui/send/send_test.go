@@ -238,6 +238,24 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 			if len(hist) == 0 || hist[0].Environment != certs.Production || hist[0].Status != 200 {
 				t.Errorf("the production try is not in history first: %+v", hist)
 			}
+			// One key moves the device to production (it took five).
+			if !strings.Contains(m.View(), "press m to move") {
+				t.Errorf("m is not offered:\n%s", m.View())
+			}
+			d.send(common.KeyPress("m"))
+			d.until("the move", func() bool { return m.moved[r.Token] || strings.Contains(m.note, "could not move") })
+			moved := false
+			for _, dv := range w.devices(t, certs.Production) {
+				moved = moved || dv.Token == r.Token
+			}
+			for _, dv := range w.devices(t, certs.Development) {
+				if dv.Token == r.Token {
+					t.Error("the device is still in development")
+				}
+			}
+			if !moved {
+				t.Errorf("the device was not moved to production (note %q)", m.note)
+			}
 		}
 	}
 }
