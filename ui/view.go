@@ -264,7 +264,17 @@ func (m *Model) statusLines() []string {
 		}
 		return lines
 	case m.info != "":
-		return []string{st.Status.Info.Render(textsafe.Clean(m.info))}
+		// Wrapped like an error (up to three lines): an info often ends in
+		// a path the user needs whole.
+		lines := strings.Split(ansi.Wrap(textsafe.Clean(m.info), max(m.width, 20), " /"), "\n")
+		if len(lines) > maxStatusLines {
+			lines = lines[:maxStatusLines]
+			lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], m.width-1, "") + "…"
+		}
+		for i, l := range lines {
+			lines[i] = st.Status.Info.Render(common.Clip(l, m.width))
+		}
+		return lines
 	}
 	return []string{""}
 }

@@ -172,9 +172,12 @@ func (m *Model) SetCommon(c common.Common) {
 // reason and when) gets what the label and the groups do not need; at 80
 // columns the groups shrink first.
 func columns(w int) []common.Column {
-	label, groups := 36, 20
+	label, groups, last := 36, 20, 22
 	if w < 100 {
 		label, groups = 25, 6
+	}
+	if w < 70 {
+		last = 16 // "✗ BadDeviceToken": the short form
 	}
 	return []common.Column{
 		{Title: "", Width: 1},
@@ -182,7 +185,7 @@ func columns(w int) []common.Column {
 		{Title: "Token", Width: 13},
 		{Title: "Env", Width: 4},
 		{Title: "Groups", Min: 6, Max: groups},
-		{Title: "Last result", Min: 22},
+		{Title: "Last result", Min: last},
 	}
 }
 

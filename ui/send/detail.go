@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
@@ -120,7 +121,17 @@ func (m *Model) detailView(w, h int) string {
 	env := m.run.profile.Environment
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
-	kv := func(k, v string) { add(st.Subtle.Render(fmt.Sprintf("%-16s", k)) + v) }
+	// Values wrap under themselves: a token or an id cut at 60 columns
+	// could not be copied.
+	kv := func(k, v string) {
+		p := st.Subtle.Render(fmt.Sprintf("%-16s", k))
+		for i, l := range strings.Split(ansi.Wrap(v, max(w-16, 10), " "), "\n") {
+			if i > 0 {
+				p = strings.Repeat(" ", 16)
+			}
+			add(p + l)
+		}
+	}
 
 	// The keys are in the footer; the title says only which result this is.
 	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))))

@@ -34,7 +34,12 @@ type exportedMsg struct {
 // exportDir is the documented folder for what the console writes on the
 // user's behalf (saved results, exports): "exports" in pushdeck's config
 // folder, else the system's temporary folder.
-func exportDir(s *profiles.Store) string {
+func exportDir(c common.Common) string {
+	s := c.Store
+	if c.Demo {
+		// The demo's folder is removed when it ends; what the user exported stays.
+		return filepath.Join(os.TempDir(), "pushdeck-exports")
+	}
 	if s != nil && s.Dir != "" {
 		return filepath.Join(s.Dir, "exports")
 	}
@@ -47,7 +52,7 @@ func (m *Model) export(text, what, ext string) tea.Cmd {
 	if ext == ".sh" {
 		name = fmt.Sprintf("%s-%d-curl.sh", m.run.batch, m.detail+1)
 	}
-	path := filepath.Join(exportDir(m.c.Store), name)
+	path := filepath.Join(exportDir(m.c), name)
 	return tea.Batch(tea.SetClipboard(text), func() tea.Msg {
 		return exportedMsg{what: what, path: path, err: writeExport(path, []byte(text))}
 	})

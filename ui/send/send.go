@@ -62,8 +62,8 @@ func DefaultKeyMap() KeyMap {
 		Resend:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resend failed")),
 		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save results")),
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
-		Other:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "retry on other environment")),
-		Back:     key.NewBinding(key.WithKeys("esc", "q", "backspace"), key.WithHelp("esc/q", "back to the results")),
+		Other:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "try other env")),
+		Back:     key.NewBinding(key.WithKeys("esc", "q", "backspace"), key.WithHelp("esc", "back")),
 		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new send")),
 		Paste:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "paste tokens")),
 		PasteOK:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take the tokens")),
@@ -71,8 +71,8 @@ func DefaultKeyMap() KeyMap {
 		SaveBook: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "save pasted to device book")),
 		Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter: failed, by reason, by status")),
 		AllRows:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "show all results")),
-		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←", "previous result")),
-		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next result")),
+		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←", "prev")),
+		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "scroll")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "scroll up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
@@ -80,9 +80,9 @@ func DefaultKeyMap() KeyMap {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send it")),
 		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
-		Curl:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
-		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move device to that environment")),
-		SimFile:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "export .apns (Simulator)")),
+		Curl:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "curl")),
+		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move device")),
+		SimFile:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", ".apns file")),
 		SaveOK:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 	}
 }
@@ -304,7 +304,9 @@ func columns(w int) []common.Column {
 		{Title: "Device", Min: 12},
 		{Title: "Status", Width: 6},
 		{Title: "Reason", Min: 16, Max: maxReason},
-		{Title: "apns-id", Width: id},
+	}
+	if w >= 70 || w == 0 {
+		cols = append(cols, common.Column{Title: "apns-id", Width: id}) // below 70 the detail shows it
 	}
 	if w >= 100 {
 		cols = append(cols, common.Column{Title: "apns-unique-id", Width: id})
@@ -478,7 +480,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.resendFailed()
 	case key.Matches(msg, m.keys.Save) && len(m.results) > 0:
 		m.saving = true
-		m.saveIn.SetValue(filepath.Join(exportDir(m.c.Store), fmt.Sprintf("pushdeck-%s.jsonl", m.run.batch)))
+		m.saveIn.SetValue(filepath.Join(exportDir(m.c), fmt.Sprintf("pushdeck-%s.jsonl", m.run.batch)))
 		m.saveIn.CursorEnd()
 		return m.saveIn.Focus()
 	case key.Matches(msg, m.keys.New) && m.phase == phaseDone:
@@ -512,7 +514,7 @@ func (m *Model) keySave(msg tea.KeyPressMsg) tea.Cmd {
 			m.setNote("type a file name ending in .jsonl or .csv", true)
 			return nil
 		}
-		return saveResults(savePath(path, exportDir(m.c.Store)), m.results, m.run)
+		return saveResults(savePath(path, exportDir(m.c)), m.results, m.run)
 	}
 	var cmd tea.Cmd
 	m.saveIn, cmd = m.saveIn.Update(msg)
