@@ -31,6 +31,7 @@ func (m *Model) keyText(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
+	m.note = "" // a notice is about the last command, not what is typed next
 	return m.edit(msg)
 }
 

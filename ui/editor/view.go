@@ -121,11 +121,11 @@ func (m *Model) statusLine() string {
 	default:
 		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size)
 	}
-	if m.note != "" {
-		return s + "  " + st.Warning.Render(m.note)
-	}
 	if pos != "" {
 		s = st.Subtle.Render(pos) + s
+	}
+	if m.note != "" {
+		return s + "  " + st.Warning.Render(m.note)
 	}
 	hint := ""
 	switch m.mode {
