@@ -185,7 +185,7 @@ func TestImportReportsBadLines(t *testing.T) {
 }
 
 func TestDevicesGolden(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	for _, sz := range [][2]int{{60, 11}, {80, 24}, {120, 40}} {
 		t.Run("selection_and_dead_"+strconv.Itoa(sz[0])+"x"+strconv.Itoa(sz[1]), func(t *testing.T) {
 			m := loaded(t, sz[0], sz[1])
 			press(m, "space", "down", "space", "end")

@@ -387,7 +387,7 @@ func TestLoadPayloadMsgFromHistory(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+	for _, sz := range []struct{ w, h int }{{60, 11}, {80, 24}, {120, 40}} {
 		name := func(s string) string { return s + "_" + itoa(sz.w) + "x" + itoa(sz.h) }
 		t.Run(name("valid"), func(t *testing.T) {
 			m := newModel(t, sz.w, sz.h, nil)

@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/push"
@@ -28,13 +29,13 @@ func (m *Model) View() string {
 	room := max(m.height-len(head)-len(foot), 1)
 	// As much detail per step as fits, then scroll.
 	var body []string
-	for _, n := range []int{-1, 3, 2, 1} {
+	for _, n := range []int{-1, 3, 2, 1, 0} {
 		if body = m.stepLines(w, n); len(body) <= room {
 			break
 		}
 	}
 	if len(body) > room {
-		off := min(m.offset, len(body)-room)
+		off := min(m.offset+m.failedAt(body, room), len(body)-room)
 		more := off+room < len(body)
 		body = body[off : off+room]
 		if more {
@@ -46,6 +47,20 @@ func (m *Model) View() string {
 		lines = append(lines, "")
 	}
 	return common.ClipLines(strings.Join(append(lines, foot...), "\n"), w, m.height)
+}
+
+// failedAt is where the body starts when it does not fit: so the failed
+// step is on screen (the verdict below talks about it), else the top.
+func (m *Model) failedAt(body []string, room int) int {
+	if m.running || m.verdict == nil || m.verdict.OK {
+		return 0
+	}
+	for i, l := range body {
+		if strings.HasPrefix(strings.TrimLeft(ansi.Strip(l), " "), "✗") {
+			return max(0, i-room+1)
+		}
+	}
+	return 0
 }
 
 // reportLines is how many lines the report takes at its tersest.

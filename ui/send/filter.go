@@ -188,8 +188,12 @@ func (m *Model) breakdownLine(w int) string {
 		if i > 0 {
 			item = " · " + item
 		}
-		if ansi.StringWidth(s+item) > w-8 && i > 0 {
-			s += st.Subtle.Render(fmt.Sprintf(" · +%d more (f filters)", len(bd)-i))
+		more := ""
+		if rest := len(bd) - i - 1; rest > 0 {
+			more = fmt.Sprintf(" · +%d more", rest)
+		}
+		if i > 0 && ansi.StringWidth(s+item+more) > w {
+			s += st.Subtle.Render(fmt.Sprintf(" · +%d more", len(bd)-i))
 			break
 		}
 		s += st.Problem.Render(item)

@@ -67,7 +67,7 @@ func runningModel(tb testing.TB, w, h, total, n int) *Model {
 func plain(s string) string { return ansi.Strip(s) }
 
 func TestSendGolden(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	for _, sz := range [][2]int{{60, 11}, {80, 24}, {120, 40}} {
 		suffix := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
 		t.Run("in_progress"+suffix, func(t *testing.T) {
 			m := runningModel(t, sz[0], sz[1], 100, 37)
