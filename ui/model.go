@@ -90,9 +90,10 @@ type Model struct {
 	demoClose func() error
 	starting  bool // the demo is being built
 
-	quitting  bool // waiting for the Stoppers before exiting
-	quitReady bool // tea.Quit is on its way: Filter lets it through
-	fullHelp  bool // the footer is the full help (laid out for its height)
+	quitting  bool     // waiting for the Stoppers before exiting
+	quitReady bool     // tea.Quit is on its way: Filter lets it through
+	fullHelp  bool     // the footer is the full help (laid out for its height)
+	expiring  []string // saved profiles expired or within the warning window
 }
 
 // New builds the console. It does no IO: Init loads the active profile.
@@ -346,6 +347,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.c.Active, m.c.Cred, m.c.CredErr = msg.profile, msg.cred, msg.err
 		m.pushCommon()
+		return nil
+	case common.ExpiringMsg:
+		m.expiring = msg.Names
 		return nil
 	case common.ProfilesChangedMsg:
 		return tea.Batch(m.loadActive(), m.broadcast(msg))

@@ -246,3 +246,15 @@ func TestLockedHeaderAndReload(t *testing.T) {
 		t.Fatal("the active profile was not reloaded with its password")
 	}
 }
+
+func TestHeaderWarnsOfOtherExpiringProfiles(t *testing.T) {
+	m, _ := withFakes()
+	p := profiles.Profile{Name: "app-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthCertificate}
+	r := certs.Report{Usable: true, Certificate: &certs.CertInfo{DaysLeft: 300}}
+	m.Update(activeLoadedMsg{run: m.activeRun, profile: &p, cred: &certs.Credential{Kind: certs.AuthCertificate, Report: r}})
+	m.Update(common.ExpiringMsg{Names: []string{"app-prod", "old"}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if head := strings.Split(ansi.Strip(m.View().Content), "\n")[0]; !strings.Contains(head, "⚠ 2 expiring") {
+		t.Fatalf("header %q", head)
+	}
+}

@@ -176,7 +176,29 @@ func (m *Model) headerAt(level int) string {
 	if p.Topic != "" {
 		meta = append(meta, st.Header.Meta.Render(p.Topic))
 	}
+	if w := m.expiringWarning(p.Name, level); w != "" {
+		meta = append(meta, st.Warning.Render(w))
+	}
 	return strings.Join(b, gap) + gap + strings.Join(meta, sep)
+}
+
+// expiringWarning warns of saved profiles other than the active one whose
+// certificates are expired or within the warning window: "⚠ 2 expiring"
+// ("⚠2" when short).
+func (m *Model) expiringWarning(active string, level int) string {
+	n := 0
+	for _, name := range m.expiring {
+		if name != active {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case level >= hdrEnv:
+		return fmt.Sprintf("⚠%d", n)
+	}
+	return fmt.Sprintf("⚠ %d expiring (Profiles, s)", n)
 }
 
 // daysLeft is the credential's state for the header; short is "364d".

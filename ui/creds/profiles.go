@@ -69,7 +69,8 @@ type Model struct {
 
 	filter    textinput.Model
 	filtering bool
-	byUrgency bool // s: the most urgent profile first
+	byUrgency bool     // s: the most urgent profile first
+	expiring  []string // told to the shell last (ExpiringMsg)
 
 	form       *Form
 	confirmDel string
@@ -234,6 +235,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 				}
 				m.refilter(sel)
 			}
+			return m, m.expiringCmd()
 		}
 		return m, nil
 	case unlockMsg:
@@ -424,6 +426,26 @@ func (m *Model) refilter(sel string) {
 			m.cursor = i
 		}
 	}
+}
+
+// expiringCmd tells the shell which profiles expire soon, when that
+// changed.
+func (m *Model) expiringCmd() tea.Cmd {
+	var names []string
+	for _, p := range m.list {
+		h, ok := m.health[p.Name]
+		if !ok || h.Report == nil || h.Report.Certificate == nil {
+			continue
+		}
+		if h.Report.Certificate.DaysLeft < common.WarnDays {
+			names = append(names, p.Name)
+		}
+	}
+	if slices.Equal(names, m.expiring) {
+		return nil
+	}
+	m.expiring = names
+	return common.Cmd(common.ExpiringMsg{Names: names})
 }
 
 // urgency orders profiles for the s key: unusable first, then locked or

@@ -475,3 +475,25 @@ func TestNotYetValidSaysSo(t *testing.T) {
 		t.Fatalf("badge %q", b)
 	}
 }
+
+// The shell is told which saved profiles expire soon (issue 18: the
+// header warns whichever profile is active).
+func TestTellsShellWhatExpires(t *testing.T) {
+	ps, h := sixProfiles()
+	m := New(plain())
+	m.SetSize(80, 19)
+	m.run = 1
+	m.Update(listMsg{run: 1, profiles: ps, active: "app-dev"})
+	var got []string
+	for name, hh := range h {
+		_, cmd := m.Update(healthMsg{run: 1, name: name, health: hh})
+		if cmd != nil {
+			if e, ok := cmd().(common.ExpiringMsg); ok {
+				got = e.Names
+			}
+		}
+	}
+	if strings.Join(got, ",") != "app-prod,expired" {
+		t.Fatalf("expiring %v, want app-prod (9 days) and expired", got)
+	}
+}
