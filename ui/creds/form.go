@@ -625,6 +625,7 @@ func (m *Form) openBrowser() tea.Cmd {
 	fp.CurrentDirectory = browseDir(m.f[m.focus].value())
 	fp.AutoHeight = false
 	fp.ShowPermissions = false
+	fp.ShowSize = false // the size column did not line up with the cursor row
 	fp.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("←/h", "parent folder"))
 	fp.KeyMap.Open = key.NewBinding(key.WithKeys("l", "right", "enter"), key.WithHelp("→/enter", "open"))
 	st := m.st
