@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sideshow/apns2/token"
@@ -24,9 +23,10 @@ const h2loadStreams = 100
 // as a fixed header, so h2load does no client-certificate or signing work
 // and its rate is what the server can answer.
 type h2loadRunner struct {
-	path string
-	dir  string
-	jwt  string
+	path    string
+	dir     string
+	jwt     string
+	streams int // in flight on its one connection
 }
 
 func newH2load(path, dir string, cr *creds) (*h2loadRunner, error) {
@@ -35,7 +35,7 @@ func newH2load(path, dir string, cr *creds) (*h2loadRunner, error) {
 	if jwt == "" {
 		return nil, fmt.Errorf("cannot sign the provider token for h2load")
 	}
-	return &h2loadRunner{path: path, dir: dir, jwt: jwt}, nil
+	return &h2loadRunner{path: path, dir: dir, jwt: jwt, streams: h2loadStreams}, nil
 }
 
 // prepare writes the payload and the list of per-device URIs h2load cycles
@@ -64,7 +64,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	logPath := filepath.Join(h.dir, "h2load.log")
 	os.Remove(logPath)
 	cmd := exec.Command(h.path,
-		"-n", strconv.Itoa(n), "-c", "1", "-m", strconv.Itoa(h2loadStreams),
+		"-n", strconv.Itoa(n), "-c", "1", "-m", strconv.Itoa(h.streams),
 		"-i", uris, "-d", data,
 		"-H", "authorization: bearer "+h.jwt,
 		"-H", "apns-topic: "+benchTopic,
@@ -78,7 +78,13 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	if err != nil {
 		return sample{}, err
 	}
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return sample{}, fmt.Errorf("h2load failed: %v", err)
+	}
+	hwm := watchHWM(cmd.Process.Pid)
+	err = cmd.Wait()
+	peakKB := hwm()
+	if err != nil {
 		return sample{}, fmt.Errorf("h2load failed: %v\n%s", err, lastLines(out.String(), 15))
 	}
 	st1, err := srv.stats()
@@ -92,9 +98,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	s.Devices = n
 	ps := cmd.ProcessState
 	s.CPU = (ps.UserTime() + ps.SystemTime()).Seconds()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.HWMMB = float64(ru.Maxrss) / 1024
-	}
+	s.HWMMB = float64(peakKB) / 1024
 	s.ServerCPU = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections
 	s.ClientConnections = -1

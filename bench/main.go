@@ -40,6 +40,11 @@ type options struct {
 	out         string
 	md          string
 	cpuprofile  string
+	// mode is "process" (whole processes: pushdeck send, an apns2 driver,
+	// h2load), "engine" (in-process drivers) or "both".
+	mode        string
+	procPayload int
+	memTokens   []int
 }
 
 func defaultOptions() options {
@@ -59,6 +64,9 @@ func defaultOptions() options {
 		startupRuns: 5,
 		out:         "bench/results/latest.json",
 		md:          "bench/results/latest.md",
+		mode:        "process",
+		procPayload: 150,
+		memTokens:   []int{1000, 10000, 100000},
 	}
 }
 
@@ -70,12 +78,16 @@ func quickOptions(o options) options {
 	o.payloads = []int{100}
 	o.latencies = []time.Duration{0}
 	o.startup = false
+	o.memTokens = []int{50, 200}
 	return o
 }
 
 func main() {
 	if os.Getenv(serveEnv) == "1" {
 		os.Exit(serveMain(os.Stdin, os.Stdout))
+	}
+	if os.Getenv(apns2Env) == "1" {
+		os.Exit(apns2Main(os.Stdin, os.Stdout))
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -107,6 +119,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if o.mode == "process" || o.mode == "both" {
+		fmt.Fprintf(stderr, "== whole process: pushdeck send vs apns2 (%d goroutines) vs h2load, %d tokens, %d paired rounds\n", apns2Goroutines, o.devices, o.runs)
+		prep, err := processBenchmark(context.Background(), o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, procMarkdown(prep))
+		if err := writeProc(prep, o); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		if o.mode == "process" {
+			return 0
+		}
 	}
 	rep, err := benchmark(context.Background(), o, stderr)
 	if err != nil {
@@ -146,6 +174,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both")
+	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
+	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -162,6 +193,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.latencies, err = parseDurations(*latencies); err != nil {
 		return o, usageErr(stderr, "-latencies %q: %v (e.g. 0,20ms)", *latencies, err)
 	}
+	if o.memTokens, err = parseInts(*memTokens); err != nil {
+		return o, usageErr(stderr, "-mem-tokens %q: %v (e.g. 1000,10000)", *memTokens, err)
+	}
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" {
+		return o, usageErr(stderr, "-mode %q: use process, engine or both", o.mode)
+	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)
 	o.startup = *startup
@@ -176,6 +213,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		if set["startup"] {
 			q.startup = o.startup
+		}
+		if set["mem-tokens"] {
+			q.memTokens = o.memTokens
 		}
 		o = q
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,8 +47,11 @@ type serveHello struct {
 // process's own resource use so far.
 type serveStats struct {
 	Counters apnstest.Counters `json:"counters"`
-	CPU      float64           `json:"cpu_s"`
-	MaxRSSKB int64             `json:"max_rss_kb"`
+	// FirstPushUnixNano is when the first push since the last "mark" line
+	// was accepted (0: none yet): the end of a client's time to first push.
+	FirstPushUnixNano int64   `json:"first_push_unix_nano"`
+	CPU               float64 `json:"cpu_s"`
+	MaxRSSKB          int64   `json:"max_rss_kb"`
 }
 
 // serveMain runs in the server process: it reads a serveConfig, starts an
@@ -66,7 +70,8 @@ func serveMain(in io.Reader, out io.Writer) int {
 		enc.Encode(serveHello{Error: "bad config: " + err.Error()})
 		return 1
 	}
-	srv, err := startAPNs(cfg)
+	var first atomic.Int64
+	srv, err := startAPNs(cfg, func() { first.CompareAndSwap(0, time.Now().UnixNano()) })
 	if err != nil {
 		enc.Encode(serveHello{Error: err.Error()})
 		return 1
@@ -83,7 +88,12 @@ func serveMain(in io.Reader, out io.Writer) int {
 		switch strings.TrimSpace(line) {
 		case "stats":
 			cpu, rss := selfUsage()
-			if err := enc.Encode(serveStats{Counters: srv.Counters(), CPU: cpu, MaxRSSKB: rss}); err != nil {
+			if err := enc.Encode(serveStats{Counters: srv.Counters(), CPU: cpu, MaxRSSKB: rss, FirstPushUnixNano: first.Load()}); err != nil {
+				return 1
+			}
+		case "mark":
+			first.Store(0)
+			if err := enc.Encode(serveStats{}); err != nil {
 				return 1
 			}
 		case "quit":
@@ -92,11 +102,12 @@ func serveMain(in io.Reader, out io.Writer) int {
 	}
 }
 
-func startAPNs(cfg serveConfig) (*apnstest.Server, error) {
+func startAPNs(cfg serveConfig, onPush func()) (*apnstest.Server, error) {
 	c := apnstest.Config{
 		Environment: certs.Development,
 		MaxStreams:  cfg.MaxStreams,
 		Faults:      apnstest.Faults{Latency: cfg.Latency},
+		OnPush:      func(apnstest.Push) { onPush() },
 	}
 	if len(cfg.ClientCAPEM) > 0 {
 		pool := x509.NewCertPool()
@@ -192,6 +203,15 @@ func (s *serverProc) stats() (serveStats, error) {
 		return st, fmt.Errorf("the server process is gone: %w", err)
 	}
 	return st, s.read(&st)
+}
+
+// mark starts a new time-to-first-push measurement.
+func (s *serverProc) mark() error {
+	if _, err := io.WriteString(s.in, "mark\n"); err != nil {
+		return fmt.Errorf("the server process is gone: %w", err)
+	}
+	var st serveStats
+	return s.read(&st)
 }
 
 // close stops the server process and waits for it.

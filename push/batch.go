@@ -2,44 +2,119 @@ package push
 
 import (
 	"context"
+	"iter"
+	"slices"
 	"sync"
-	"sync/atomic"
 )
 
-// batch runs jobs on min(Concurrency, len(jobs)) workers that take the next
-// index from a shared counter. The engine holds no per-job state beyond the
-// caller's slice and the results channel (buffered to the worker count), so
-// memory does not grow with the number of jobs. A worker blocks on the
-// channel until the caller reads: results are never dropped.
-func (c *Client) batch(ctx context.Context, jobs []Job, opts BatchOptions) <-chan Result {
-	workers := opts.Concurrency
-	if workers <= 0 {
-		workers = DefaultConcurrency
+// stream runs the jobs of src as they come. One dispatcher goroutine pulls
+// the next job only when the in-flight window has room, so the engine holds
+// no per-job state beyond the jobs in flight (and the results channel): a
+// source of a million tokens costs what a source of a thousand does, and the
+// first push leaves as soon as the source yields its first job.
+//
+// Workers are started lazily, up to the window's upper bound, and reused:
+// a worker runs one job (all its attempts), delivers its result, then takes
+// the next job the dispatcher hands over. A worker blocks on the results
+// channel until the caller reads, so results are never dropped and the
+// engine does not run ahead of a slow reader by more than the bound.
+func (c *Client) stream(ctx context.Context, src iter.Seq[Job], opts BatchOptions) <-chan Result {
+	bound := opts.Concurrency
+	if bound <= 0 {
+		bound = maxStreamsPerConn * c.pool.size()
 	}
-	workers = min(workers, len(jobs))
-	out := make(chan Result, max(workers, 1))
-	if len(jobs) == 0 {
-		close(out)
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
-					return
-				}
-				out <- c.run(ctx, i, jobs[i], opts)
-			}
-		}()
-	}
+	w := newWindow(bound, c.pool)
+	out := make(chan Result, min(bound, resultBuffer))
 	go func() {
-		wg.Wait()
+		d := dispatcher{c: c, ctx: ctx, opts: opts, win: w, out: out, bound: bound, work: make(chan task)}
+		d.run(src)
+		close(d.work)
+		d.wg.Wait()
 		close(out)
 	}()
 	return out
+}
+
+// maxStreamsPerConn bounds the default window per connection: the most
+// streams APNs (and x/net's default) allows one connection, and what keeps
+// a server that advertises no limit from costing a goroutine per job.
+const maxStreamsPerConn = 1000
+
+// resultBuffer caps the results channel's buffer.
+const resultBuffer = 128
+
+// task is one job handed to a worker, with the window slot for its first
+// attempt already taken.
+type task struct {
+	index int
+	job   Job
+}
+
+type dispatcher struct {
+	c       *Client
+	ctx     context.Context
+	opts    BatchOptions
+	win     *window
+	out     chan<- Result
+	bound   int
+	work    chan task
+	workers int
+	wg      sync.WaitGroup
+}
+
+func (d *dispatcher) run(src iter.Seq[Job]) {
+	i := 0
+	for job := range src {
+		index := i
+		i++
+		if err := d.win.acquire(d.ctx); err != nil {
+			// Cancelled: every job the source still yields gets its
+			// result, without a slot and without a worker.
+			d.out <- cancelled(Result{Index: index, Token: job.Token, Label: job.Label, Window: d.win.limit()}, d.ctx)
+			continue
+		}
+		t := task{index: index, job: job}
+		select {
+		case d.work <- t:
+			continue
+		default:
+		}
+		if d.workers < d.bound {
+			d.workers++
+			d.wg.Add(1)
+			go d.worker(t)
+			continue
+		}
+		d.work <- t
+	}
+}
+
+func (d *dispatcher) worker(t task) {
+	defer d.wg.Done()
+	for {
+		r := d.c.run(d.ctx, t.index, t.job, d.opts, d.win)
+		r.Window = d.win.limit()
+		d.out <- r
+		var ok bool
+		if t, ok = <-d.work; !ok {
+			return
+		}
+	}
+}
+
+// batch is stream over a slice.
+func (c *Client) batch(ctx context.Context, jobs []Job, opts BatchOptions) <-chan Result {
+	return c.stream(ctx, slices.Values(jobs), opts)
+}
+
+// FromChannel turns a channel of jobs into a source for Stream; the batch
+// ends when the channel is closed.
+func FromChannel(ch <-chan Job) iter.Seq[Job] {
+	return func(yield func(Job) bool) {
+		for j := range ch {
+			if !yield(j) {
+				return
+			}
+		}
+	}
 }

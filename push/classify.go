@@ -17,9 +17,9 @@ import (
 
 // classify names a transport failure: ctx is the caller's context, actx the
 // attempt's (with the per-request timeout).
-func classify(ctx, actx context.Context, err error) string {
+func classify(ctx, actx context.Context, err error) Class {
 	if ctx.Err() != nil || errors.Is(err, errPoolClosed) {
-		return "cancelled"
+		return ClassCancelled
 	}
 	var dnsErr *net.DNSError
 	var goAway http2.GoAwayError
@@ -32,27 +32,27 @@ func classify(ctx, actx context.Context, err error) string {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &goAway):
-		return "goaway"
+		return ClassGoAway
 	case errors.As(err, &dnsErr):
-		return "dns"
+		return ClassDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
+		return ClassRefused
 	case errors.As(err, &tErr), isTLSAlert(err), errors.As(err, &verr),
 		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recErr):
-		return "tls"
+		return ClassTLS
 	case errors.Is(err, context.DeadlineExceeded), actx.Err() != nil:
-		return "timeout"
+		return ClassTimeout
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return "timeout"
+		return ClassTimeout
 	case strings.Contains(err.Error(), "GOAWAY"):
-		return "goaway"
+		return ClassGoAway
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		return "connection-reset"
+		return ClassConnectionReset
 	}
 	// Anything else lost the connection before a response came ("http2:
 	// client connection lost", a stream reset).
-	return "connection-reset"
+	return ClassConnectionReset
 }
 
 // describeGoAway gives a GOAWAY's code and Apple's reason from its debug

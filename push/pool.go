@@ -39,6 +39,47 @@ type poolSlot struct {
 	mu   sync.Mutex
 	cc   *http2.ClientConn
 	conn *trackedConn // cc's connection, to wait for its close
+	// live mirrors cc for readers that must not wait behind a dial
+	// (serverLimit).
+	live atomic.Pointer[http2.ClientConn]
+}
+
+// set makes cc (with its connection) the slot's connection; nil clears it.
+// Called with s.mu held.
+func (s *poolSlot) set(cc *http2.ClientConn, conn *trackedConn) {
+	s.cc, s.conn = cc, conn
+	s.live.Store(cc)
+}
+
+// size is the number of connections the pool keeps.
+func (p *connPool) size() int { return len(p.slots) }
+
+// serverLimit is the sum over the pool's connections of the stream limit
+// each server last announced (SETTINGS_MAX_CONCURRENT_STREAMS), counting a
+// slot without a usable connection as x/net's initial 100; 0 when no
+// connection has announced one yet.
+func (p *connPool) serverLimit() int {
+	sum, known := 0, false
+	for _, s := range p.slots {
+		cc := s.live.Load()
+		if cc == nil {
+			sum += initialServerLimit
+			continue
+		}
+		st := cc.State()
+		if st.Closed || st.Closing || st.MaxConcurrentStreams == 0 {
+			// Draining after GOAWAY, or no SETTINGS yet: its successor
+			// (or its SETTINGS) is about to come.
+			sum += initialServerLimit
+			continue
+		}
+		known = true
+		sum += int(st.MaxConcurrentStreams)
+	}
+	if !known {
+		return 0
+	}
+	return sum
 }
 
 func newConnPool(t *http2.Transport, n int, dial func(ctx context.Context, addr string) (net.Conn, error)) *connPool {
@@ -79,7 +120,7 @@ func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientC
 			return nil, err
 		}
 	}
-	s.cc, s.conn = nil, nil
+	s.set(nil, nil)
 	conn, err := p.dial(req.Context(), addr)
 	if err != nil {
 		return nil, err
@@ -90,9 +131,9 @@ func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientC
 		tc.Close()
 		return nil, err
 	}
-	s.cc, s.conn = cc, tc
+	s.set(cc, tc)
 	if p.isClosed() { // Close raced with the dial: do not leak the conn.
-		s.cc, s.conn = nil, nil
+		s.set(nil, nil)
 		cc.Close()
 		return nil, errPoolClosed
 	}
@@ -122,7 +163,7 @@ func (p *connPool) MarkDead(cc *http2.ClientConn) {
 	for _, s := range p.slots {
 		if s.mu.TryLock() {
 			if s.cc == cc && s.conn.isClosed() {
-				s.cc, s.conn = nil, nil
+				s.set(nil, nil)
 			}
 			s.mu.Unlock()
 		}
@@ -165,7 +206,7 @@ func (p *connPool) close() {
 		s.mu.Lock()
 		if s.cc != nil {
 			s.cc.Close()
-			s.cc, s.conn = nil, nil
+			s.set(nil, nil)
 		}
 		s.mu.Unlock()
 	}

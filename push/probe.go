@@ -377,11 +377,11 @@ func (p *prober) auth(ctx context.Context, st *ProbeStep) *stepFailure {
 	defer c.Close()
 	job := Job{Token: zeroToken, Payload: []byte(`{"aps":{}}`),
 		Headers: payload.Headers{PushType: payload.Alert, Priority: 10, Expiration: payload.Expiration{Mode: "now"}}}
-	r := c.run(ctx, 0, job, BatchOptions{MaxAttempts: 2, Backoff: 100 * time.Millisecond})
+	r := c.run(ctx, 0, job, BatchOptions{MaxAttempts: 2, Backoff: 100 * time.Millisecond}, nil)
 	st.Detail = append(st.Detail, "pushed {\"aps\":{}} to the all-zero token, topic "+r.Request.Headers["apns-topic"])
 	if r.Status == 0 {
 		st.Err = r.Err
-		if r.Class == "invalid" {
+		if r.Class == ClassInvalid {
 			return &stepFailure{reason: r.Err.Error(), advice: "Fix the value named, then probe again."}
 		}
 		if isTLSAlert(r.Err) {

@@ -7,7 +7,9 @@ package push
 import (
 	"context"
 	"crypto/tls"
+	"iter"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -49,6 +51,8 @@ type Client struct {
 	token     *token.Token // shared by every request (token auth)
 	transport *http2.Transport
 	pool      *connPool
+	// headers is the last header set prepared: a batch's jobs share it.
+	headers atomic.Pointer[headerSet]
 	// mutate, set only by tests in this package, alters a request after
 	// validation so the server's checks of bad headers can be reached.
 	mutate func(*http.Request)
@@ -86,16 +90,37 @@ type Result struct {
 	UnregisteredAt time.Time // from a 410
 	Latency        time.Duration
 	Attempts       int
-	// Err is set for transport failures and cancellation; Class says which:
-	// "timeout", "connection-reset", "goaway", "tls", "dns", "refused",
-	// "cancelled", "invalid" (refused before sending).
+	// Err is set for transport failures and cancellation; Class says which
+	// (ClassTimeout, ClassConnectionReset, ...; "" for an answer from APNs).
 	Err   error
-	Class string
+	Class Class
+	// Window is the batch's in-flight limit when this result became final:
+	// the servers' SETTINGS_MAX_CONCURRENT_STREAMS, backed off after 429,
+	// 503 and GOAWAY, at most BatchOptions.Concurrency (0 for Send).
+	Window int
 	// Request and Response hold what went over the wire for the detail view
 	// (headers without the authorization bearer).
 	Request  Exchange
 	Response Exchange
 }
+
+// Class names a failure that is not an APNs answer (Result.Class). The
+// values are stable strings: they are written to history and --json output.
+// (An alias of string until the CLI's move to cli/ lands; then a defined type.)
+type Class = string
+
+// Result classes.
+const (
+	ClassNone            Class = ""                 // APNs answered (see Status and Reason)
+	ClassTimeout         Class = "timeout"          // no answer within Config.Timeout
+	ClassConnectionReset Class = "connection-reset" // the connection was lost before an answer
+	ClassGoAway          Class = "goaway"           // the server closed the connection (GOAWAY)
+	ClassTLS             Class = "tls"              // the TLS handshake failed
+	ClassDNS             Class = "dns"              // the host name did not resolve
+	ClassRefused         Class = "refused"          // nothing listened on the port
+	ClassCancelled       Class = "cancelled"        // the send was stopped first
+	ClassInvalid         Class = "invalid"          // refused before sending (an *InvalidError)
+)
 
 // Exchange is the headers and body of one request or response.
 type Exchange struct {
@@ -108,7 +133,11 @@ func (r Result) OK() bool { return r.Status == 200 }
 
 // BatchOptions tunes Batch.
 type BatchOptions struct {
-	// Concurrency is the number of requests in flight (default 64).
+	// Concurrency is the most requests in flight at once, an upper bound
+	// on the window (0: the servers' own limit, each connection's
+	// SETTINGS_MAX_CONCURRENT_STREAMS, at most 1000 per connection). The
+	// window follows the servers' limits as they change and backs off
+	// after 429, 500, 503 and GOAWAY; Result.Window shows it.
 	Concurrency int
 	// MaxAttempts per job including the first (default 3). Retries happen
 	// only where APNs allows: 429, 500, 503, a connection lost before any
@@ -125,7 +154,7 @@ type BatchOptions struct {
 // Send sends one job and returns its result.
 // It retries as Batch does with default options.
 func (c *Client) Send(ctx context.Context, job Job) Result {
-	return c.run(ctx, 0, job, BatchOptions{})
+	return c.run(ctx, 0, job, BatchOptions{}, nil)
 }
 
 // Batch sends jobs with bounded workers and delivers one Result per job on
@@ -134,6 +163,16 @@ func (c *Client) Send(ctx context.Context, job Job) Result {
 // "cancelled"). The caller must drain the channel.
 func (c *Client) Batch(ctx context.Context, jobs []Job, opts BatchOptions) <-chan Result {
 	return c.batch(ctx, jobs, opts)
+}
+
+// Stream is Batch over a source of jobs read as the window has room: the
+// first push leaves as soon as src yields its first job, and memory does not
+// grow with the number of jobs. Result.Index counts the jobs src yielded,
+// from 0. Cancelling ctx yields a "cancelled" Result for every job src
+// still yields (src should stop soon after ctx ends). The caller must drain
+// the channel.
+func (c *Client) Stream(ctx context.Context, src iter.Seq[Job], opts BatchOptions) <-chan Result {
+	return c.stream(ctx, src, opts)
 }
 
 // ReasonInfo explains an APNs reason.

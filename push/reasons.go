@@ -113,29 +113,29 @@ var catalogue = map[string]ReasonInfo{
 // classes explains the transport failure classes (Result.Class) the way
 // the catalogue explains APNs' reasons: a result without a reason is shown
 // with Explain(r.Class), so each needs a meaning and a fix of its own.
-var classes = map[string]ReasonInfo{
-	"timeout": {
+var classes = map[Class]ReasonInfo{
+	ClassTimeout: {
 		Meaning: "No answer came within the time limit for one push (--timeout). APNs may still have delivered it, so pushdeck did not send it again.",
 		Fix:     "Run pushdeck probe to check the path to APNs; on a slow link raise --timeout. Resend only to devices that did not get it."},
-	"connection-reset": {
+	ClassConnectionReset: {
 		Meaning: "The connection was lost before APNs answered (the server closed it, or a proxy or firewall cut it); pushdeck retried up to its attempt limit.",
 		Fix:     "Run pushdeck probe to check the path; a proxy or firewall must let long-lived HTTP/2 connections through. Resend to the failed devices (they may have received it)."},
-	"goaway": {
+	ClassGoAway: {
 		Meaning: "APNs closed the connection (GOAWAY) and the push could not be moved to a new connection within the attempt limit.",
 		Fix:     "Resend to the failed devices; if it keeps happening, send with fewer connections or less concurrency."},
-	"tls": {
+	ClassTLS: {
 		Meaning: "The TLS handshake failed: the server's certificate is not trusted (a wrong --server-ca, or a proxy that intercepts TLS), or the server refused the client certificate.",
 		Fix:     "Run pushdeck probe for the exact TLS error; for a local server give its CA with --server-ca; check the credential with pushdeck inspect."},
-	"dns": {
+	ClassDNS: {
 		Meaning: "The server's host name could not be resolved.",
 		Fix:     "Check the network and DNS, or the host given; pushdeck probe shows the lookup."},
-	"refused": {
+	ClassRefused: {
 		Meaning: "Nothing accepted the connection on the server's port (connection refused).",
 		Fix:     "Check the host and port (443 or 2197 for Apple); a firewall may block outgoing 443 and 2197; start the local server if it is one."},
-	"cancelled": {
+	ClassCancelled: {
 		Meaning: "The send was stopped before APNs answered for this device.",
 		Fix:     "Send again to the cancelled devices."},
-	"invalid": {
+	ClassInvalid: {
 		Meaning: "pushdeck refused the push before sending it: the device token or a header is malformed.",
 		Fix:     "The error names the field: correct it and send again."},
 }
@@ -145,7 +145,7 @@ func explain(reason string) ReasonInfo {
 		info.Reason = reason
 		return info
 	}
-	if info, ok := classes[reason]; ok {
+	if info, ok := classes[Class(reason)]; ok {
 		info.Reason = reason
 		return info
 	}
@@ -180,9 +180,9 @@ func Describe(r Result, env certs.Environment) string {
 	switch {
 	case r.OK():
 		return "sent"
-	case r.Class == "invalid":
+	case r.Class == ClassInvalid:
 		return "not sent: " + r.Err.Error()
-	case r.Class == "cancelled":
+	case r.Class == ClassCancelled:
 		return "cancelled before APNs answered"
 	case r.Status == 0 && r.Err != nil:
 		return fmt.Sprintf("%s: %v", r.Class, r.Err)

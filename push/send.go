@@ -8,15 +8,17 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/push/payload"
 )
 
-// InvalidError is a job refused before sending (Result.Class "invalid").
+// InvalidError is a job refused before sending (Result.Class ClassInvalid).
 type InvalidError struct {
 	Field  string // "token", "apns-priority", ...
 	Reason string
@@ -26,17 +28,69 @@ func (e *InvalidError) Error() string { return e.Field + ": " + e.Reason }
 
 // wire is a job's headers as they will be sent.
 type wire struct {
-	token  string
+	token string
+	hs    *headerSet
+}
+
+// headerSet is the request headers of every job with the same
+// payload.Headers, worked out and checked once and then shared, read-only,
+// by all their requests (a batch's jobs normally share one): no header map
+// is built, canonicalised or flattened per push.
+type headerSet struct {
+	key    payload.Headers
+	header http.Header       // as sent, without authorization
+	shown  map[string]string // lower-case, for Result.Request
+	// auth is header plus the current bearer (token auth), rebuilt when
+	// the token is re-signed.
+	auth atomic.Pointer[authHeader]
+}
+
+type authHeader struct {
+	bearer string
 	header http.Header
 }
 
 // prepare checks a job and works out its headers; errors are *InvalidError.
 func (c *Client) prepare(job Job) (wire, error) {
-	tok, err := certs.NormalizeToken(job.Token)
-	if err != nil {
-		return wire{}, &InvalidError{"token", err.Error()}
+	tok := job.Token
+	if !normalToken(tok) {
+		var err error
+		if tok, err = certs.NormalizeToken(job.Token); err != nil {
+			return wire{}, &InvalidError{"token", err.Error()}
+		}
 	}
-	h := job.Headers
+	if hs := c.headers.Load(); hs != nil && hs.key == job.Headers {
+		return wire{token: tok, hs: hs}, nil
+	}
+	hs, err := c.headerSetFor(job.Headers)
+	if err != nil {
+		return wire{}, err
+	}
+	c.headers.Store(hs)
+	return wire{token: tok, hs: hs}, nil
+}
+
+// requestHeader is the header map for one request: shared unless a test
+// alters requests.
+func (c *Client) requestHeader(hs *headerSet) http.Header {
+	h := hs.header
+	if b := c.bearer(); b != "" {
+		a := hs.auth.Load()
+		if a == nil || a.bearer != b {
+			a = &authHeader{bearer: b, header: h.Clone()}
+			a.header["Authorization"] = []string{"bearer " + b}
+			hs.auth.Store(a)
+		}
+		h = a.header
+	}
+	if c.mutate != nil {
+		h = h.Clone()
+	}
+	return h
+}
+
+// headerSetFor checks job headers and builds their wire form.
+func (c *Client) headerSetFor(h payload.Headers) (*headerSet, error) {
 	hd := http.Header{}
 	hd.Set("content-type", "application/json")
 	pt := h.PushType
@@ -44,7 +98,7 @@ func (c *Client) prepare(job Job) (wire, error) {
 		pt = payload.Alert
 	}
 	if !knownPushType(pt) {
-		return wire{}, &InvalidError{"apns-push-type", fmt.Sprintf("%q is not a push type: use one of %s", pt, pushTypeList())}
+		return nil, &InvalidError{"apns-push-type", fmt.Sprintf("%q is not a push type: use one of %s", pt, pushTypeList())}
 	}
 	hd.Set("apns-push-type", string(pt))
 	switch h.Priority {
@@ -52,7 +106,7 @@ func (c *Client) prepare(job Job) (wire, error) {
 	case 10, 5, 1:
 		hd.Set("apns-priority", strconv.Itoa(h.Priority))
 	default:
-		return wire{}, &InvalidError{"apns-priority", fmt.Sprintf("%d is not a priority: use 10 (now), 5 (power-considerate) or 1 (lowest)", h.Priority)}
+		return nil, &InvalidError{"apns-priority", fmt.Sprintf("%d is not a priority: use 10 (now), 5 (power-considerate) or 1 (lowest)", h.Priority)}
 	}
 	switch h.Expiration.Mode {
 	case "":
@@ -62,24 +116,24 @@ func (c *Client) prepare(job Job) (wire, error) {
 		hd.Set("apns-expiration", "0")
 	case "at":
 		if h.Expiration.At.Unix() <= 0 {
-			return wire{}, &InvalidError{"apns-expiration", "no time given: use a date, or \"now\" (0) to deliver once without storing"}
+			return nil, &InvalidError{"apns-expiration", "no time given: use a date, or \"now\" (0) to deliver once without storing"}
 		}
 		hd.Set("apns-expiration", strconv.FormatInt(h.Expiration.At.Unix(), 10))
 	default:
-		return wire{}, &InvalidError{"apns-expiration", fmt.Sprintf("mode %q is unknown: use \"\" (APNs decides), \"now\" (0) or \"at\" with a time", h.Expiration.Mode)}
+		return nil, &InvalidError{"apns-expiration", fmt.Sprintf("mode %q is unknown: use \"\" (APNs decides), \"now\" (0) or \"at\" with a time", h.Expiration.Mode)}
 	}
 	if h.CollapseID != "" {
 		if len(h.CollapseID) > 64 {
-			return wire{}, &InvalidError{"apns-collapse-id", fmt.Sprintf("%d bytes long; APNs allows at most 64", len(h.CollapseID))}
+			return nil, &InvalidError{"apns-collapse-id", fmt.Sprintf("%d bytes long; APNs allows at most 64", len(h.CollapseID))}
 		}
 		if bad := badHeaderChar(h.CollapseID); bad != "" {
-			return wire{}, &InvalidError{"apns-collapse-id", bad}
+			return nil, &InvalidError{"apns-collapse-id", bad}
 		}
 		hd.Set("apns-collapse-id", h.CollapseID)
 	}
 	if h.ApnsID != "" {
 		if !isUUID(h.ApnsID) {
-			return wire{}, &InvalidError{"apns-id", fmt.Sprintf("%q is not a UUID: use the 8-4-4-4-12 hex form (e.g. 123e4567-e89b-12d3-a456-4266554400a0) or leave it empty for APNs to assign one", h.ApnsID)}
+			return nil, &InvalidError{"apns-id", fmt.Sprintf("%q is not a UUID: use the 8-4-4-4-12 hex form (e.g. 123e4567-e89b-12d3-a456-4266554400a0) or leave it empty for APNs to assign one", h.ApnsID)}
 		}
 		hd.Set("apns-id", strings.ToLower(h.ApnsID))
 	}
@@ -94,15 +148,30 @@ func (c *Client) prepare(job Job) (wire, error) {
 	}
 	if topic == "" {
 		if c.token != nil {
-			return wire{}, &InvalidError{"apns-topic", "token auth needs a topic: pass the app's bundle ID (--topic com.example.app)"}
+			return nil, &InvalidError{"apns-topic", "token auth needs a topic: pass the app's bundle ID (--topic com.example.app)"}
 		}
-		return wire{}, &InvalidError{"apns-topic", "no topic: the certificate names none; pass the app's bundle ID (--topic com.example.app)"}
+		return nil, &InvalidError{"apns-topic", "no topic: the certificate names none; pass the app's bundle ID (--topic com.example.app)"}
 	}
 	if bad := badHeaderChar(topic); bad != "" || strings.ContainsAny(topic, " /") {
-		return wire{}, &InvalidError{"apns-topic", fmt.Sprintf("%q is not a bundle ID: letters, digits, dots and dashes only", topic)}
+		return nil, &InvalidError{"apns-topic", fmt.Sprintf("%q is not a bundle ID: letters, digits, dots and dashes only", topic)}
 	}
 	hd.Set("apns-topic", topic)
-	return wire{token: tok, header: hd}, nil
+	return &headerSet{key: h, header: hd, shown: flatten(hd, "", "")}, nil
+}
+
+// normalToken reports whether t is already in the form NormalizeToken
+// gives (lower-case hex, even length, 64 to 200 digits): a token list read
+// and checked once is not rebuilt rune by rune for every push.
+func normalToken(t string) bool {
+	if len(t) < certs.DeviceTokenHexLen || len(t) > 200 || len(t)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func knownPushType(t payload.PushType) bool {
@@ -160,22 +229,36 @@ type apnsBody struct {
 func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry bool) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.target.base+"/3/device/"+w.token, bytes.NewReader(job.Payload))
-	if err != nil {
-		r.Err, r.Class = err, "invalid"
-		return false
-	}
-	for k, v := range w.header {
-		req.Header[k] = v
-	}
-	if b := c.bearer(); b != "" {
-		req.Header.Set("authorization", "bearer "+b)
+	path := "/3/device/" + w.token
+	req := (&http.Request{
+		Method:        http.MethodPost,
+		URL:           &url.URL{Scheme: "https", Host: c.target.hostport, Path: path},
+		Host:          c.target.hostport,
+		Header:        c.requestHeader(w.hs),
+		ContentLength: int64(len(job.Payload)),
+	}).WithContext(actx)
+	if len(job.Payload) > 0 {
+		b := &payloadBody{payload: job.Payload}
+		b.Reset(job.Payload)
+		// GetBody lets the transport re-send a request the server
+		// refused unprocessed (GOAWAY, REFUSED_STREAM).
+		req.Body, req.GetBody = b, b.again
+	} else {
+		req.Body = http.NoBody
 	}
 	if c.mutate != nil {
 		c.mutate(req)
 	}
-	r.Request = Exchange{Headers: flatten(req.Header, ":path", req.URL.Path), Body: job.Payload}
-	r.Request.Headers[":method"] = req.Method
+	reqHeaders := make(map[string]string, len(w.hs.shown)+2)
+	for k, v := range w.hs.shown {
+		reqHeaders[k] = v
+	}
+	reqHeaders[":method"], reqHeaders[":path"] = http.MethodPost, path
+	if c.mutate != nil {
+		reqHeaders = flatten(req.Header, ":path", path)
+		reqHeaders[":method"] = http.MethodPost
+	}
+	r.Request = Exchange{Headers: reqHeaders, Body: job.Payload}
 	start := time.Now()
 	// The transport may re-send a request the server refused unprocessed
 	// (a stream beyond a GOAWAY's last one, REFUSED_STREAM, a connection
@@ -189,22 +272,25 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 		r.Err = err
 		r.Class = classify(ctx, actx, err)
 		switch r.Class {
-		case "timeout":
+		case ClassTimeout:
 			r.Err = fmt.Errorf("no response within %s: %w", c.timeout, err)
-		case "goaway":
+		case ClassGoAway:
 			desc, reason := describeGoAway(err)
 			r.Err, r.Reason = fmt.Errorf("%s: %w", desc, err), reason
 		}
-		return r.Class == "connection-reset" || r.Class == "goaway"
+		return r.Class == ClassConnectionReset || r.Class == ClassGoAway
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var body []byte
+	if resp.ContentLength != 0 { // a 200 has no body: nothing to read or keep
+		body, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	}
 	r.Latency = time.Since(start)
 	r.Status = resp.StatusCode
 	r.ApnsID = resp.Header.Get("apns-id")
 	r.ApnsUniqueID = resp.Header.Get("apns-unique-id")
 	r.Response = Exchange{Headers: flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode)), Body: body}
-	r.Reason, r.UnregisteredAt, r.Err, r.Class = "", time.Time{}, nil, ""
+	r.Reason, r.UnregisteredAt, r.Err, r.Class = "", time.Time{}, nil, ClassNone
 	if err != nil && resp.StatusCode != http.StatusOK {
 		r.Err = fmt.Errorf("reading the response: %w", err)
 		r.Class = classify(ctx, actx, err)
@@ -230,29 +316,78 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 	return false
 }
 
-// flatten copies headers into a lower-case map, leaving out authorization.
+// payloadBody is a request body over the job's payload, shared by every
+// push of the batch (never copied).
+type payloadBody struct {
+	bytes.Reader
+	payload []byte
+}
+
+func (b *payloadBody) Close() error { return nil }
+
+func (b *payloadBody) again() (io.ReadCloser, error) {
+	n := &payloadBody{payload: b.payload}
+	n.Reset(b.payload)
+	return n, nil
+}
+
+// flatten copies headers into a lower-case map, leaving out authorization;
+// pseudo, when set, is added with value.
 func flatten(h http.Header, pseudo, value string) map[string]string {
 	m := make(map[string]string, len(h)+1)
-	m[pseudo] = value
+	if pseudo != "" {
+		m[pseudo] = value
+	}
 	for k, v := range h {
-		k = strings.ToLower(k)
-		if k == "authorization" {
+		k = lowerHeader(k)
+		if k == "authorization" || len(v) == 0 {
 			continue
 		}
-		m[k] = strings.Join(v, ", ")
+		if len(v) == 1 {
+			m[k] = v[0]
+		} else {
+			m[k] = strings.Join(v, ", ")
+		}
 	}
 	return m
 }
 
-// run sends a job with retries and returns its final result.
-func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions) Result {
+// lowerHeader lower-cases a canonical header key without allocating for
+// the ones APNs sends.
+func lowerHeader(k string) string {
+	switch k {
+	case "Apns-Id":
+		return "apns-id"
+	case "Apns-Unique-Id":
+		return "apns-unique-id"
+	case "Content-Type":
+		return "content-type"
+	case "Content-Length":
+		return "content-length"
+	case "Date":
+		return "date"
+	}
+	return strings.ToLower(k)
+}
+
+// run sends a job with retries and returns its final result. With a window
+// (a batch), the first attempt's slot was taken by the caller; each retry
+// takes a slot of its own after its back-off, and every attempt gives its
+// slot back with what the answer says about the server's load.
+func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions, win *window) Result {
+	held := win != nil
+	defer func() {
+		if held {
+			win.release(signalNone)
+		}
+	}()
 	r := Result{Index: index, Token: job.Token, Label: job.Label}
 	if ctx.Err() != nil {
 		return cancelled(r, ctx)
 	}
 	w, err := c.prepare(job)
 	if err != nil {
-		r.Err, r.Class = err, "invalid"
+		r.Err, r.Class = err, ClassInvalid
 		return r
 	}
 	r.Token = w.token
@@ -267,7 +402,11 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 	for {
 		r.Attempts++
 		retry := c.attempt(ctx, w, job, &r)
-		if r.Class == "cancelled" {
+		if held {
+			held = false
+			win.release(signalOf(&r))
+		}
+		if r.Class == ClassCancelled {
 			return r
 		}
 		if !retry || r.Attempts >= maxAttempts {
@@ -275,7 +414,7 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 		}
 		why := r.Reason
 		if why == "" {
-			why = r.Class
+			why = string(r.Class)
 		}
 		if opts.OnRetry != nil {
 			opts.OnRetry(index, r.Attempts+1, why)
@@ -287,11 +426,32 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions)
 			return cancelled(r, ctx)
 		case <-t.C:
 		}
+		if win != nil {
+			if win.acquire(ctx) != nil {
+				return cancelled(r, ctx)
+			}
+			held = true
+		}
 	}
 }
 
+// signalOf is what an attempt's outcome tells the window.
+func signalOf(r *Result) signal {
+	switch {
+	case r.Status == http.StatusOK:
+		return signalAccepted
+	case r.Status == http.StatusTooManyRequests && r.Reason != "TooManyProviderTokenUpdates",
+		r.Status == http.StatusInternalServerError, r.Status == http.StatusServiceUnavailable,
+		r.Class == ClassGoAway:
+		return signalOverload
+	case r.Status != 0:
+		return signalRejected
+	}
+	return signalNone
+}
+
 func cancelled(r Result, ctx context.Context) Result {
-	r.Err, r.Class = fmt.Errorf("cancelled: %w", context.Cause(ctx)), "cancelled"
+	r.Err, r.Class = fmt.Errorf("cancelled: %w", context.Cause(ctx)), ClassCancelled
 	return r
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -159,7 +160,7 @@ func (m *Model) headerAt(level int) string {
 		// Two words, not a sentence: Probe and Send ask for it when needed.
 		meta = append(meta, st.Warning.Render("locked: password needed"))
 	case m.c.CredErr != nil && m.c.Cred == nil:
-		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
+		meta = append(meta, st.Problem.Render("✗ "+humanize.FirstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:
 		meta = append(meta, m.daysLeft(m.c.Cred, level >= hdrDays))
 	}
@@ -228,11 +229,6 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 		return st.Warning.Render("⚠ " + left)
 	}
 	return st.Header.Meta.Render(left)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }
 
 // tabs is the tab bar; a placeholder tab is greyed.

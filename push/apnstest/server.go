@@ -46,11 +46,17 @@ type Server struct {
 	requests    atomic.Int64
 	goAways     atomic.Int64
 	dropped     atomic.Int64
-	statMu      sync.Mutex
-	byStatus    map[int]int64
-	byReason    map[string]int64
+	// limitChanges counts stream-limit SETTINGS (StreamLimitDrop).
+	limitChanges atomic.Int64
+	// served is every connection past its handshake, in accept order,
+	// for Counters.PerConnection (guarded by mu).
+	served   []*connState
+	statMu   sync.Mutex
+	byStatus map[int]int64
+	byReason map[string]int64
 
-	faults *faultState
+	faults   *faultState
+	channels *ChannelStore
 }
 
 // Start starts a server and returns once it listens.
@@ -68,6 +74,9 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxStreams == 0 {
 		cfg.MaxStreams = 1000
+		if cfg.StreamLimitDrop {
+			cfg.MaxStreams = DefaultDropStreamLimit
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -92,6 +101,10 @@ func Start(cfg Config) (*Server, error) {
 		byStatus: make(map[int]int64),
 		byReason: make(map[string]int64),
 		faults:   newFaultState(cfg.Faults),
+		channels: cfg.Channels,
+	}
+	if s.channels == nil {
+		s.channels = NewChannelStore(cfg.ChannelLimit)
 	}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
@@ -263,6 +276,13 @@ func (s *Server) serveConn(raw net.Conn) {
 		cs.goAway = newGoAwayConn(tc)
 		conn = cs.goAway
 	}
+	if s.cfg.StreamLimitDrop {
+		cs.limit = newLimitConn(conn, s.cfg.MaxStreams, s)
+		conn = cs.limit
+	}
+	s.mu.Lock()
+	s.served = append(s.served, cs)
+	s.mu.Unlock()
 	ctx := context.WithValue(s.ctx, connKey{}, cs)
 	h2.ServeConn(conn, &http2.ServeConnOpts{Context: ctx, BaseConfig: hs, Handler: http.HandlerFunc(s.handle)})
 }
@@ -291,7 +311,14 @@ func (s *Server) Counters() Counters {
 		Dropped:     s.dropped.Load(),
 		ByStatus:    make(map[int]int64),
 		ByReason:    make(map[string]int64),
+
+		StreamLimitChanges: s.limitChanges.Load(),
 	}
+	s.mu.Lock()
+	for _, cs := range s.served {
+		c.PerConnection = append(c.PerConnection, cs.streams.Load())
+	}
+	s.mu.Unlock()
 	s.statMu.Lock()
 	for k, v := range s.byStatus {
 		c.ByStatus[k] = v

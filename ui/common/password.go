@@ -60,9 +60,14 @@ type UnlockedMsg struct {
 	Err      error
 }
 
+// Loader loads a profile's credential with a password (session.LoadCredential):
+// handed in, so this package does no IO of its own.
+type Loader func(profiles.Profile, string) (*certs.Credential, error)
+
 // Update takes a key or a paste. On submit it returns the Cmd that tries
-// the password (in a Cmd: it reads the file); cancel is true on esc.
-func (p *PasswordPrompt) Update(msg tea.Msg, keys PasswordKeyMap, prof profiles.Profile) (cmd tea.Cmd, cancel bool) {
+// the password with load (in the Cmd: it reads the file); cancel is true
+// on esc.
+func (p *PasswordPrompt) Update(msg tea.Msg, keys PasswordKeyMap, prof profiles.Profile, load Loader) (cmd tea.Cmd, cancel bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
 		case key.Matches(k, keys.Cancel):
@@ -74,7 +79,7 @@ func (p *PasswordPrompt) Update(msg tea.Msg, keys PasswordKeyMap, prof profiles.
 			p.checking, p.err = true, ""
 			run, pw := p.run, p.input.Value()
 			return func() tea.Msg {
-				cred, err := LoadCredential(prof, pw)
+				cred, err := load(prof, pw)
 				if cred != nil && passwordRefused(&cred.Report) {
 					err = errors.New("that password does not open the file: try again (esc cancels)")
 				}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/push"
 )
 
@@ -65,7 +66,7 @@ func reasonKey(r push.Result) string {
 	if s == "" {
 		return fmt.Sprintf("HTTP %d", r.Status)
 	}
-	return firstLine(s)
+	return humanize.FirstLine(s)
 }
 
 // countReasons adds rs's failures to the breakdown.

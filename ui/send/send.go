@@ -22,6 +22,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -143,7 +144,7 @@ type runInfo struct {
 	out     common.Outgoing
 	devices []profiles.Device
 	started time.Time
-	hash    string // of out.Body, computed once per run
+	send    *session.Send // what each result's record says of the run
 }
 
 // Model is the Send screen.
@@ -496,7 +497,7 @@ func (m *Model) promptKey(msg tea.Msg) tea.Cmd {
 		m.pw = nil
 		return nil
 	}
-	cmd, cancel := m.pw.Update(msg, m.pwKeys, *m.c.Active)
+	cmd, cancel := m.pw.Update(msg, m.pwKeys, *m.c.Active, session.LoadCredential)
 	if cancel {
 		m.pw = nil
 	}

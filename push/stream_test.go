@@ -1,0 +1,102 @@
+package push
+
+import (
+	"context"
+	"crypto/x509"
+	"sync/atomic"
+	"testing"
+
+	"github.com/pushdeck/pushdeck/push/apnstest"
+)
+
+// Stream reads its source only as the window has room: the first result
+// comes back long before a source of a million jobs is read, so the first
+// push leaves at once and memory does not grow with the job count.
+func TestStreamReadsTheSourceLazily(t *testing.T) {
+	noLeaks(t)
+	s := startServer(t, apnstest.Config{MaxStreams: 50})
+	c := newTestClient(t, s, certCred(fixture.dev), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const total = 1_000_000
+	var pulled atomic.Int64
+	src := func(yield func(Job) bool) {
+		for i := range total {
+			if ctx.Err() != nil {
+				return
+			}
+			pulled.Add(1)
+			if !yield(Job{Token: tokenN(i + 1), Payload: alertBody}) {
+				return
+			}
+		}
+	}
+	ch := c.Stream(ctx, src, BatchOptions{})
+	first := <-ch
+	atFirst := pulled.Load()
+	if !first.OK() || first.Attempts != 1 {
+		t.Fatalf("first result: %d %s %v", first.Status, first.Reason, first.Err)
+	}
+	n := 1
+	for range ch {
+		n++
+		if n == 2000 {
+			cancel()
+		}
+	}
+	// Before the first answer at most one window (100 until the server's
+	// limit is known) plus the results buffer can have been taken.
+	if atFirst > initialServerLimit+resultBuffer+1 {
+		t.Errorf("%d of %d jobs were read before the first result", atFirst, total)
+	}
+	if got := pulled.Load(); got != int64(n) || got >= total {
+		t.Errorf("%d jobs read, %d results", got, n)
+	}
+	t.Logf("%d jobs read before the first result, %d in all", atFirst, n)
+}
+
+// A host of one's own given with its CA is trusted through that CA alone:
+// the system roots (slow to load) are not read.
+func TestServerCAAloneForOwnHost(t *testing.T) {
+	s := startServer(t, apnstest.Config{})
+	c := newTestClient(t, s, certCred(fixture.dev), nil)
+	want := x509.NewCertPool()
+	want.AppendCertsFromPEM(s.CAPEM())
+	if !c.tls.RootCAs.Equal(want) {
+		t.Error("the client trusts more than the server CA it was given")
+	}
+	if r := c.Send(context.Background(), Job{Token: tokenN(1), Payload: alertBody}); !r.OK() {
+		t.Fatalf("%d %s %v", r.Status, r.Reason, r.Err)
+	}
+}
+
+func TestTokenSetDropsDuplicates(t *testing.T) {
+	s := NewTokenSet(4)
+	long := tokenN(7) + "abcd"
+	for _, tc := range []struct {
+		tok string
+		new bool
+	}{{tokenN(1), true}, {tokenN(2), true}, {tokenN(1), false}, {long, true}, {long, false}, {tokenN(2), false}} {
+		if got := s.Add(tc.tok); got != tc.new {
+			t.Errorf("Add(%s) = %v, want %v", tc.tok, got, tc.new)
+		}
+	}
+	if s.Len() != 3 {
+		t.Errorf("Len %d, want 3", s.Len())
+	}
+	if s.AddBytes([]byte(tokenN(2))) || s.AddBytes([]byte(long)) || !s.AddBytes([]byte(tokenN(3))) {
+		t.Error("AddBytes disagrees with Add")
+	}
+	s.Remove(tokenN(3))
+	for _, tc := range []struct {
+		tok string
+		was bool
+	}{{tokenN(1), true}, {tokenN(1), false}, {long, true}, {long, false}, {tokenN(9), false}} {
+		if got := s.Remove(tc.tok); got != tc.was {
+			t.Errorf("Remove(%s) = %v, want %v", tc.tok, got, tc.was)
+		}
+	}
+	if s.Len() != 1 {
+		t.Errorf("Len %d after removals, want 1", s.Len())
+	}
+}
