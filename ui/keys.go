@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,7 +13,16 @@ import (
 // KeyMap is the shell's keys: the ones that work on every screen.
 type KeyMap struct {
 	Quit, ForceQuit, Help, Next, Prev, Back key.Binding
-	Tabs                                    [6]key.Binding
+	Tabs                                    [9]key.Binding
+}
+
+// withTabs says in the help how many tabs there are ("1-7").
+func (k KeyMap) withTabs(n int) KeyMap {
+	for i := range k.Tabs {
+		k.Tabs[i].SetHelp(fmt.Sprintf("1-%d", n), "go to screen")
+		k.Tabs[i].SetEnabled(i < n)
+	}
+	return k
 }
 
 // DefaultKeyMap returns the shell's keys.
@@ -27,7 +37,7 @@ func DefaultKeyMap() KeyMap {
 	}
 	for i := range k.Tabs {
 		n := string(rune('1' + i))
-		k.Tabs[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-6", "go to screen"))
+		k.Tabs[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-9", "go to screen"))
 	}
 	return k
 }

@@ -111,6 +111,7 @@ func New(o Options) *Model {
 		build = Screens
 	}
 	m.screens = build(m.c)
+	m.keys = m.keys.withTabs(len(m.screens))
 	m.restyleHelp()
 	return m
 }

@@ -280,3 +280,27 @@ func TestHelpPanelFitsEverySize(t *testing.T) {
 		})
 	}
 }
+
+// Seven tabs at 60 columns: every number shows, the active tab's name is
+// whole, and 7 switches to the seventh (the shell knew six).
+func TestSevenTabsFit60(t *testing.T) {
+	var fakes []common.Screen
+	for _, n := range []string{"Profiles", "Probe", "Payload", "Devices", "Send", "History", "Channels"} {
+		fakes = append(fakes, &fake{title: n})
+	}
+	m := New(Options{NoColor: true, Screens: func(common.Common) []common.Screen { return fakes }})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	m.Update(key1("7"))
+	if m.Tab() != 6 {
+		t.Fatalf("7 went to tab %d", m.Tab()+1)
+	}
+	tabs := strings.Split(ansi.Strip(m.View().Content), "\n")[1]
+	if ansi.StringWidth(tabs) > 60 || !strings.Contains(tabs, "7 Channels") {
+		t.Fatalf("tabs %q", tabs)
+	}
+	for i := 1; i <= 7; i++ {
+		if !strings.Contains(tabs, fmt.Sprintf("%d ", i)) {
+			t.Fatalf("tab %d missing: %q", i, tabs)
+		}
+	}
+}

@@ -231,24 +231,42 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 	return st.Header.Meta.Render(left)
 }
 
-// tabs is the tab bar; a placeholder tab is greyed.
+// tabs is the tab bar; a placeholder tab is greyed. When the names do not
+// fit (seven tabs at 60 columns), the other tabs' names shorten, the
+// active one stays whole, and every number stays.
 func (m *Model) tabs() string {
 	st := m.c.Styles
-	out := make([]string, len(m.screens))
-	for i, s := range m.screens {
-		label := fmt.Sprintf("%d %s", i+1, s.Title())
-		switch {
-		case i == m.tab:
-			out[i] = st.Tabs.Active.Render(label)
-		case isDisabled(s):
-			out[i] = st.Tabs.Disabled.Render(label)
-		default:
-			out[i] = st.Tabs.Inactive.Render(label)
+	render := func(cut int, sep string) string {
+		out := make([]string, len(m.screens))
+		for i, s := range m.screens {
+			title := s.Title()
+			if i != m.tab && cut > 0 && len([]rune(title)) > cut {
+				title = string([]rune(title)[:cut])
+			}
+			label := fmt.Sprintf("%d %s", i+1, title)
+			switch {
+			case i == m.tab:
+				out[i] = st.Tabs.Active.Render(label)
+			case isDisabled(s):
+				out[i] = st.Tabs.Disabled.Render(label)
+			default:
+				out[i] = st.Tabs.Inactive.Render(label)
+			}
 		}
+		return strings.Join(out, st.Tabs.Sep.Render(sep))
 	}
-	line := " " + strings.Join(out, st.Tabs.Sep.Render(" │ "))
-	if ansi.StringWidth(line) > m.width {
-		line = strings.Join(out, st.Tabs.Sep.Render("│")) // narrow: every tab still whole
+	line := " " + render(0, " │ ")
+	for cut := 0; ansi.StringWidth(line) > m.width && cut >= 0; {
+		switch {
+		case cut == 0:
+			line = render(0, "│") // narrow: every tab still whole
+			cut = 9
+		case cut > 1:
+			cut--
+			line = render(cut, "│")
+		default:
+			cut = -1
+		}
 	}
 	return line
 }
