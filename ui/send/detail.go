@@ -182,7 +182,7 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	st := m.c.Styles
 	add := func(s ...string) { *l = append(*l, s...) }
 	para := func(s string) { add(common.WrapWords(s, w-4, "  ")...) }
-	if r.Class == "cancelled" {
+	if r.Class == push.ClassCancelled {
 		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."))
 		para("Fix: press r on the results to resend to the failed and cancelled devices.")
 		return

@@ -175,7 +175,7 @@ func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 		switch {
 		case r.OK():
 			m.okN++
-		case r.Class == "cancelled":
+		case r.Class == push.ClassCancelled:
 			m.cancelN++
 		default:
 			m.failN++

@@ -268,7 +268,7 @@ func statusCell(r push.Result) (string, common.Tone) {
 	switch {
 	case r.OK():
 		return "✓ 200", common.ToneGood
-	case r.Class == "cancelled":
+	case r.Class == push.ClassCancelled:
 		return "⊘", common.ToneWarn
 	case r.Status == 0:
 		return "✗ —", common.ToneBad
