@@ -3,6 +3,7 @@ package creds
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ type Form struct {
 	completions []string
 	browser     *filepicker.Model
 	browseFor   fieldID
+	jump        string // letters typed in a row in the browser
 	confirm     []string
 	reviewed    profiles.Profile
 	pendingSave bool
@@ -626,8 +628,18 @@ func (m *Form) openBrowser() tea.Cmd {
 	fp.AutoHeight = false
 	fp.ShowPermissions = false
 	fp.ShowSize = false // the size column did not line up with the cursor row
-	fp.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("←/h", "parent folder"))
-	fp.KeyMap.Open = key.NewBinding(key.WithKeys("l", "right", "enter"), key.WithHelp("→/enter", "open"))
+	// Arrows only: letters jump to the first name that starts with what
+	// was typed (browseJump).
+	fp.KeyMap.Back = key.NewBinding(key.WithKeys("backspace", "left"), key.WithHelp("←", "parent folder"))
+	fp.KeyMap.Open = key.NewBinding(key.WithKeys("right", "enter"), key.WithHelp("→/enter", "open"))
+	fp.KeyMap.Up = key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up"))
+	fp.KeyMap.Down = key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down"))
+	fp.KeyMap.GoToTop = key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first"))
+	fp.KeyMap.GoToLast = key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last"))
+	fp.KeyMap.PageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
+	fp.KeyMap.PageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
+	fp.KeyMap.Select = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pick"))
+	m.jump = ""
 	st := m.st
 	fs := filepicker.DefaultStyles()
 	fs.Cursor, fs.Selected, fs.Directory = st.Selected, st.Selected, st.Title
@@ -639,6 +651,38 @@ func (m *Form) openBrowser() tea.Cmd {
 	m.browser = &fp
 	m.browseFor = m.focus
 	return fp.Init()
+}
+
+// browseJump moves the browser to the first name that starts with what
+// was typed so far (the letters typed in a row), else with this letter;
+// nothing matching leaves the cursor where it was. The picker's list is
+// its own, so the search walks it with its keys (no IO: the folder is
+// read already).
+func (m *Form) browseJump(text string) {
+	find := func(prefix string) bool {
+		fp := *m.browser
+		fp, _ = fp.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+		for range 100000 {
+			if strings.HasPrefix(strings.ToLower(filepath.Base(fp.HighlightedPath())), prefix) {
+				*m.browser = fp
+				return true
+			}
+			prev := fp.HighlightedPath()
+			fp, _ = fp.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+			if fp.HighlightedPath() == prev {
+				return false
+			}
+		}
+		return false
+	}
+	m.jump += strings.ToLower(text)
+	if find(m.jump) {
+		return
+	}
+	m.jump = strings.ToLower(text)
+	if !find(m.jump) {
+		m.jump = ""
+	}
 }
 
 // mayNeedPassword is true for the kinds of file that usually carry a
@@ -653,6 +697,11 @@ func (m *Form) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.browser = nil
 		return nil
 	}
+	if r := []rune(msg.Text); len(r) == 1 && r[0] != ' ' {
+		m.browseJump(msg.Text)
+		return nil
+	}
+	m.jump = ""
 	fp, cmd := m.browser.Update(msg)
 	m.browser = &fp
 	if ok, path := fp.DidSelectFile(msg); ok {

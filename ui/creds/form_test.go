@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,6 +92,37 @@ func TestSplitAfterCredExt(t *testing.T) {
 		f, r, ok := splitAfterCredExt(c.in)
 		if f != c.file || r != c.rest || ok != (c.file != "") {
 			t.Errorf("%q: %q %q %v", c.in, f, r, ok)
+		}
+	}
+}
+
+// The file browser: typing a name jumps to it (it could not).
+func TestBrowserJumpsByTyping(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"alpha.p12", "beta.p12", "bravo.pem", "charlie.p8"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := loaded(t, 80, 19, nil, nil, "")
+	m.Update(press("a"))
+	m.Update(press("down"))
+	m.form.f[fPath].input.SetValue(dir + "/")
+	cmd := m.form.openBrowser()
+	// The folder read the picker asked for (its Cmd), fed back as the
+	// program would.
+	for _, msg := range runAll(cmd) {
+		m.Update(msg)
+	}
+	if m.form.browser == nil {
+		t.Fatal("no browser")
+	}
+	for _, c := range []struct{ keys, want string }{{"b", "beta.p12"}, {"r", "bravo.pem"}, {"c", "charlie.p8"}, {"z", "charlie.p8"}} {
+		for _, r := range c.keys {
+			m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		}
+		if got := filepath.Base(m.form.browser.HighlightedPath()); got != c.want {
+			t.Fatalf("after %q: on %q, want %q", c.keys, got, c.want)
 		}
 	}
 }

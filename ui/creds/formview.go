@@ -24,7 +24,7 @@ func (m *Form) View() string {
 	if m.browser != nil {
 		head := st.Title.Render(fmt.Sprintf("Pick the %s file", strings.ToLower(m.f[m.browseFor].label))) +
 			"  " + st.Subtle.Render(m.browser.CurrentDirectory)
-		keys := st.Subtle.Render("↑/↓ move · →/enter open or pick · ←/backspace parent folder · esc close")
+		keys := st.Subtle.Render("↑/↓ move · type a name to jump · →/enter open or pick · ← parent · esc close")
 		return head + "\n" + keys + "\n\n" + m.browser.View()
 	}
 	if m.confirm != nil {
