@@ -191,5 +191,26 @@ func TestDevicesGolden(t *testing.T) {
 			press(m, "space", "down", "space", "end")
 			golden.RequireEqual(t, ansi.Strip(m.View()))
 		})
+		// The dialogs: the form, the delete question, the group picker.
+		size := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
+		t.Run("form"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "e")
+			out := ansi.Strip(m.View())
+			if !strings.Contains(out, "environment") {
+				t.Fatalf("the form's last field is not on screen:\n%s", out)
+			}
+			golden.RequireEqual(t, out)
+		})
+		t.Run("delete"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "x")
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
+		t.Run("groups"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "+")
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
 	}
 }

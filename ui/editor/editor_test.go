@@ -409,6 +409,21 @@ func TestGolden(t *testing.T) {
 			send(m, kp("ctrl+t"), kp("down"))
 			golden.RequireEqual(t, view(m))
 		})
+		t.Run(name("replace_question"), func(t *testing.T) {
+			m := newModel(t, sz.w, sz.h, nil)
+			setText(t, m, `{"aps":{"alert":"mine"}}`)
+			send(m, kp("ctrl+t"), kp("down"), kp("down"), kp("enter"))
+			out := view(m)
+			if !strings.Contains(out, "y replace") {
+				t.Fatalf("the question's answers are not on screen:\n%s", out)
+			}
+			golden.RequireEqual(t, out)
+		})
+		t.Run(name("headers"), func(t *testing.T) {
+			m := newModel(t, sz.w, sz.h, nil)
+			send(m, kp("h"))
+			golden.RequireEqual(t, view(m))
+		})
 	}
 }
 

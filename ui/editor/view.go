@@ -23,6 +23,12 @@ func (m *Model) View() string {
 	case modeLibrary:
 		return common.PadLines(m.library.view(st, w, h, "↑↓ choose · enter load · esc close"), h)
 	}
+	if m.mode == modeConfirm {
+		// The question first, whatever the height: its answers must be seen.
+		q := m.confirmView(w)
+		rest := max(h-len(q)-1, 0)
+		return common.PadLines(common.ClipLines(strings.Join(q, "\n"), w, 0)+"\n"+st.Subtle.Render(strings.Repeat("─", w))+"\n"+m.textView(w, rest), h)
+	}
 	var b strings.Builder
 	if m.mode == modeHeaders {
 		b.WriteString(m.form.view(st, m.hdr, m.defaultTopic(), w))
@@ -35,8 +41,6 @@ func (m *Model) View() string {
 	switch m.mode {
 	case modeSaveAs:
 		b.WriteString(common.Clip(m.saveAs.View(), w))
-	case modeConfirm:
-		b.WriteString(common.ClipLines(strings.Join(m.confirmView(w), "\n"), w, 0))
 	default:
 		b.WriteString(common.Clip(m.statusLine(), w))
 	}

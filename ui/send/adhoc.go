@@ -30,14 +30,14 @@ var iosForm = regexp.MustCompile(`<[0-9A-Fa-f\s]+>`)
 // inside). Duplicates count once. A bad token is named by its place
 // ("token 3: …") so it can be found in the paste.
 func parseTokens(text string) ([]string, error) {
-	var raw []string
+	// iOS's form keeps its spaces inside <…>: close them up, so every token
+	// is one field and keeps its place in the paste.
 	text = iosForm.ReplaceAllStringFunc(text, func(s string) string {
-		raw = append(raw, s)
-		return " "
+		return strings.Join(strings.Fields(s), "")
 	})
-	raw = append(raw, strings.FieldsFunc(text, func(r rune) bool {
+	raw := strings.FieldsFunc(text, func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	})...)
+	})
 	if len(raw) == 0 {
 		return nil, errors.New("nothing to send to: paste one or more device tokens (64 hex digits, or <…> as iOS prints them)")
 	}

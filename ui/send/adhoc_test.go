@@ -19,7 +19,7 @@ func TestParseTokens(t *testing.T) {
 	a, b := strings.Repeat("ab", 32), strings.Repeat("0c", 32)
 	ios := "<" + strings.ToUpper(b[:8]) + " " + b[8:16] + " " + b[16:] + ">"
 	got, err := parseTokens(a + ",\n" + ios + " ; " + a)
-	if err != nil || len(got) != 2 || got[0] != b || got[1] != a {
+	if err != nil || len(got) != 2 || got[0] != a || got[1] != b { // in the order pasted
 		t.Fatalf("%q %v", got, err)
 	}
 	if _, err := parseTokens(a + " " + a[:60]); err == nil || !strings.HasPrefix(err.Error(), "token 2 (") {
