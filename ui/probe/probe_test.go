@@ -301,3 +301,19 @@ func TestStartFailureShown(t *testing.T) {
 		t.Fatal("a start failure is not shown")
 	}
 }
+
+func TestGoldenPasswordPrompt(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			c := active()
+			c.Cred, c.CredErr = nil, common.ErrNeedsPassword
+			m := New(c)
+			m.SetSize(sz.w, sz.h)
+			m.Update(press("enter"))
+			for _, r := range "secret" {
+				m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
+	}
+}
