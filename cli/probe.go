@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +19,8 @@ import (
 type ProbeOptions struct {
 	Credential session.Request
 	JSON       bool
+	// Channels also checks the channel-management host (iOS 18 broadcast).
+	Channels bool
 }
 
 const probeLong = `Checks each link to APNs in turn and says where it breaks: dns (addresses),
@@ -27,6 +30,9 @@ token that no device has: 400 BadDeviceToken means the credential works).
 Then a verdict with advice. It never reaches a real device.
 
 Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
+
+--channels then checks the channel-management host too (iOS 18 broadcast
+channels: Apple's api-manage-broadcast hosts, or --host for a local server).
 
 Exit codes: 0 probe ok, 1 probe failed, 2 usage or credential error.`
 
@@ -51,6 +57,7 @@ func newProbeCmd(e env) *cobra.Command {
 	fs.SortFlags = false
 	registerCredential(fs, &o.Credential)
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per step, then the verdict")
+	fs.BoolVar(&o.Channels, "channels", false, "also check the channel-management host (broadcast channels: lists them, changes nothing)")
 	return c
 }
 
@@ -74,7 +81,8 @@ type probeVerdictLine struct {
 func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 	s, err := resolve(e, o.Credential)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
+		// A weak key is named here: Load refuses it before any handshake.
+		fmt.Fprintf(e.stderr, "pushdeck probe: %s\n", textsafe.Clean(err.Error()))
 		return exitUsage
 	}
 	if _, err := push.NewClient(s.Config); err != nil {
@@ -112,11 +120,13 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 				mark = "FAIL"
 			}
 			fmt.Fprintf(e.stdout, "%s  %-5s  %7.1fms\n", mark, st.Name, ms)
+			// Details quote the server (its certificate's subject, its
+			// answers): clean them before the terminal sees them.
 			for _, d := range st.Detail {
-				fmt.Fprintf(e.stdout, "        %s\n", d)
+				fmt.Fprintf(e.stdout, "        %s\n", textsafe.Clean(d))
 			}
 			if st.Err != nil {
-				fmt.Fprintf(e.stdout, "        error: %v\n", st.Err)
+				fmt.Fprintf(e.stdout, "        error: %s\n", textsafe.Clean(st.Err.Error()))
 			}
 		case ev.Verdict != nil:
 			v := ev.Verdict
@@ -130,14 +140,40 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 				continue
 			}
 			if v.OK {
-				fmt.Fprintf(e.stdout, "\nverdict: ok. %s\n", v.Advice)
+				fmt.Fprintf(e.stdout, "\nverdict: ok. %s\n", textsafe.Clean(v.Advice))
 			} else {
-				fmt.Fprintf(e.stdout, "\nverdict: FAILED: %s\n%s\n", strings.TrimSuffix(v.Reason, "."), v.Advice)
+				fmt.Fprintf(e.stdout, "\nverdict: FAILED: %s\n%s\n", textsafe.Clean(strings.TrimSuffix(v.Reason, ".")), textsafe.Clean(v.Advice))
 			}
 		}
+	}
+	if ok && o.Channels {
+		ok = probeChannels(ctx, e, s, o.JSON, enc)
 	}
 	if ok {
 		return exitOK
 	}
 	return exitFailed
+}
+
+// probeChannels checks the channel-management host after the push host.
+func probeChannels(ctx context.Context, e env, s *session.Session, asJSON bool, enc *json.Encoder) bool {
+	v := push.ProbeChannels(ctx, s.Config)
+	if asJSON {
+		word := "failed"
+		if v.OK {
+			word = "ok"
+		}
+		_ = enc.Encode(struct {
+			Channels string `json:"channels"`
+			Reason   string `json:"reason"`
+			Advice   string `json:"advice"`
+		}{word, v.Reason, v.Advice})
+		return v.OK
+	}
+	if v.OK {
+		fmt.Fprintf(e.stdout, "channels: ok. %s\n", v.Reason)
+	} else {
+		fmt.Fprintf(e.stdout, "channels: FAILED: %s\n%s\n", v.Reason, v.Advice)
+	}
+	return v.OK
 }

@@ -16,6 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/humanize"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/session"
@@ -41,6 +44,11 @@ type SendOptions struct {
 	Timeout     time.Duration
 	JSON        bool
 	Force       bool
+	// Channel broadcasts to a channel (label or ID) instead of devices.
+	Channel string
+	// Kind is the token kind of --token and --tokens-file tokens (device,
+	// liveactivity-start, liveactivity-update); the device book has its own.
+	Kind string
 }
 
 const sendLong = `Sends a notification to one or more devices and prints a line per device as
@@ -51,6 +59,8 @@ Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
 Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
             --tokens-file F (a token per line, optional label after it, # comments)
             --device LABEL, --group G (from the device book: pushdeck devices)
+Channel:    --channel LABEL|ID broadcasts a Live Activity update or end to every
+            subscriber of the channel (pushdeck channels)
 Payload:    --payload FILE (or - for standard input) | --alert TEXT
 
 The password of a .p12 or an encrypted key never goes on the command line:
@@ -67,6 +77,7 @@ func newSendCmd(e env) *cobra.Command {
 		Long:  sendLong,
 		Example: `  pushdeck send --cert dev.p12 --env development --token 740f4707... --alert 'Hello'
   pushdeck send --profile myapp-dev --group qa --payload payload.json
+  pushdeck send --profile myapp-dev --channel "Cup final" --payload update.json --priority 5
   pushdeck send --p8 AuthKey_ABCDE12345.p8 --team-id TEAM123456 --topic com.example.app \
       --env production --tokens-file tokens.txt --payload - --json < payload.json`,
 		Args: cobra.ArbitraryArgs,
@@ -84,6 +95,8 @@ func newSendCmd(e env) *cobra.Command {
 	fs.StringVar(&o.TokensFile, "tokens-file", "", "read device tokens from `FILE`: one per line, optional label after it, # comments")
 	fs.StringArrayVar(&o.Devices, "device", nil, "send to the device book's device `LABEL` (repeatable)")
 	fs.StringArrayVar(&o.Groups, "group", nil, "send to every device of group `G` in the environment (repeatable)")
+	fs.StringVar(&o.Kind, "kind", "", "what --token tokens are: device (default), liveactivity-start or liveactivity-update")
+	fs.StringVar(&o.Channel, "channel", "", "broadcast to the channel `LABEL` or ID instead of devices (iOS 18 Live Activities)")
 	fs.StringVar(&o.PayloadFile, "payload", "", "payload JSON `FILE`, or - for standard input")
 	fs.StringVar(&o.Alert, "alert", "", "send a plain alert with this `TEXT` instead of a payload file")
 	fs.StringVar(&o.PushType, "push-type", "", "the apns-push-type: "+pushTypeNames()+" (default alert)")
@@ -106,7 +119,7 @@ func runSend(ctx context.Context, e env, o *SendOptions) int {
 	defer stop()
 	code, err := send(ctx, e, o)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", err)
+		fmt.Fprintf(e.stderr, "pushdeck send: %s\n", textsafe.Clean(err.Error()))
 	}
 	return code
 }
@@ -134,7 +147,24 @@ type sendPlan struct {
 	body    []byte
 }
 
+// maxAttempts caps --attempts: retries follow 429/500/503 and lost
+// connections, and each backs off; past 10 tries a batch only waits longer.
+const maxAttempts = 10
+
 func send(ctx context.Context, e env, f *SendOptions) (int, error) {
+	// Limits first: nothing is read or loaded for a command that cannot run.
+	if f.Timeout <= 0 {
+		return exitUsage, session.Usagef("--timeout %v: give a positive time limit for one push, such as 10s (the default is %v)", f.Timeout, push.DefaultTimeout)
+	}
+	if f.Attempts > maxAttempts {
+		return exitUsage, session.Usagef("--attempts %d: at most %d tries per device (retries back off; more only makes a batch wait longer)", f.Attempts, maxAttempts)
+	}
+	// Ctrl+C stops the credential load too (a hostile file must not hold
+	// the command: the signal is caught from here on).
+	f.Credential.Context = ctx
+	if f.Channel != "" {
+		return sendChannel(ctx, e, f)
+	}
 	plan, err := planSend(e, f)
 	if err != nil {
 		return exitUsage, err
@@ -178,7 +208,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		out.write(r)
 		rec.Add(r)
 	}
-	rec.Flush()
+	rec.Close() // writes the last group: NotRecorded is final after this
 	elapsed := time.Since(start)
 	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
 	if elapsed > 0 {
@@ -186,6 +216,11 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	}
 	sum.Connections = client.Connections()
 	out.summary(sum)
+	if n := rec.NotRecorded(); n > 0 {
+		// A full disk must not look like success: the history is incomplete.
+		fmt.Fprintf(e.stderr, "pushdeck send: %d of %d results are not recorded in history (see the warning above); free some space or fix the config folder\n", n, sum.Total)
+		return exitFailed, nil
+	}
 	if sum.Failed > 0 {
 		return exitFailed, nil
 	}
@@ -221,7 +256,11 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic})
+	kinds, err := liveActivityTargets(f, s, &h, targets)
+	if err != nil {
+		return nil, err
+	}
+	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic, Auth: string(s.Config.Credential.Kind)})
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(e.stderr, "payload warning: %s\n", findingLine(w))
 	}
@@ -235,7 +274,16 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 	}
 	plan := &sendPlan{setup: s, headers: h, body: body}
 	for _, t := range targets {
-		plan.jobs = append(plan.jobs, push.Job{Token: t.token, Label: t.label, Payload: body, Headers: h})
+		k := kinds[t.token]
+		th, err := push.CheckLiveActivity(k.kind, k.activityType, h, body)
+		if err != nil {
+			who := t.label
+			if who == "" {
+				who = humanize.ShortToken(t.token)
+			}
+			return nil, session.Usagef("%s: %v", who, err)
+		}
+		plan.jobs = append(plan.jobs, push.Job{Token: t.token, Label: t.label, Payload: body, Headers: th})
 	}
 	return plan, nil
 }
@@ -309,13 +357,16 @@ func readPayload(e env, f *SendOptions) ([]byte, error) {
 	case f.Alert != "":
 		return json.Marshal(map[string]any{"aps": map[string]any{"alert": f.Alert}})
 	case f.PayloadFile == "-":
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+		b, err := io.ReadAll(io.LimitReader(e.stdin, fsafe.LimitPayload+1))
 		if err != nil {
 			return nil, session.Usagef("reading the payload from standard input: %v", err)
 		}
+		if int64(len(b)) > fsafe.LimitPayload {
+			return nil, session.Usagef("the payload on standard input is more than %s; the limit for a payload is %s (APNs takes 4 KB, 5 KB for VoIP)", fsafe.Size(fsafe.LimitPayload), fsafe.Size(fsafe.LimitPayload))
+		}
 		return b, nil
 	case f.PayloadFile != "":
-		b, err := os.ReadFile(f.PayloadFile)
+		b, err := fsafe.ReadFile(f.PayloadFile, fsafe.LimitPayload, "payload")
 		if err != nil {
 			return nil, session.Usagef("cannot read the payload: %v", err)
 		}
@@ -345,11 +396,11 @@ func collectTargets(f *SendOptions, s *session.Session) ([]target, error) {
 		addT(target{token: tok})
 	}
 	if f.TokensFile != "" {
-		b, err := os.ReadFile(f.TokensFile)
+		b, err := fsafe.ReadFile(f.TokensFile, fsafe.LimitTokens, "tokens file")
 		if err != nil {
 			return nil, session.Usagef("cannot read the tokens file: %v", err)
 		}
-		ts, err := parseTokens(f.TokensFile, string(b))
+		ts, err := parseTokens(f.TokensFile, string(fsafe.StripBOM(b)))
 		if err != nil {
 			return nil, err
 		}
@@ -395,7 +446,7 @@ func parseTokens(name, text string) ([]target, error) {
 		tokText, label := splitTokenLine(line)
 		tok, err := certs.NormalizeToken(tokText)
 		if err != nil {
-			return nil, session.Usagef("%s:%d: %v", name, i+1, err)
+			return nil, session.Usagef("%s:%d: %v", textsafe.Clean(name), i+1, textsafe.Clean(err.Error()))
 		}
 		out = append(out, target{token: tok, label: label})
 	}

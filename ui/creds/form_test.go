@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func TestFormPasswordTypedAfterPathNeverShown(t *testing.T) {
 		t.Fatalf("the password typed in the path field is on screen:\n%s", out)
 	}
 	f := m.form
-	msg := checkCmd(f.seq, f.f[fPath].input.Value(), "", "", "", "")()
+	msg := checkCmd(context.Background(), f.seq, f.f[fPath].input.Value(), "", "", "", "")()
 	r, ok := msg.(checkResultMsg)
 	if !ok || !r.split || r.rest != "Winter 2026!" {
 		t.Fatalf("the check did not find the file inside the path: %#v", msg)
@@ -62,7 +63,7 @@ func TestFormFocusMovesToPasswordWhenNeeded(t *testing.T) {
 	m.form.f[fPath].input.CursorEnd()
 	f := m.form
 	f.seq++
-	m.Update(checkCmd(f.seq, path, "", "", "", "")())
+	m.Update(checkCmd(context.Background(), f.seq, path, "", "", "", "")())
 	if f.focus != fPassword || !f.needsPw {
 		t.Fatalf("focus %d after the check asked for a password", f.focus)
 	}
