@@ -17,6 +17,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -51,7 +52,7 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Top):
 		m.detailY = 0
 	case key.Matches(msg, k.Other):
-		if _, tried := m.other[m.detail]; r.Reason == "BadDeviceToken" && !tried {
+		if _, tried := m.other[m.detail]; r.Reason == apnsreason.BadDeviceToken && !tried {
 			m.askOther = true
 		}
 	case key.Matches(msg, k.Prev):
@@ -204,7 +205,7 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	if info.Fix != "" {
 		para("Fix: " + info.Fix)
 	}
-	if r.Reason != "BadDeviceToken" {
+	if r.Reason != apnsreason.BadDeviceToken {
 		return
 	}
 	other := env.Other()

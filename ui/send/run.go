@@ -11,6 +11,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -207,7 +208,7 @@ func (m *Model) summaryNote() string {
 	}
 	if n := m.resendable(); n > 0 {
 		s += fmt.Sprintf(" · r resends %d", n)
-		if g := m.reasons["Unregistered"]; g > 0 {
+		if g := m.reasons[apnsreason.Unregistered]; g > 0 {
 			s += fmt.Sprintf(" (not the %d Unregistered)", g)
 		}
 	}
@@ -222,11 +223,11 @@ func (m *Model) summaryNote() string {
 
 // gone is true for a result that says the token is dead: resending to it
 // would only repeat the 410 ("stop sending to this token").
-func gone(r push.Result) bool { return r.Status == 410 || r.Reason == "Unregistered" }
+func gone(r push.Result) bool { return r.Status == 410 || r.Reason == apnsreason.Unregistered }
 
 // resendable is how many devices r would resend to.
 func (m *Model) resendable() int {
-	return m.failN + m.cancelN - m.reasons["Unregistered"]
+	return m.failN + m.cancelN - m.reasons[apnsreason.Unregistered]
 }
 
 // resendFailed starts a run to the devices whose result was not accepted.

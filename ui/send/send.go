@@ -22,6 +22,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -573,7 +574,7 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) detailKeys() []key.Binding {
 	k := m.keys
 	b := []key.Binding{k.Back}
-	if _, tried := m.other[m.detail]; m.results[m.detail].Reason == "BadDeviceToken" && !tried {
+	if _, tried := m.other[m.detail]; m.results[m.detail].Reason == apnsreason.BadDeviceToken && !tried {
 		b = append(b, k.Other)
 	}
 	if m.canMove() {
