@@ -25,14 +25,15 @@ func load(s *profiles.Store) tea.Cmd {
 	}
 }
 
-// saveDevice adds d; an edit that changed the token or environment removes
-// the old entry first so the book does not keep both.
+// saveDevice adds d. An edit replaces the old entry (removed first): the
+// store's add merges groups, so an edit could not remove one, and a new
+// token or environment must not leave the old entry behind.
 func saveDevice(s *profiles.Store, orig profiles.Device, editing bool, d profiles.Device) tea.Cmd {
 	return func() tea.Msg {
 		if s == nil {
 			return savedMsg{d: d, err: errNoStore}
 		}
-		if editing && (orig.Token != d.Token || orig.Environment != d.Environment) {
+		if editing {
 			if err := s.RemoveDevice(orig.Token); err != nil {
 				return savedMsg{d: d, err: err}
 			}
