@@ -21,10 +21,22 @@ type Store struct {
 	st *storeState
 }
 
+// PasswordKind is where a profile's password comes from; its JSON form is
+// the string itself.
+type PasswordKind string
+
+// The password sources a profile may record.
+const (
+	PasswordNone     PasswordKind = "none"   // the credential has no password
+	PasswordPrompt   PasswordKind = "prompt" // asked for when needed
+	PasswordFromEnv  PasswordKind = "env"    // Name is an environment variable
+	PasswordFromFile PasswordKind = "file"   // Name is a file; its first line
+)
+
 // PasswordSource says where a profile's password comes from; never the password.
 type PasswordSource struct {
-	Kind string `json:"kind"`           // "none", "prompt", "env", "file"
-	Name string `json:"name,omitempty"` // env var name or file path
+	Kind PasswordKind `json:"kind"`           // "none", "prompt", "env", "file"
+	Name string       `json:"name,omitempty"` // env var name or file path
 }
 
 // Profile is one saved credential setup.

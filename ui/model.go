@@ -14,6 +14,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -236,7 +237,7 @@ func (m *Model) loadActive() tea.Cmd {
 		if err != nil {
 			return activeLoadedMsg{run: run, err: err}
 		}
-		pw, ok, err := common.ProfilePassword(p, pws)
+		pw, ok, err := session.ProfilePassword(session.Env{}, p, pws)
 		if err != nil {
 			return activeLoadedMsg{run: run, profile: &p, err: err}
 		}
@@ -244,7 +245,7 @@ func (m *Model) loadActive() tea.Cmd {
 			return activeLoadedMsg{run: run, profile: &p,
 				err: errors.New("the credential needs its password: press enter on the profile (Profiles, 1) to type it")}
 		}
-		cred, err := common.LoadCredential(p, pw)
+		cred, err := session.LoadCredential(p, pw)
 		return activeLoadedMsg{run: run, profile: &p, cred: cred, err: err}
 	}
 }

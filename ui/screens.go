@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/pushdeck/pushdeck/ui/channels"
 	"github.com/pushdeck/pushdeck/ui/common"
 	"github.com/pushdeck/pushdeck/ui/devices"
 	"github.com/pushdeck/pushdeck/ui/editor"
@@ -10,7 +11,7 @@ import (
 	"github.com/pushdeck/pushdeck/ui/send"
 )
 
-// Screens builds the six tabs in order. Each line is one tab.
+// Screens builds the tabs in order. Each line is one tab.
 func Screens(c common.Common) []common.Screen {
 	return []common.Screen{
 		profiles.New(c),
@@ -19,5 +20,6 @@ func Screens(c common.Common) []common.Screen {
 		devices.New(c),
 		send.New(c),
 		history.New(c),
+		channels.New(c),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -149,7 +150,7 @@ func (m *Model) headerAt(level int) string {
 	var meta []string
 	switch {
 	case m.c.CredErr != nil && m.c.Cred == nil:
-		meta = append(meta, st.Problem.Render("✗ "+firstLine(m.c.CredErr.Error())))
+		meta = append(meta, st.Problem.Render("✗ "+humanize.FirstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:
 		meta = append(meta, m.daysLeft(m.c.Cred, level >= hdrDays))
 	}
@@ -196,11 +197,6 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 		return st.Warning.Render("⚠ " + left)
 	}
 	return st.Header.Meta.Render(left)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }
 
 // tabs is the tab bar; a placeholder tab is greyed.

@@ -60,6 +60,13 @@ type Config struct {
 	// connections dropped on purpose), e.g. to log traffic as `pushdeck mock`
 	// does. It must be safe for concurrent use.
 	OnResponse func(Response)
+	// Channels holds the broadcast channels (iOS 18); nil makes an empty
+	// store with ChannelLimit (0: Apple's 10,000 per app).
+	Channels     *ChannelStore
+	ChannelLimit int
+	// BroadcastApps are the bundle IDs with the Broadcast capability;
+	// empty means every app has it. Others get FeatureNotEnabled.
+	BroadcastApps []string
 }
 
 // Response is one answered request, for logs.
@@ -73,6 +80,9 @@ type Response struct {
 	Reason       string
 	ApnsID       string
 	PayloadBytes int
+	// Note says what the simulated device did with a Live Activity push
+	// or a broadcast ("update applied", "fan-out to 2 subscribers, ...").
+	Note string
 }
 
 // Push is one accepted notification as the server saw it.
@@ -85,6 +95,8 @@ type Push struct {
 	Auth certs.AuthKind
 	// ApnsID is the apns-id the server answered with.
 	ApnsID string
+	// Note is what the simulated device did with a Live Activity push.
+	Note string
 }
 
 // AuthKey is a registered token-auth key.
@@ -133,6 +145,12 @@ type Device struct {
 	UnregisteredAt time.Time         `json:"unregistered_at,omitzero"`
 	// Label is a human name for the device; the server ignores it.
 	Label string `json:"label,omitempty"`
+	// Kind is "" or "device", "liveactivity-start" (a push-to-start token)
+	// or "liveactivity-update" (a running activity's token). Live Activity
+	// tokens take only topic <bundle>.push-type.liveactivity.
+	Kind string `json:"kind,omitempty"`
+	// ActivityType is the ActivityAttributes type of a push-to-start token.
+	ActivityType string `json:"activity_type,omitempty"`
 }
 
 // Counters are what the server has seen.

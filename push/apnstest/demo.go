@@ -44,6 +44,13 @@ type Demo struct {
 	// receives, one Unregistered (with a date) and one registered only in the
 	// other environment (BadDeviceToken), each with a human label.
 	Devices []DemoDevice
+	// Activities are the Live Activity tokens (development): a
+	// push-to-start token and update tokens, one of them ended. Channels
+	// are the development server's broadcast channels, one with
+	// subscribers among Activities.
+	Activities []DemoActivity
+	Channels   []DemoChannel
+	reg        *Registry
 }
 
 // DemoDevice is a demo device with its label.
@@ -173,7 +180,7 @@ func (d *Demo) build() error {
 			d.Production = s
 		}
 	}
-	return nil
+	return d.buildLiveActivities(reg)
 }
 
 // Server is the demo server of an environment.

@@ -71,6 +71,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	cs, _ := r.Context().Value(connKey{}).(*connState)
 	n := cs.streams.Add(1)
+	if isChannelPath(r.URL.Path) {
+		s.handleChannels(w, r, cs)
+		return
+	}
 
 	apnsID := r.Header.Get("apns-id")
 	out, push, rl := s.decide(r, cs, &apnsID)
@@ -139,7 +143,7 @@ func (s *Server) observe(r *http.Request, p Push, apnsID string, status int, rea
 	}
 	s.cfg.OnResponse(Response{
 		Remote: r.RemoteAddr, Token: p.Token, Topic: p.Topic, PushType: r.Header.Get("apns-push-type"),
-		Auth: p.Auth, Status: status, Reason: reason, ApnsID: apnsID, PayloadBytes: len(p.Payload),
+		Auth: p.Auth, Status: status, Reason: reason, ApnsID: apnsID, PayloadBytes: len(p.Payload), Note: p.Note,
 	})
 }
 
@@ -242,6 +246,9 @@ func (s *Server) check(r *http.Request, cs *connState, apnsID *string, rl *roll)
 		if dev.Topic != "" && topic != dev.Topic && !strings.HasPrefix(topic, dev.Topic+".") {
 			return fail(ReasonDeviceTokenNotForTopic), push
 		}
+		if o := liveActivityTopic(dev, topic); o != nil {
+			return o, push
+		}
 	}
 
 	limit := MaxPayload
@@ -267,6 +274,9 @@ func (s *Server) check(r *http.Request, cs *connState, apnsID *string, rl *roll)
 	}
 	if s.faults.rateLimited(push.Token, s.cfg.Now()) {
 		return fail(ReasonTooManyRequests), push
+	}
+	if known && isLiveActivityKind(dev.Kind) {
+		push.Note = s.deliverLiveActivity(push.Token, body, false).Note
 	}
 	return nil, push
 }

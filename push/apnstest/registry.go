@@ -16,8 +16,9 @@ import (
 // registry answers BadDeviceToken for every token it does not hold, as APNs
 // does for a token it never issued.
 type Registry struct {
-	mu      sync.RWMutex
-	devices map[string]Device
+	mu         sync.RWMutex
+	devices    map[string]Device
+	activities map[string]*ActivityState // Live Activity tokens' device view
 }
 
 // NewRegistry makes a registry of the given devices. Tokens are stored in
@@ -62,6 +63,11 @@ func LoadRegistry(path string) (*Registry, error) {
 		case "", StateActive, StateUnregistered, StateExpired:
 		default:
 			return nil, fmt.Errorf("%s, device %d: unknown state %q: use active, unregistered or expired", path, i+1, d.State)
+		}
+		switch d.Kind {
+		case "", KindDevice, KindLiveActivityStart, KindLiveActivityUpdate:
+		default:
+			return nil, fmt.Errorf("%s, device %d: unknown kind %q: use device, liveactivity-start or liveactivity-update", path, i+1, d.Kind)
 		}
 		if _, dup := r.devices[tok]; dup {
 			return nil, fmt.Errorf("%s, device %d: token %s… is listed twice", path, i+1, tok[:8])

@@ -55,7 +55,8 @@ type Server struct {
 	byStatus map[int]int64
 	byReason map[string]int64
 
-	faults *faultState
+	faults   *faultState
+	channels *ChannelStore
 }
 
 // Start starts a server and returns once it listens.
@@ -100,6 +101,10 @@ func Start(cfg Config) (*Server, error) {
 		byStatus: make(map[int]int64),
 		byReason: make(map[string]int64),
 		faults:   newFaultState(cfg.Faults),
+		channels: cfg.Channels,
+	}
+	if s.channels == nil {
+		s.channels = NewChannelStore(cfg.ChannelLimit)
 	}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {

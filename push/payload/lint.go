@@ -53,12 +53,19 @@ func validate(body []byte, opts Options) Report {
 		}
 	}
 	limit := SizeLimit(l.pt)
+	if opts.Channel {
+		limit = 5120 // Apple: a broadcast payload is at most 5 KB
+	}
 	if len(body) > limit {
 		fix := "shorten the alert text or remove custom keys"
 		if min, err := Minify(body); err == nil && len(min) < len(body) {
 			fix = fmt.Sprintf("minify it (%d bytes without whitespace), shorten the text or remove custom keys", len(min))
 		}
-		l.add(Error, "size", "", limit, fix, "the payload is %d bytes; the limit for %s pushes is %d", len(body), l.pt, limit)
+		kind := string(l.pt) + " pushes"
+		if opts.Channel {
+			kind = "a broadcast"
+		}
+		l.add(Error, "size", "", limit, fix, "the payload is %d bytes; the limit for %s is %d", len(body), kind, limit)
 	}
 	l.headers()
 	return l.report(body, limit)

@@ -198,6 +198,14 @@ func (l *linter) interruptionLevel(v *value, path string) {
 }
 
 func (l *linter) relevanceScore(v *value, path string) {
+	if l.pt == LiveActivity {
+		// Live Activities rank by relative scores (Apple's example: 100).
+		if f := l.p.num(v); math.IsNaN(f) || f < 0 {
+			l.add(Error, "relevance-score", path, v.start, `use a number of 0 or more, e.g. "relevance-score": 100 for the most important activity`,
+				"relevance-score is %s; for a Live Activity it must be a number of 0 or more", l.raw(v))
+		}
+		return
+	}
 	if f := l.p.num(v); math.IsNaN(f) || f < 0 || f > 1 {
 		l.add(Error, "relevance-score", path, v.start, `use a number from 0 to 1, e.g. "relevance-score": 0.5`,
 			"relevance-score is %s; it must be a number from 0 to 1", l.raw(v))

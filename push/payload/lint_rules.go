@@ -64,6 +64,7 @@ func (l *linter) liveActivity(aps *value) {
 		missing("liveactivity-start", "attributes-type", `add "attributes-type": the name of your ActivityAttributes type`, "a start push must say which ActivityAttributes to create")
 		missing("liveactivity-start", "attributes", `add "attributes": {…} matching your ActivityAttributes`, "the static attributes of the new activity")
 	}
+	l.liveActivityRules(aps)
 }
 
 // misplaced warns, once, when keys of another push type appear: a Live

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -26,6 +27,19 @@ type ruleCase struct {
 func ruleCases() []ruleCase {
 	alert, bg, la, wid, voip := hdr(Alert, 10), hdr(Background, 5), hdr(LiveActivity, 10), hdr(Widgets, 5), hdr(VoIP, 10)
 	laOK := `{"aps":{"event":"update","timestamp":1767225600,"content-state":{"s":1}}}`
+	// Live Activity dates are checked against a fixed clock: 2026-01-01.
+	laAt := la
+	laAt.Now = time.Unix(1767225600, 0)
+	laChannel, laCert := laAt, laAt
+	laChannel.Channel, laCert.Auth = true, "certificate"
+	laPrio := func(p int) Options { o := laAt; o.Headers.Priority = p; return o }
+	laStart := func(extra string) string {
+		return `{"aps":{"event":"start","timestamp":1767225600,"attributes-type":"A","attributes":{},"content-state":{}` + extra + `}}`
+	}
+	laBig := func(n int) string {
+		s := `{"aps":{"event":"update","timestamp":1767225600,"content-state":{"t":""}}}`
+		return s[:len(s)-4] + strings.Repeat("x", n-len(s)) + s[len(s)-4:]
+	}
 	long := `{"aps":{"alert":"` + strings.Repeat("x", 4096-len(`{"aps":{"alert":""}}`)) + `"}}`
 	voipBig := `{"d":"` + strings.Repeat("x", 5120-len(`{"d":""}`)) + `"}`
 	topic := func(pt PushType, app, topic string) Options {
@@ -83,12 +97,38 @@ func ruleCases() []ruleCase {
 		{"liveactivity-timestamp", Error, "aps", `{"event"`, `{"aps":{"event":"update","content-state":{}}}`, la, laOK, la},
 		{"liveactivity-content-state", Error, "aps", `{"event"`, `{"aps":{"event":"update","timestamp":1767225600}}`, la, laOK, la},
 		{"liveactivity-start", Error, "aps", `{"event"`, `{"aps":{"event":"start","timestamp":1767225600,"content-state":{},"attributes":{}}}`, la,
-			`{"aps":{"event":"start","timestamp":1767225600,"content-state":{},"attributes-type":"A","attributes":{}}}`, la},
+			`{"aps":{"event":"start","timestamp":1767225600,"content-state":{},"attributes-type":"A","attributes":{},"alert":"x"}}`, la},
 		{"date", Error, "aps.timestamp", `"now"`, `{"aps":{"event":"update","timestamp":"now","content-state":{}}}`, la, laOK, la},
 		{"date", Warning, "aps.timestamp", `1767225600000`, `{"aps":{"event":"update","timestamp":1767225600000,"content-state":{}}}`, la, laOK, la},
 		{"date", Error, "aps.stale-date", `-5`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"stale-date":-5}}`, la,
 			`{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"stale-date":1767229200}}`, la},
 		{"value-type", Error, "aps.content-state", `[]`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":[]}}`, la, laOK, la},
+		{"liveactivity-timestamp-future", Error, "aps.timestamp", `1767225600000`, `{"aps":{"event":"update","timestamp":1767225600000,"content-state":{}}}`, laAt, laOK, laAt},
+		{"liveactivity-timestamp-future", Error, "aps.timestamp", `1767229200`, `{"aps":{"event":"update","timestamp":1767229200,"content-state":{}}}`, laAt,
+			`{"aps":{"event":"update","timestamp":1767225800,"content-state":{}}}`, laAt},
+		{"liveactivity-timestamp-stale", Warning, "aps.timestamp", `1767218400`, `{"aps":{"event":"update","timestamp":1767218400,"content-state":{}}}`, laAt,
+			`{"aps":{"event":"update","timestamp":1767222600,"content-state":{}}}`, laAt},
+		{"liveactivity-start-alert", Error, "aps", `{"event"`, laStart(``), laAt, laStart(`,"alert":{"title":"Order 1042","body":"Preparing"}`), laAt},
+		{"liveactivity-start-only", Warning, "aps.attributes", `"attributes"`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"attributes":{}}}`, laAt, laOK, laAt},
+		{"liveactivity-start-only", Warning, "aps.input-push-channel", `"input-push-channel"`, `{"aps":{"event":"end","timestamp":1767225600,"content-state":{},"input-push-channel":"dHN0"}}`, laAt,
+			`{"aps":{"event":"end","timestamp":1767225600,"content-state":{}}}`, laAt},
+		{"liveactivity-input", Error, "aps.input-push-channel", `"input-push-channel"`, laStart(`,"alert":"x","input-push-token":1,"input-push-channel":"dHN0LXNyY2gtY2hubA=="`), laAt,
+			laStart(`,"alert":"x","input-push-channel":"dHN0LXNyY2gtY2hubA=="`), laAt},
+		{"liveactivity-input", Error, "aps.input-push-channel", `"not a channel!"`, laStart(`,"alert":"x","input-push-channel":"not a channel!"`), laAt,
+			laStart(`,"alert":"x","input-push-token":1`), laAt},
+		{"liveactivity-dismissal", Warning, "aps.dismissal-date", `"dismissal-date"`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"dismissal-date":1767226000}}`, laAt,
+			`{"aps":{"event":"end","timestamp":1767225600,"content-state":{},"dismissal-date":1767226000}}`, laAt},
+		{"liveactivity-dismissal", Warning, "aps.dismissal-date", `1767312000`, `{"aps":{"event":"end","timestamp":1767225600,"content-state":{},"dismissal-date":1767312000}}`, laAt,
+			`{"aps":{"event":"end","timestamp":1767225600,"content-state":{},"dismissal-date":1663177260}}`, laAt},
+		{"liveactivity-stale-date", Warning, "aps.stale-date", `1767225000`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"stale-date":1767225000}}`, laAt,
+			`{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"stale-date":1767227400}}`, laAt},
+		{"liveactivity-broadcast-start", Error, "aps.event", `"start"`, laStart(`,"alert":"x"`), laChannel, laOK, laChannel},
+		{"liveactivity-auth", Warning, "authorization", "", laOK, laCert, laOK, laAt},
+		{"liveactivity-priority", Warning, "apns-priority", "", laOK, laPrio(0), laOK, laPrio(5)},
+		{"liveactivity-priority", Error, "apns-priority", "", laOK, laPrio(1), laOK, laPrio(10)},
+		{"relevance-score", Error, "aps.relevance-score", `-1`, `{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"relevance-score":-1}}`, laAt,
+			`{"aps":{"event":"update","timestamp":1767225600,"content-state":{},"relevance-score":100}}`, laAt},
+		{"size", Error, "", `}`, laBig(5121), laChannel, laBig(5120), laChannel},
 		{"liveactivity-push-type", Warning, "aps.event", `"event"`, `{"aps":{"alert":"a","event":"update"}}`, alert, laOK, la},
 		{"widgets-content-changed", Error, "aps", `{}`, `{"aps":{}}`, wid, `{"aps":{"content-changed":true}}`, wid},
 		{"widgets-content-changed", Error, "aps.content-changed", `1`, `{"aps":{"content-changed":1}}`, wid, `{"aps":{"content-changed":true}}`, wid},
@@ -107,7 +147,7 @@ func ruleCases() []ruleCase {
 		{"push-type", Warning, "apns-push-type", "", `{"aps":{"alert":"a"}}`, hdr("", 10), `{"aps":{"alert":"a"}}`, hdr(Alert, 10)},
 		{"utf8", Warning, "", "\"\xff", "{\"aps\":{\"alert\":\"\xff\"}}", alert, `{"aps":{"alert":"ÿ"}}`, alert},
 		{"value-type", Error, "aps.input-push-token", `true`, `{"aps":{"event":"start","timestamp":1,"content-state":{},"attributes-type":"A","attributes":{},"input-push-token":true}}`, la,
-			`{"aps":{"event":"start","timestamp":1,"content-state":{},"attributes-type":"A","attributes":{},"input-push-token":1}}`, la},
+			`{"aps":{"event":"start","timestamp":1,"content-state":{},"attributes-type":"A","attributes":{},"input-push-token":1,"alert":"x"}}`, la},
 	}
 }
 

@@ -47,7 +47,7 @@ func TopicSuffix(t PushType) string {
 }
 
 // SizeLimit is the payload limit in bytes for the push type: 5120 for voip,
-// 4096 otherwise.
+// 4096 otherwise (a broadcast on a channel allows 5120: see Options.Channel).
 func SizeLimit(t PushType) int {
 	if t == VoIP {
 		return 5120
@@ -57,11 +57,21 @@ func SizeLimit(t PushType) int {
 
 // Expiration says what apns-expiration to send.
 type Expiration struct {
-	// Mode: "" (no header: APNs stores and retries as it likes), "now" (0:
-	// deliver once, do not store), "at" (At).
-	Mode string
+	// Mode: ExpireDefault (no header: APNs stores and retries as it
+	// likes), ExpireNow (0: deliver once, do not store), ExpireAt (At).
+	Mode ExpirationMode
 	At   time.Time
 }
+
+// ExpirationMode is how apns-expiration is set.
+type ExpirationMode string
+
+// The apns-expiration modes.
+const (
+	ExpireDefault ExpirationMode = ""    // no header
+	ExpireNow     ExpirationMode = "now" // 0: deliver once, do not store
+	ExpireAt      ExpirationMode = "at"  // a time
+)
 
 // Headers are the APNs request headers the user controls.
 type Headers struct {
@@ -102,6 +112,15 @@ type Options struct {
 	Headers Headers
 	// AppTopic is the credential's bundle ID, to check the topic suffix.
 	AppTopic string
+	// Now is the clock Live Activity dates are checked against; zero means
+	// time.Now().
+	Now time.Time
+	// Auth is the profile's auth kind, "token" or "certificate" ("" when
+	// unknown): Apple asks for token auth for Live Activities.
+	Auth string
+	// Channel marks a broadcast to a channel: the limit is 5120 bytes and
+	// a Live Activity cannot be started.
+	Channel bool
 }
 
 // Report is the outcome of Validate; it is what `pushdeck lint --json` prints.

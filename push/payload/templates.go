@@ -127,7 +127,7 @@ func TemplatesAt(now time.Time) []Template {
     "sound": "default"
   }
 }`},
-		{Name: "Live Activity start", Description: "Starts a Live Activity with a push-to-start token; attributes-type names your ActivityAttributes struct.",
+		{Name: "Live Activity start", Description: "Starts a Live Activity with a push-to-start token (iOS 17.2+); attributes-type names your ActivityAttributes struct and an alert is required. Add \"input-push-token\": 1 for a new update token, or \"input-push-channel\" to follow a channel (iOS 18).",
 			Headers: Headers{PushType: LiveActivity, Priority: 10}, Body: `{
   "aps": {
     "event": "start",
@@ -146,8 +146,8 @@ func TemplatesAt(now time.Time) []Template {
     }
   }
 }`},
-		{Name: "Live Activity update", Description: "Updates a running Live Activity; the timestamp must be newer than the last update.",
-			Headers: Headers{PushType: LiveActivity, Priority: 10}, Body: `{
+		{Name: "Live Activity update", Description: "Updates a running Live Activity through its update token; the timestamp must be newer than the last update. Priority 5 stays outside the hourly budget; use 10 (with an alert) only for what needs attention now.",
+			Headers: Headers{PushType: LiveActivity, Priority: 5}, Body: `{
   "aps": {
     "event": "update",
     "timestamp": $NOW,

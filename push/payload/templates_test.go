@@ -56,7 +56,8 @@ func TestTemplatesGallery(t *testing.T) {
 		"Thread and category grouping": {`"thread-id"`, `"category"`},
 		"Critical sound":               {`"critical": 1`},
 		"Time-sensitive":               {`"time-sensitive"`},
-		"Live Activity end":            {`"event": "end"`, `"timestamp"`, `"content-state"`},
+		"Live Activity end":            {`"event": "end"`, `"timestamp"`, `"content-state"`, `"dismissal-date"`},
+		"Live Activity start":          {`"event": "start"`, `"attributes-type"`, `"attributes"`, `"alert"`},
 	}
 	for name, subs := range checks {
 		for _, s := range subs {

@@ -1,73 +1,12 @@
 package common
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
-	"github.com/pushdeck/pushdeck/push"
 )
-
-// ProfilePassword finds the password of p's credential: the one typed in
-// this session, else the profile's source (an environment variable or a
-// file). It reads files and the environment: call it inside a tea.Cmd.
-// ok is false when the profile asks for a password at the prompt and none
-// was typed yet.
-func ProfilePassword(p profiles.Profile, session map[string]string) (pw string, ok bool, err error) {
-	if pw, found := session[p.Name]; found {
-		return pw, true, nil
-	}
-	switch p.Password.Kind {
-	case "env":
-		v, found := os.LookupEnv(p.Password.Name)
-		if !found {
-			return "", false, fmt.Errorf("profile %s takes its password from $%s, which is not set: set it, or press enter on the profile to type the password", p.Name, p.Password.Name)
-		}
-		return v, true, nil
-	case "file":
-		b, err := os.ReadFile(p.Password.Name)
-		if err != nil {
-			return "", false, fmt.Errorf("profile %s takes its password from %s: %w", p.Name, p.Password.Name, err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), true, nil
-	case "prompt":
-		return "", false, nil
-	}
-	return "", true, nil
-}
-
-// LoadCredential loads p's credential with pw. It reads files: call it
-// inside a tea.Cmd. The Credential (with its report) is returned even when
-// err says it cannot be used.
-func LoadCredential(p profiles.Profile, pw string) (*certs.Credential, error) {
-	return certs.Load(p.CertPath, certs.Options{Password: pw, KeyPath: p.KeyPath, KeyID: p.KeyID, TeamID: p.TeamID})
-}
-
-// PushConfig is the engine configuration of p with its loaded credential.
-// It reads the server CA file: call it inside a tea.Cmd.
-func PushConfig(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
-	if cred == nil {
-		return push.Config{}, errors.New("the profile's credential is not loaded: check it on the Profiles screen")
-	}
-	cfg := push.Config{
-		Credential:  cred,
-		Environment: p.Environment,
-		Host:        p.Host,
-		Port:        p.Port,
-		Topic:       p.Topic,
-	}
-	if p.ServerCA != "" {
-		b, err := os.ReadFile(p.ServerCA)
-		if err != nil {
-			return cfg, fmt.Errorf("cannot read the server CA of profile %s: %w; fix the path with e on the Profiles screen", p.Name, err)
-		}
-		cfg.ServerCA = b
-	}
-	return cfg, nil
-}
 
 // Target says where p sends: the host override, else Apple's host for
 // its environment, with the port.

@@ -54,7 +54,7 @@ func (f *headersForm) fill(h payload.Headers, defaultTopic string) {
 	f.apnsID.SetValue(h.ApnsID)
 	f.topic.SetValue(h.Topic)
 	f.topic.Placeholder = defaultTopic + " (default)"
-	if h.Expiration.Mode == "at" {
+	if h.Expiration.Mode == payload.ExpireAt {
 		f.expAt.SetValue(h.Expiration.At.UTC().Format(time.RFC3339))
 	} else {
 		f.expAt.SetValue("")
@@ -126,8 +126,8 @@ func (f *headersForm) update(msg tea.Msg, keys KeyMap, h payload.Headers, now ti
 			case fieldPriority:
 				h.Priority = cycle(priorities, h.Priority, step)
 			case fieldExpiration:
-				h.Expiration.Mode = cycle([]string{"", "now", "at"}, h.Expiration.Mode, step)
-				if h.Expiration.Mode == "at" {
+				h.Expiration.Mode = cycle([]payload.ExpirationMode{payload.ExpireDefault, payload.ExpireNow, payload.ExpireAt}, h.Expiration.Mode, step)
+				if h.Expiration.Mode == payload.ExpireAt {
 					h.Expiration.At, f.expErr = parseExpiry(f.expAt.Value(), now)
 				} else {
 					f.expErr = ""

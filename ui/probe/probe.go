@@ -16,6 +16,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -297,7 +298,7 @@ func (m *Model) Start() tea.Cmd {
 // starts push.Probe; IO stays out of Update.
 func startCmd(ctx context.Context, run int, p profiles.Profile, cred *certs.Credential, port int) tea.Cmd {
 	return func() tea.Msg {
-		cfg, err := common.PushConfig(p, cred)
+		cfg, err := session.Config(p, cred)
 		if err != nil {
 			return failedMsg{run: run, err: err}
 		}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -83,7 +84,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		pr.run++
 		run, p, pw := pr.run, m.list[i], pr.input.Value()
 		return func() tea.Msg {
-			cred, err := common.LoadCredential(p, pw)
+			cred, err := session.LoadCredential(p, pw)
 			h := common.Health{Err: err}
 			if cred != nil {
 				r := cred.Report

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/certs"
 	pstore "github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -166,17 +167,17 @@ func (m *Model) load() tea.Cmd {
 }
 
 // healthCmd reads one profile's credential with the password known for it.
-func healthCmd(run int, p pstore.Profile, session map[string]string) tea.Cmd {
+func healthCmd(run int, p pstore.Profile, typed map[string]string) tea.Cmd {
 	pws := map[string]string{}
-	if pw, ok := session[p.Name]; ok {
+	if pw, ok := typed[p.Name]; ok {
 		pws[p.Name] = pw
 	}
 	return func() tea.Msg {
-		pw, ok, err := common.ProfilePassword(p, pws)
+		pw, ok, err := session.ProfilePassword(session.Env{}, p, pws)
 		if err != nil {
 			return healthMsg{run: run, name: p.Name, health: common.Health{Err: err}}
 		}
-		cred, err := common.LoadCredential(p, pw)
+		cred, err := session.LoadCredential(p, pw)
 		h := common.Health{Err: err}
 		if cred != nil {
 			r := cred.Report

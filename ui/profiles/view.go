@@ -211,7 +211,7 @@ func (m *Model) detail(p pstore.Profile, w int) []string {
 	}
 	lines = append(lines, kv("Sends to", target)...)
 	if p.Password.Kind != "" && p.Password.Kind != "none" {
-		src := map[string]string{"prompt": "typed when needed, kept in memory", "env": "from $" + p.Password.Name, "file": "from " + p.Password.Name}[p.Password.Kind]
+		src := map[pstore.PasswordKind]string{"prompt": "typed when needed, kept in memory", "env": "from $" + p.Password.Name, "file": "from " + p.Password.Name}[p.Password.Kind]
 		lines = append(lines, kv("Password", src)...)
 	}
 	lines = append(lines, "")

@@ -14,6 +14,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -90,7 +91,7 @@ func retryOther(life context.Context, s *profiles.Store, active profiles.Profile
 				return otherMsg{index: index, env: other, err: fmt.Errorf("profile %s sends to its own host %s, and no profile uses this credential for %s: add one on the Profiles screen to try there", active.Name, active.Host, other)}
 			}
 		}
-		c, err := newClient(clientConfig(p, cred), p.ServerCA)
+		c, err := session.NewClient(p, cred)
 		if err != nil {
 			return otherMsg{index: index, env: other, err: err}
 		}

@@ -1,8 +1,6 @@
 package send
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -12,80 +10,26 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-// record is one result on its way to History and the device book.
-type record struct {
-	entry profiles.HistoryEntry
-	env   certs.Environment
-	// book is false for cancelled results: they say nothing about the
-	// device, so its last real result stays.
-	book bool
-	// unregistered is Apple's timestamp from a 410, for the device book.
-	unregistered time.Time
+// record is one result on its way to History and the device book; the
+// session package builds and writes it, for the CLI and the console alike.
+type record = session.Record
+
+// newSend describes run for its records.
+func newSend(run runInfo) *session.Send {
+	return session.NewSend(run.batch, run.profile.Name, run.profile.Environment, run.out.Headers, []byte(run.out.Body), len(run.devices))
 }
 
 // record turns a result into what History and the device book keep.
 func (m *Model) record(r push.Result, env certs.Environment, run runInfo, now time.Time) record {
-	out := run.out
-	hash := run.hash
-	if hash == "" {
-		hash = payloadHash(out.Body)
+	s := run.send
+	if s == nil {
+		s = newSend(run)
 	}
-	e := profiles.HistoryEntry{
-		At:             now,
-		Batch:          run.batch,
-		Profile:        run.profile.Name,
-		Environment:    env,
-		Topic:          topicOf(r, out.Headers.Topic),
-		PushType:       string(out.Headers.PushType),
-		Priority:       out.Headers.Priority,
-		CollapseID:     out.Headers.CollapseID,
-		Expiration:     expirationString(out),
-		PayloadHash:    hash,
-		PayloadSize:    len(out.Body),
-		Payload:        out.Body,
-		Token:          r.Token,
-		Label:          r.Label,
-		Status:         r.Status,
-		Reason:         r.Reason,
-		ApnsID:         r.ApnsID,
-		ApnsUniqueID:   r.ApnsUniqueID,
-		LatencyMS:      float64(r.Latency) / float64(time.Millisecond),
-		Attempts:       r.Attempts,
-		UnregisteredAt: r.UnregisteredAt,
-	}
-	if r.Err != nil {
-		e.Error = r.Err.Error()
-		if e.Reason == "" {
-			e.Reason = r.Class
-		}
-	}
-	return record{entry: e, env: env, book: r.Class != "cancelled", unregistered: r.UnregisteredAt}
-}
-
-// payloadHash is the sha256 History keeps to tell payloads apart.
-func payloadHash(body string) string {
-	sum := sha256.Sum256([]byte(body))
-	return hex.EncodeToString(sum[:])
-}
-
-func topicOf(r push.Result, fallback string) string {
-	if t := r.Request.Headers["apns-topic"]; t != "" {
-		return t
-	}
-	return fallback
-}
-
-func expirationString(out common.Outgoing) string {
-	switch out.Headers.Expiration.Mode {
-	case "now":
-		return "0"
-	case "at":
-		return out.Headers.Expiration.At.UTC().Format(time.RFC3339)
-	}
-	return ""
+	return s.Record(r, env, now)
 }
 
 // recorder writes records to History and the device book in order, one
@@ -192,38 +136,8 @@ func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
 // device's last result, an Unregistered one marking it dead.
 func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd {
 	return func() tea.Msg {
-		var errs []error
-		inHist := false
-		if h != nil {
-			entries := make([]profiles.HistoryEntry, len(recs))
-			for i, r := range recs {
-				entries[i] = r.entry
-			}
-			if err := h.Append(entries...); err != nil {
-				errs = append(errs, fmt.Errorf("writing %d results to history: %w", len(recs), err))
-			} else {
-				inHist = true
-			}
-		}
-		byEnv := map[certs.Environment][]profiles.DeviceResult{}
-		for _, r := range recs {
-			if !r.book {
-				continue
-			}
-			e := r.entry
-			dr := profiles.DeviceResult{Token: e.Token, Status: e.Status, Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: r.unregistered}
-			byEnv[r.env] = append(byEnv[r.env], dr)
-		}
-		for env, drs := range byEnv {
-			if err := s.RecordResults(env, drs); err != nil {
-				errs = append(errs, fmt.Errorf("recording last results in the device book: %w", err))
-			}
-		}
-		msg := recordedMsg{n: len(recs), hist: inHist}
-		if len(errs) > 0 {
-			msg.err = errs[0]
-		}
-		return msg
+		inHist, err := session.Write(s, h, recs)
+		return recordedMsg{n: len(recs), hist: inHist, err: err}
 	}
 }
 

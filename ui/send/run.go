@@ -3,8 +3,6 @@ package send
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -78,8 +77,8 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 		out:     out,
 		devices: devices,
 		started: now,
-		hash:    payloadHash(out.Body),
 	}
+	m.run.send = newSend(m.run)
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.phase = phaseRunning
@@ -101,15 +100,15 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	}
 	retries := m.retries
 	opts := push.BatchOptions{OnRetry: func(int, int, string) { retries.Add(1) }}
-	cfg := clientConfig(p, m.c.Cred)
-	k := clientKey(cfg, p.ServerCA)
+	cred := m.c.Cred
+	k := clientKey(p, cred)
 	client := m.clients[k]
 	run := m.run.id
 	start := func() tea.Msg {
 		c := client
 		if c == nil {
 			var err error
-			if c, err = newClient(cfg, p.ServerCA); err != nil {
+			if c, err = session.NewClient(p, cred); err != nil {
 				return startedMsg{run: run, err: err}
 			}
 		}
@@ -252,31 +251,10 @@ func tick(run int) tea.Cmd {
 	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{run: run} })
 }
 
-// clientConfig is how to reach APNs for a profile.
-func clientConfig(p profiles.Profile, cred *certs.Credential) push.Config {
-	return push.Config{
-		Credential:  cred,
-		Environment: p.Environment,
-		Host:        p.Host,
-		Port:        p.Port,
-		Topic:       p.Topic,
-	}
-}
-
-func clientKey(cfg push.Config, caPath string) string {
-	return fmt.Sprintf("%s|%s|%d|%s|%s|%p", cfg.Environment, cfg.Host, cfg.Port, caPath, cfg.Topic, cfg.Credential)
-}
-
-// newClient reads the server CA (for a local host) and builds a client.
-func newClient(cfg push.Config, caPath string) (*push.Client, error) {
-	if caPath != "" {
-		ca, err := os.ReadFile(caPath)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the server CA %s: %w", caPath, err)
-		}
-		cfg.ServerCA = ca
-	}
-	return push.NewClient(cfg)
+// clientKey names the client a profile's sends can share: the same
+// credential to the same place.
+func clientKey(p profiles.Profile, cred *certs.Credential) string {
+	return fmt.Sprintf("%s|%s|%d|%s|%s|%p", p.Environment, p.Host, p.Port, p.ServerCA, p.Topic, cred)
 }
 
 func closeClients(cs []*push.Client) tea.Cmd {
@@ -302,11 +280,4 @@ func reasonOf(r push.Result) string {
 		return fmt.Sprintf("HTTP %d", r.Status)
 	}
 	return ""
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

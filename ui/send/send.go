@@ -19,6 +19,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -113,7 +114,7 @@ type runInfo struct {
 	out     common.Outgoing
 	devices []profiles.Device
 	started time.Time
-	hash    string // of out.Body, computed once per run
+	send    *session.Send // what each result's record says of the run
 }
 
 // Model is the Send screen.

@@ -362,7 +362,7 @@ func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), Faults: apnstest.Faults{Latency: 100 * time.Millisecond}})
+	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), MaxStreams: 32, Faults: apnstest.Faults{Latency: 100 * time.Millisecond}}) // 10 rounds: the send is still running when the first results are written
 	if err != nil {
 		t.Fatal(err)
 	}

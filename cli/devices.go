@@ -1,0 +1,418 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/humanize"
+	"github.com/pushdeck/pushdeck/profiles"
+)
+
+const devicesLong = `The device book keeps test devices by label, so "pushdeck send --device L"
+and "--group G" replace pasting a 64-digit token. A token is kept once per
+environment: adding it again updates its label and adds groups. Each
+device shows its last send result; a 410 from APNs marks it unregistered.
+
+import reads one token per line with an optional label ("TOKEN Label",
+"Label: <ab12 cd34 ...>"), # comments, or the JSON "export --json" writes.
+Bad lines are reported by number; good ones are kept.
+
+With no subcommand, devices lists them.
+
+Exit codes: 0 done, 1 some import lines refused, 2 usage error or unreadable file.`
+
+func newDevicesCmd(e env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "devices",
+		Short: "List, add, remove, import and export saved device tokens",
+		Long:  devicesLong,
+		Example: `  pushdeck devices add 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --label "Anna's iPhone" --env development --group qa
+  pushdeck devices list --env development
+  pushdeck devices import tokens.txt --env development --group qa
+  pushdeck devices export --json > devices.json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownSubcommand(e, c, args[0])
+			}
+			return codeErr(runDevicesList(e, &DevicesListOptions{}))
+		},
+	}
+	c.AddCommand(newDevicesListCmd(e), newDevicesAddCmd(e), newDevicesRemoveCmd(e), newDevicesImportCmd(e), newDevicesExportCmd(e))
+	return c
+}
+
+// devicesEnvFlag parses an optional --env value.
+func devicesEnvFlag(e env, cmd, v string) (certs.Environment, bool) {
+	if v == "" {
+		return "", true
+	}
+	env, err := certs.ParseEnvironment(v)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck %s: --env: %v\n", cmd, err)
+		return "", false
+	}
+	return env, true
+}
+
+// DevicesListOptions are the flags of pushdeck devices list.
+type DevicesListOptions struct {
+	Env, Group string
+	JSON       bool
+}
+
+func newDevicesListCmd(e env) *cobra.Command {
+	var o DevicesListOptions
+	c := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the devices with their last send result",
+		Example: "  pushdeck devices list\n  pushdeck devices list --env production --group qa --json",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !noArgs(e, "devices list", args, "") {
+				return codeErr(exitUsage)
+			}
+			return codeErr(runDevicesList(e, &o))
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.Env, "env", "", "only devices of this environment")
+	fs.StringVar(&o.Group, "group", "", "only devices in group `G`")
+	fs.BoolVar(&o.JSON, "json", false, "print the devices as a JSON list")
+	return c
+}
+
+// runDevicesList prints the device book.
+func runDevicesList(e env, o *DevicesListOptions) int {
+	envv, ok := devicesEnvFlag(e, "devices list", o.Env)
+	if !ok {
+		return exitUsage
+	}
+	s, ok := cfgOpen(e, "devices")
+	if !ok {
+		return exitUsage
+	}
+	all, err := s.Devices()
+	if err != nil {
+		return cfgDone(e, "devices list", s, err)
+	}
+	ds := []profiles.Device{}
+	for _, d := range all {
+		if envv != "" && d.Environment != envv {
+			continue
+		}
+		if o.Group != "" && !slices.ContainsFunc(d.Groups, func(g string) bool { return strings.EqualFold(g, o.Group) }) {
+			continue
+		}
+		ds = append(ds, d)
+	}
+	if o.JSON {
+		cfgJSON(e.stdout, ds)
+		return cfgDone(e, "devices list", s, nil)
+	}
+	if len(ds) == 0 {
+		if len(all) == 0 {
+			fmt.Fprintln(e.stderr, "The device book is empty. Add a device: pushdeck devices add TOKEN --label \"Anna's iPhone\" --env development")
+		} else {
+			fmt.Fprintf(e.stderr, "No device matches (the book has %d).\n", len(all))
+		}
+		return cfgDone(e, "devices list", s, nil)
+	}
+	devicesTable(e.stdout, ds, time.Now())
+	return cfgDone(e, "devices list", s, nil)
+}
+
+func devicesTable(w io.Writer, ds []profiles.Device, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LABEL\tENV\tGROUPS\tLAST RESULT\tTOKEN")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Label, d.Environment, strings.Join(d.Groups, ","), devicesLast(d, now), d.Token)
+	}
+	_ = tw.Flush()
+}
+
+// devicesLast says how the last send went, and loudly when APNs said the
+// token is dead: sending to it again is pointless.
+func devicesLast(d profiles.Device, now time.Time) string {
+	var s string
+	if d.Last != nil {
+		s = fmt.Sprint(d.Last.Status)
+		if d.Last.Reason != "" {
+			s += " " + d.Last.Reason
+		}
+		s += " " + humanize.Ago(now, d.Last.At)
+	}
+	if !d.UnregisteredAt.IsZero() {
+		dead := "UNREGISTERED since " + d.UnregisteredAt.Local().Format(time.DateOnly)
+		if s == "" {
+			return dead
+		}
+		return dead + " (" + s + ")"
+	}
+	if s == "" {
+		return "never sent"
+	}
+	return s
+}
+
+// DevicesAddOptions are the flags of pushdeck devices add.
+type DevicesAddOptions struct {
+	Label, Env, Topic string
+	Groups            []string
+}
+
+func newDevicesAddCmd(e env) *cobra.Command {
+	var o DevicesAddOptions
+	c := &cobra.Command{
+		Use:   "add TOKEN",
+		Short: "Add a device (or update its label and groups)",
+		Example: `  pushdeck devices add 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --label "Anna's iPhone" --env development
+  pushdeck devices add "<740f4707 bebcf74f ...>" --label ipad --env production --group qa --group beta`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			// A token pasted as iOS prints it ("<ab12 cd34 ...>") arrives as
+			// several arguments when unquoted: they are joined back.
+			if len(args) == 0 {
+				fmt.Fprintln(e.stderr, "pushdeck devices add: give the device TOKEN, e.g. pushdeck devices add 740f4707... --label \"Anna's iPhone\" --env development")
+				return codeErr(exitUsage)
+			}
+			if o.Label == "" {
+				fmt.Fprintln(e.stderr, "pushdeck devices add: give --label L: the name you will pick the device by (send --device L)")
+				return codeErr(exitUsage)
+			}
+			if o.Env == "" {
+				fmt.Fprintln(e.stderr, "pushdeck devices add: give --env development (a debug build from Xcode) or --env production (TestFlight, App Store): a token only works in its own environment")
+				return codeErr(exitUsage)
+			}
+			return codeErr(runDevicesAdd(e, args, &o))
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.Label, "label", "", "a name for the device, e.g. \"Anna's iPhone\"")
+	fs.StringVar(&o.Env, "env", "", "development (debug builds) or production (TestFlight, App Store)")
+	fs.StringVar(&o.Topic, "topic", "", "the app's bundle `ID`, if the book serves several apps")
+	fs.StringArrayVar(&o.Groups, "group", nil, "add the device to group `G` (repeatable)")
+	return c
+}
+
+// runDevicesAdd adds the device whose token is args joined.
+func runDevicesAdd(e env, args []string, o *DevicesAddOptions) int {
+	token := strings.Join(args, "")
+	if o.Label == "" {
+		fmt.Fprintln(e.stderr, "pushdeck devices add: give --label L: the name you will pick the device by (send --device L)")
+		return exitUsage
+	}
+	if o.Env == "" {
+		fmt.Fprintln(e.stderr, "pushdeck devices add: give --env development (a debug build from Xcode) or --env production (TestFlight, App Store): a token only works in its own environment")
+		return exitUsage
+	}
+	envv, ok := devicesEnvFlag(e, "devices add", o.Env)
+	if !ok {
+		return exitUsage
+	}
+	s, ok := cfgOpen(e, "devices")
+	if !ok {
+		return exitUsage
+	}
+	d, isNew, err := s.AddDevice(profiles.Device{Token: token, Label: o.Label, Environment: envv, Topic: o.Topic, Groups: o.Groups})
+	if err != nil {
+		return cfgDone(e, "devices add", s, err)
+	}
+	verb := "Added"
+	if !isNew {
+		verb = "Updated"
+	}
+	fmt.Fprintf(e.stdout, "%s %s (%s, %s)", verb, d.Label, d.Environment, d.Token)
+	if len(d.Groups) > 0 {
+		fmt.Fprintf(e.stdout, " in %s", strings.Join(d.Groups, ", "))
+	}
+	fmt.Fprintln(e.stdout)
+	return cfgDone(e, "devices add", s, nil)
+}
+
+func newDevicesRemoveCmd(e env) *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove LABEL|TOKEN",
+		Aliases: []string{"rm"},
+		Short:   "Remove a device from the book",
+		Example: "  pushdeck devices remove \"Anna's iPhone\"",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprintln(e.stderr, "pushdeck devices remove: give the device's LABEL or TOKEN (see pushdeck devices list)")
+				return codeErr(exitUsage)
+			}
+			return codeErr(runDevicesRemove(e, args))
+		},
+	}
+}
+
+// runDevicesRemove removes the device named by args joined with spaces.
+func runDevicesRemove(e env, args []string) int {
+	key := strings.Join(args, " ")
+	s, ok := cfgOpen(e, "devices")
+	if !ok {
+		return exitUsage
+	}
+	if err := s.RemoveDevice(key); err != nil {
+		return cfgDone(e, "devices remove", s, err)
+	}
+	fmt.Fprintf(e.stdout, "Removed %s\n", key)
+	return cfgDone(e, "devices remove", s, nil)
+}
+
+// DevicesImportOptions are the flags of pushdeck devices import.
+type DevicesImportOptions struct {
+	Env    string
+	Groups []string
+}
+
+func newDevicesImportCmd(e env) *cobra.Command {
+	var o DevicesImportOptions
+	c := &cobra.Command{
+		Use:   "import FILE|-",
+		Short: "Import devices from a token list or an export",
+		Example: `  pushdeck devices import tokens.txt --env development --group qa
+  pushdeck devices import devices.json
+  pbpaste | pushdeck devices import - --env development`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				fmt.Fprintln(e.stderr, "pushdeck devices import: give one FILE (or - for standard input)")
+				return codeErr(exitUsage)
+			}
+			return codeErr(runDevicesImport(e, args[0], &o))
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.Env, "env", "", "environment of the tokens (needed unless the file is JSON that names it)")
+	fs.StringArrayVar(&o.Groups, "group", nil, "add every imported device to group `G` (repeatable)")
+	return c
+}
+
+// runDevicesImport imports file ("-": standard input).
+func runDevicesImport(e env, file string, o *DevicesImportOptions) int {
+	envv, ok := devicesEnvFlag(e, "devices import", o.Env)
+	if !ok {
+		return exitUsage
+	}
+	var data []byte
+	var err error
+	if file == "-" {
+		data, err = io.ReadAll(e.stdin)
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck devices import: cannot read %s: %v\n", file, err)
+		return exitUsage
+	}
+	trimmed := strings.TrimSpace(string(data))
+	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
+	if !isJSON && envv == "" && trimmed != "" {
+		fmt.Fprintln(e.stderr, "pushdeck devices import: give --env development or --env production: a list of tokens does not say which environment they belong to")
+		return exitUsage
+	}
+	s, ok := cfgOpen(e, "devices")
+	if !ok {
+		return exitUsage
+	}
+	rep, err := s.ImportDevices(data, envv, o.Groups)
+	if err != nil {
+		return cfgDone(e, "devices import", s, fmt.Errorf("%s: %w", file, err))
+	}
+	fmt.Fprintf(e.stdout, "Imported %s: %d added, %d updated, %d refused\n", file, rep.Added, rep.Updated, len(rep.Bad))
+	for _, b := range rep.Bad {
+		fmt.Fprintf(e.stderr, "%s:%d: %s\n    %s\n", file, b.Line, b.Reason, b.Text)
+	}
+	cfgWarn(e, s)
+	if len(rep.Bad) > 0 {
+		fmt.Fprintln(e.stderr, "The good lines were kept; fix the lines above and import the file again (devices already in the book are updated, not doubled).")
+		return exitFailed
+	}
+	return exitOK
+}
+
+// DevicesExportOptions are the flags of pushdeck devices export.
+type DevicesExportOptions struct {
+	Env  string
+	JSON bool
+}
+
+func newDevicesExportCmd(e env) *cobra.Command {
+	var o DevicesExportOptions
+	c := &cobra.Command{
+		Use:     "export",
+		Short:   "Write the device book to standard output (text that import reads, or --json)",
+		Example: "  pushdeck devices export > tokens.txt\n  pushdeck devices export --json > devices.json",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !noArgs(e, "devices export", args, "the export goes to standard output") {
+				return codeErr(exitUsage)
+			}
+			return codeErr(runDevicesExport(e, &o))
+		},
+	}
+	fs := c.Flags()
+	fs.BoolVar(&o.JSON, "json", false, "write JSON with every field (what import reads back in full)")
+	fs.StringVar(&o.Env, "env", "", "only devices of this environment")
+	return c
+}
+
+// runDevicesExport writes the book to standard output.
+func runDevicesExport(e env, o *DevicesExportOptions) int {
+	envv, ok := devicesEnvFlag(e, "devices export", o.Env)
+	if !ok {
+		return exitUsage
+	}
+	s, ok := cfgOpen(e, "devices")
+	if !ok {
+		return exitUsage
+	}
+	if o.JSON && envv == "" {
+		data, err := s.ExportDevices()
+		if err != nil {
+			return cfgDone(e, "devices export", s, err)
+		}
+		_, _ = e.stdout.Write(data)
+		return cfgDone(e, "devices export", s, nil)
+	}
+	all, err := s.Devices()
+	if err != nil {
+		return cfgDone(e, "devices export", s, err)
+	}
+	ds := []profiles.Device{}
+	for _, d := range all {
+		if envv == "" || d.Environment == envv {
+			ds = append(ds, d)
+		}
+	}
+	if o.JSON {
+		cfgJSON(e.stdout, struct {
+			Schema  int               `json:"schema"`
+			Devices []profiles.Device `json:"devices"`
+		}{profiles.SchemaVersion, ds})
+		return cfgDone(e, "devices export", s, nil)
+	}
+	// The text form is what import reads: a token and its label per line,
+	// under a comment naming the environment (import it with --env).
+	fmt.Fprintf(e.stdout, "# pushdeck device book, exported %s\n", time.Now().Format(time.RFC3339))
+	last := certs.Environment("")
+	for _, d := range ds {
+		if d.Environment != last {
+			fmt.Fprintf(e.stdout, "# %s (import with --env %s)\n", d.Environment, d.Environment)
+			last = d.Environment
+		}
+		fmt.Fprintf(e.stdout, "%s %s\n", d.Token, d.Label)
+	}
+	return cfgDone(e, "devices export", s, nil)
+}

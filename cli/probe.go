@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/session"
+)
+
+// ProbeOptions are the flags of pushdeck probe.
+type ProbeOptions struct {
+	Credential session.Request
+	JSON       bool
+}
+
+const probeLong = `Checks each link to APNs in turn and says where it breaks: dns (addresses),
+tcp (the port), tls (version, ALPN, the server's chain, the client
+certificate), http2 (the server's stream limit), auth (a push to an all-zero
+token that no device has: 400 BadDeviceToken means the credential works).
+Then a verdict with advice. It never reaches a real device.
+
+Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
+
+Exit codes: 0 probe ok, 1 probe failed, 2 usage or credential error.`
+
+func newProbeCmd(e env) *cobra.Command {
+	var o ProbeOptions
+	c := &cobra.Command{
+		Use:   "probe",
+		Short: "Check each link to APNs: DNS, TCP, TLS, HTTP/2, credential",
+		Long:  probeLong,
+		Example: `  pushdeck probe --profile myapp-dev
+  pushdeck probe --cert prod.p12 --env production --json
+  pushdeck probe --p8 AuthKey_ABCDE12345.p8 --team-id TEAM123456 --topic com.example.app --env development`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !noArgs(e, "probe", args, "") {
+				return codeErr(exitUsage)
+			}
+			return codeErr(runProbe(c.Context(), e, &o))
+		},
+	}
+	fs := c.Flags()
+	fs.SortFlags = false
+	registerCredential(fs, &o.Credential)
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per step, then the verdict")
+	return c
+}
+
+// probeStepLine is one step in --json output.
+type probeStepLine struct {
+	Step   string   `json:"step"`
+	OK     bool     `json:"ok"`
+	MS     float64  `json:"ms"`
+	Detail []string `json:"detail"`
+	Error  string   `json:"error,omitempty"`
+}
+
+// probeVerdictLine ends --json output.
+type probeVerdictLine struct {
+	Verdict string `json:"verdict"`
+	Reason  string `json:"reason"`
+	Advice  string `json:"advice"`
+}
+
+// runProbe probes until the verdict, or until ctx (or Ctrl+C) ends it.
+func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
+	s, err := resolve(e, o.Credential)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
+		return exitUsage
+	}
+	if _, err := push.NewClient(s.Config); err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
+		return exitUsage
+	}
+	if !o.JSON {
+		for _, n := range s.Notes {
+			fmt.Fprintf(e.stderr, "note: %s\n", n)
+		}
+		fmt.Fprintf(e.stdout, "probing %s\n", s.Where())
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	enc := json.NewEncoder(e.stdout)
+	ok := false
+	for ev := range push.Probe(ctx, s.Config) {
+		switch {
+		case ev.Step != nil:
+			st := ev.Step
+			ms := float64(st.Duration.Microseconds()) / 1000
+			if o.JSON {
+				l := probeStepLine{Step: st.Name, OK: st.OK, MS: ms, Detail: st.Detail}
+				if l.Detail == nil {
+					l.Detail = []string{}
+				}
+				if st.Err != nil {
+					l.Error = st.Err.Error()
+				}
+				_ = enc.Encode(l)
+				continue
+			}
+			mark := "ok  "
+			if !st.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(e.stdout, "%s  %-5s  %7.1fms\n", mark, st.Name, ms)
+			for _, d := range st.Detail {
+				fmt.Fprintf(e.stdout, "        %s\n", d)
+			}
+			if st.Err != nil {
+				fmt.Fprintf(e.stdout, "        error: %v\n", st.Err)
+			}
+		case ev.Verdict != nil:
+			v := ev.Verdict
+			ok = v.OK
+			if o.JSON {
+				word := "failed"
+				if v.OK {
+					word = "ok"
+				}
+				_ = enc.Encode(probeVerdictLine{Verdict: word, Reason: v.Reason, Advice: v.Advice})
+				continue
+			}
+			if v.OK {
+				fmt.Fprintf(e.stdout, "\nverdict: ok. %s\n", v.Advice)
+			} else {
+				fmt.Fprintf(e.stdout, "\nverdict: FAILED: %s\n%s\n", strings.TrimSuffix(v.Reason, "."), v.Advice)
+			}
+		}
+	}
+	if ok {
+		return exitOK
+	}
+	return exitFailed
+}

@@ -1,0 +1,429 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/session"
+)
+
+// SendOptions are the flags of pushdeck send.
+type SendOptions struct {
+	Credential  session.Request
+	Tokens      []string
+	TokensFile  string
+	Devices     []string
+	Groups      []string
+	PayloadFile string
+	Alert       string
+	PushType    string
+	Priority    int
+	Expiration  string
+	CollapseID  string
+	ApnsID      string
+	Concurrency int
+	Connections int
+	Attempts    int
+	Timeout     time.Duration
+	JSON        bool
+	Force       bool
+}
+
+const sendLong = `Sends a notification to one or more devices and prints a line per device as
+APNs answers (--json: one JSON object per line, then a summary). Every
+result is kept in history and the device book.
+
+Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
+Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
+            --tokens-file F (a token per line, optional label after it, # comments)
+            --device LABEL, --group G (from the device book: pushdeck devices)
+Payload:    --payload FILE (or - for standard input) | --alert TEXT
+
+The password of a .p12 or an encrypted key never goes on the command line:
+PUSHDECK_PASSWORD, --password-file FILE, --password-stdin, or asked on a
+terminal (a profile may name its own variable or file).
+
+Exit codes: 0 all sent, 1 some failed, 2 usage or credential error (nothing sent).`
+
+func newSendCmd(e env) *cobra.Command {
+	var o SendOptions
+	c := &cobra.Command{
+		Use:   "send",
+		Short: "Send a notification to one or more devices",
+		Long:  sendLong,
+		Example: `  pushdeck send --cert dev.p12 --env development --token 740f4707... --alert 'Hello'
+  pushdeck send --profile myapp-dev --group qa --payload payload.json
+  pushdeck send --p8 AuthKey_ABCDE12345.p8 --team-id TEAM123456 --topic com.example.app \
+      --env production --tokens-file tokens.txt --payload - --json < payload.json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !noArgs(e, "send", args, "tokens go after --token") {
+				return codeErr(exitUsage)
+			}
+			return codeErr(runSend(c.Context(), e, &o))
+		},
+	}
+	fs := c.Flags()
+	fs.SortFlags = false
+	registerCredential(fs, &o.Credential)
+	fs.StringArrayVar(&o.Tokens, "token", nil, "device `TOKEN` (repeatable)")
+	fs.StringVar(&o.TokensFile, "tokens-file", "", "read device tokens from `FILE`: one per line, optional label after it, # comments")
+	fs.StringArrayVar(&o.Devices, "device", nil, "send to the device book's device `LABEL` (repeatable)")
+	fs.StringArrayVar(&o.Groups, "group", nil, "send to every device of group `G` in the environment (repeatable)")
+	fs.StringVar(&o.PayloadFile, "payload", "", "payload JSON `FILE`, or - for standard input")
+	fs.StringVar(&o.Alert, "alert", "", "send a plain alert with this `TEXT` instead of a payload file")
+	fs.StringVar(&o.PushType, "push-type", "", "the apns-push-type: "+pushTypeNames()+" (default alert)")
+	fs.IntVar(&o.Priority, "priority", 0, "the apns-priority: 10, 5 or 1 (default: APNs's, 10)")
+	fs.StringVar(&o.Expiration, "expiration", "", "the apns-expiration: now (0: deliver once, do not store), a UNIX time, an RFC 3339 time or a duration from now (1h)")
+	fs.StringVar(&o.CollapseID, "collapse-id", "", "the apns-collapse-id (64 bytes at most)")
+	fs.StringVar(&o.ApnsID, "apns-id", "", "the apns-id `UUID` (default: APNs assigns one)")
+	fs.IntVar(&o.Concurrency, "concurrency", push.DefaultConcurrency, "pushes in flight at once")
+	fs.IntVar(&o.Connections, "connections", 1, "how many HTTP/2 connections to APNs (1 to 64)")
+	fs.IntVar(&o.Attempts, "attempts", push.DefaultMaxAttempts, "tries per device, counting the first (retries only on 429, 500, 503, lost connections)")
+	fs.DurationVar(&o.Timeout, "timeout", push.DefaultTimeout, "time limit for one push")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per device, then a summary")
+	fs.BoolVar(&o.Force, "force", false, "send even if the payload has lint errors")
+	return c
+}
+
+// runSend sends until every device has a result or ctx (or Ctrl+C) ends it.
+func runSend(ctx context.Context, e env, o *SendOptions) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	code, err := send(ctx, e, o)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", err)
+	}
+	return code
+}
+
+// newBatchID is the random ID that groups one send's results in history.
+func newBatchID() string {
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	return hex.EncodeToString(id[:])
+}
+
+func pushTypeNames() string {
+	s := make([]string, len(payload.PushTypes))
+	for i, t := range payload.PushTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// sendPlan is everything decided before the first push.
+type sendPlan struct {
+	setup   *session.Session
+	jobs    []push.Job
+	headers payload.Headers
+	body    []byte
+}
+
+func send(ctx context.Context, e env, f *SendOptions) (int, error) {
+	plan, err := planSend(e, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	s := plan.setup
+	for _, n := range s.Notes {
+		fmt.Fprintf(e.stderr, "note: %s\n", n)
+	}
+	s.Config.Connections, s.Config.Timeout = f.Connections, f.Timeout
+	client, err := push.NewClient(s.Config)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer client.Close()
+	// Header values are checked once, before anything goes out.
+	if err := client.Check(plan.jobs[0]); err != nil {
+		return exitUsage, err
+	}
+	if f.Concurrency < 1 {
+		return exitUsage, session.Usagef("--concurrency %d: use 1 or more", f.Concurrency)
+	}
+	if f.Attempts < 1 {
+		// 0 would silently mean the default (3) to the engine.
+		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
+	}
+	rec := session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, len(plan.jobs)),
+		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) })
+	defer rec.Close()
+	if !f.JSON {
+		fmt.Fprintf(e.stderr, "sending to %d device(s) via %s, topic %s\n", len(plan.jobs), s.Where(), topicOf(client, plan.headers))
+	}
+	start := time.Now()
+	sum := summary{Reasons: map[string]int{}}
+	out := newResultWriter(e.stdout, f.JSON, s.Env)
+	results := client.Batch(ctx, plan.jobs, push.BatchOptions{
+		Concurrency: f.Concurrency,
+		MaxAttempts: f.Attempts,
+	})
+	for r := range results {
+		sum.add(r)
+		out.write(r)
+		rec.Add(r)
+	}
+	rec.Flush()
+	elapsed := time.Since(start)
+	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
+	if elapsed > 0 {
+		sum.PerSecond = float64(sum.Total) / elapsed.Seconds()
+	}
+	sum.Connections = client.Connections()
+	out.summary(sum)
+	if sum.Failed > 0 {
+		return exitFailed, nil
+	}
+	return exitOK, nil
+}
+
+func topicOf(c *push.Client, h payload.Headers) string {
+	if h.Topic != "" {
+		return h.Topic
+	}
+	t := c.Topic()
+	if s := payload.TopicSuffix(h.PushType); s != "" && !strings.HasSuffix(t, s) {
+		t += s
+	}
+	return t
+}
+
+// planSend turns the flags into jobs; every error here is a usage error.
+func planSend(e env, f *SendOptions) (*sendPlan, error) {
+	s, err := resolve(e, f.Credential)
+	if err != nil {
+		return nil, err
+	}
+	h, err := headersFrom(f, s)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readPayload(e, f)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := collectTargets(f, s)
+	if err != nil {
+		return nil, err
+	}
+	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic})
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(e.stderr, "payload warning: %s\n", findingLine(w))
+	}
+	if len(rep.Errors) > 0 {
+		for _, x := range rep.Errors {
+			fmt.Fprintf(e.stderr, "payload error: %s\n", findingLine(x))
+		}
+		if !f.Force {
+			return nil, session.Usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
+		}
+	}
+	plan := &sendPlan{setup: s, headers: h, body: body}
+	for _, t := range targets {
+		plan.jobs = append(plan.jobs, push.Job{Token: t.token, Label: t.label, Payload: body, Headers: h})
+	}
+	return plan, nil
+}
+
+func findingLine(f payload.Finding) string {
+	s := f.Message
+	if f.Path != "" {
+		s = f.Path + ": " + s
+	}
+	if f.Line > 0 {
+		s = fmt.Sprintf("line %d, column %d: %s", f.Line, f.Column, s)
+	}
+	if f.Fix != "" {
+		s += " (" + f.Fix + ")"
+	}
+	return s
+}
+
+func headersFrom(f *SendOptions, s *session.Session) (payload.Headers, error) {
+	h := payload.Headers{
+		PushType:   payload.PushType(strings.ToLower(f.PushType)),
+		Priority:   f.Priority,
+		CollapseID: f.CollapseID,
+		ApnsID:     f.ApnsID,
+	}
+	if p := s.Profile; p != nil {
+		if h.PushType == "" {
+			h.PushType = payload.PushType(p.PushType)
+		}
+		if h.Priority == 0 {
+			h.Priority = p.Priority
+		}
+	}
+	if h.PushType == "" {
+		h.PushType = payload.Alert
+	}
+	exp, err := parseExpiration(f.Expiration, time.Now())
+	if err != nil {
+		return h, err
+	}
+	h.Expiration = exp
+	return h, nil
+}
+
+// parseExpiration reads --expiration: now/0, a UNIX time, RFC 3339, or a
+// duration from now.
+func parseExpiration(v string, now time.Time) (payload.Expiration, error) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "":
+		return payload.Expiration{}, nil
+	case "now", "0":
+		return payload.Expiration{Mode: payload.ExpireNow}, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return payload.Expiration{Mode: payload.ExpireAt, At: time.Unix(n, 0)}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return payload.Expiration{Mode: payload.ExpireAt, At: t}, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return payload.Expiration{Mode: payload.ExpireAt, At: now.Add(d)}, nil
+	}
+	return payload.Expiration{}, session.Usagef("--expiration %q: use now (0), a UNIX time, an RFC 3339 time (2026-12-01T10:00:00Z) or a duration (1h)", v)
+}
+
+func readPayload(e env, f *SendOptions) ([]byte, error) {
+	switch {
+	case f.PayloadFile != "" && f.Alert != "":
+		return nil, session.Usagef("give either --payload or --alert, not both")
+	case f.Alert != "":
+		return json.Marshal(map[string]any{"aps": map[string]any{"alert": f.Alert}})
+	case f.PayloadFile == "-":
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+		if err != nil {
+			return nil, session.Usagef("reading the payload from standard input: %v", err)
+		}
+		return b, nil
+	case f.PayloadFile != "":
+		b, err := os.ReadFile(f.PayloadFile)
+		if err != nil {
+			return nil, session.Usagef("cannot read the payload: %v", err)
+		}
+		return b, nil
+	}
+	return nil, session.Usagef("no payload: give --payload FILE (- for standard input) or --alert TEXT")
+}
+
+type target struct{ token, label string }
+
+// collectTargets gathers --token, --tokens-file, --device and --group, once
+// per token, in that order.
+func collectTargets(f *SendOptions, s *session.Session) ([]target, error) {
+	var out []target
+	seen := map[string]bool{}
+	addT := func(t target) {
+		if !seen[t.token] {
+			seen[t.token] = true
+			out = append(out, t)
+		}
+	}
+	for _, raw := range f.Tokens {
+		tok, err := certs.NormalizeToken(raw)
+		if err != nil {
+			return nil, session.Usagef("--token %q: %v", raw, err)
+		}
+		addT(target{token: tok})
+	}
+	if f.TokensFile != "" {
+		b, err := os.ReadFile(f.TokensFile)
+		if err != nil {
+			return nil, session.Usagef("cannot read the tokens file: %v", err)
+		}
+		ts, err := parseTokens(f.TokensFile, string(b))
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			addT(t)
+		}
+	}
+	if len(f.Devices) > 0 || len(f.Groups) > 0 {
+		if s.Store == nil {
+			return nil, session.Usagef("cannot open the config folder for --device/--group")
+		}
+		ds, err := s.Store.SelectDevices(s.Env, f.Devices, f.Groups)
+		if err != nil {
+			return nil, session.Usagef("%v", err)
+		}
+		for _, d := range ds {
+			if !d.UnregisteredAt.IsZero() {
+				// Sent anyway: the app may have registered again.
+				s.Notes = append(s.Notes, fmt.Sprintf("%s was Unregistered on %s", d.Label, d.UnregisteredAt.Format(time.DateOnly)))
+			}
+			addT(target{token: d.Token, label: d.Label})
+		}
+	}
+	if len(out) == 0 {
+		return nil, session.Usagef("no devices: give --token T, --tokens-file F, --device LABEL or --group G")
+	}
+	return out, nil
+}
+
+// parseTokens reads a tokens file: a token per line, as iOS prints it or as
+// plain hex, then an optional label (after a tab, a comma, or the token's
+// 64th digit); blank lines and # comments are skipped.
+func parseTokens(name, text string) ([]target, error) {
+	var out []target
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if j := strings.Index(line, " #"); j >= 0 {
+			line = strings.TrimSpace(line[:j])
+		}
+		tokText, label := splitTokenLine(line)
+		tok, err := certs.NormalizeToken(tokText)
+		if err != nil {
+			return nil, session.Usagef("%s:%d: %v", name, i+1, err)
+		}
+		out = append(out, target{token: tok, label: label})
+	}
+	return out, nil
+}
+
+func splitTokenLine(line string) (tok, label string) {
+	if i := strings.IndexAny(line, "\t,"); i >= 0 {
+		return line[:i], strings.TrimSpace(line[i+1:])
+	}
+	if strings.HasPrefix(line, "<") {
+		if i := strings.Index(line, ">"); i >= 0 {
+			return line[:i+1], strings.TrimSpace(line[i+1:])
+		}
+	}
+	fields := strings.Fields(line)
+	n, digits := 0, 0
+	for n < len(fields) && digits < certs.DeviceTokenHexLen && isHex(fields[n]) {
+		digits += len(fields[n])
+		n++
+	}
+	if n == 0 {
+		n = 1
+	}
+	return strings.Join(fields[:n], ""), strings.Join(fields[n:], " ")
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(strings.ToLower(s) + strings.Repeat("0", len(s)%2))
+	return err == nil
+}
