@@ -49,6 +49,8 @@ type MockOptions struct {
 	Seed                                                          int64
 	Fail500, Fail503, Drop                                        float64
 	Quiet                                                         bool
+	// StreamLimitDrop plays APNs' changing stream limit (radar 27870881).
+	StreamLimitDrop bool
 }
 
 func newMockCmd(e env) *cobra.Command {
@@ -89,6 +91,7 @@ func newMockCmd(e env) *cobra.Command {
 	fs.Float64Var(&o.Fail503, "fail-503", 0, "the `FRACTION` of pushes answered 503 ServiceUnavailable")
 	fs.IntVar(&o.GoAwayAfter, "goaway-after", 0, "send GOAWAY after `N` streams on a connection (0: off)")
 	fs.Float64Var(&o.Drop, "drop", 0, "the `FRACTION` of pushes whose connection is closed before an answer")
+	fs.BoolVar(&o.StreamLimitDrop, "stream-limit-drop", false, "behave as APNs did in radar 27870881: announce a stream limit of 1 right after a rejected push and --max-streams again after the next accepted one")
 	fs.BoolVar(&o.Quiet, "quiet", false, "do not print a line per push")
 	return c
 }
@@ -163,6 +166,7 @@ func (f MockOptions) config() (apnstest.Config, mockDesc, error) {
 		return cfg, d, fmt.Errorf("--max-streams %d: use a number from 1 up", f.MaxStreams)
 	}
 	cfg.MaxStreams = uint32(f.MaxStreams)
+	cfg.StreamLimitDrop = f.StreamLimitDrop
 	for name, v := range map[string]float64{"--fail-500": f.Fail500, "--fail-503": f.Fail503, "--drop": f.Drop} {
 		if v < 0 || v > 1 {
 			return cfg, d, fmt.Errorf("%s %v: use a fraction from 0 to 1 (0.05 is 5%%)", name, v)
@@ -314,7 +318,11 @@ func mockBanner(srv *apnstest.Server, cfg apnstest.Config, f MockOptions, d mock
 	fmt.Fprintf(&b, "  certificates  %s\n", d.certs)
 	fmt.Fprintf(&b, "  tokens        %s\n", d.tokens)
 	fmt.Fprintf(&b, "  devices       %s\n", d.devices)
-	fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
+	if cfg.StreamLimitDrop {
+		fmt.Fprintf(&b, "  streams       %d per connection, 1 right after a rejected push until the next accepted one\n", cfg.MaxStreams)
+	} else {
+		fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
+	}
 	if fl := mockFaultsLine(cfg.Faults); fl != "" {
 		fmt.Fprintf(&b, "  faults        %s\n", fl)
 	}

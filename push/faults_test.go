@@ -96,7 +96,7 @@ func runFaultBatch(t *testing.T, c *Client, js []Job, opts BatchOptions, allowed
 		}
 		key := r.Reason
 		if key == "" {
-			key = r.Class
+			key = string(r.Class)
 		}
 		if key == "" {
 			t.Fatalf("job %d failed with neither a reason nor a class: %+v", r.Index, r)

@@ -106,8 +106,7 @@ type Result struct {
 
 // Class names a failure that is not an APNs answer (Result.Class). The
 // values are stable strings: they are written to history and --json output.
-// (An alias of string until the CLI's move to cli/ lands; then a defined type.)
-type Class = string
+type Class string
 
 // Result classes.
 const (

@@ -44,7 +44,7 @@ func historyEntry(profile string, cfg push.Config, out common.Outgoing, r push.R
 	if r.Err != nil {
 		e.Error = r.Err.Error()
 		if e.Reason == "" {
-			e.Reason = r.Class
+			e.Reason = string(r.Class)
 		}
 	}
 	return e
