@@ -142,11 +142,13 @@ func (w *window) release(s signal) {
 		}
 	}
 	// The servers' limits change with their SETTINGS: look after every
-	// rejection (APNs lowers its limit right after one) and every few
-	// answers otherwise (every one while the window is small), so a raised
-	// limit is filled within a few round trips.
+	// rejection (APNs lowers its limit right after one), after every
+	// answer until the servers' limits are known (the SETTINGS that carry
+	// them come before any answer), and every few answers otherwise (every
+	// one while the window is small), so a raised limit is filled within a
+	// few round trips.
 	w.sinceRefresh++
-	if s == signalRejected || s == signalOverload || w.sinceRefresh >= min(refreshEvery, limit) {
+	if s == signalRejected || s == signalOverload || w.server <= 0 || w.sinceRefresh >= min(refreshEvery, limit) {
 		w.refreshLocked()
 	}
 	w.cond.Broadcast()
