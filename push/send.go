@@ -387,7 +387,7 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions,
 	held := win != nil
 	defer func() {
 		if held {
-			win.release(signalNone)
+			win.release(signalNone, 0)
 		}
 	}()
 	r := Result{Index: index, Token: job.Token, Label: job.Label}
@@ -413,7 +413,7 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions,
 		retry := c.attempt(ctx, w, job, &r, opts.OmitExchanges)
 		if held {
 			held = false
-			win.release(signalOf(&r))
+			win.release(signalOf(&r), r.Latency)
 		}
 		if r.Class == ClassCancelled {
 			return r
