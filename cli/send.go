@@ -168,7 +168,11 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) })
 	defer rec.Close()
 	if !f.JSON {
-		fmt.Fprintf(e.stderr, "sending to %d device(s) via %s, topic %s\n", plan.targets.count, s.Where(), topicOf(client, plan.headers))
+		upTo := ""
+		if !plan.targets.exact() {
+			upTo = "up to "
+		}
+		fmt.Fprintf(e.stderr, "sending to %s%d device(s) via %s, topic %s\n", upTo, plan.targets.count, s.Where(), topicOf(client, plan.headers))
 	}
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"strings"
 	"time"
 
@@ -19,17 +18,18 @@ import (
 
 // targetPlan is the devices of a send without a job per device: --token
 // and --device/--group (a handful, kept), and the tokens file, checked
-// whole before anything is sent and then read again as the engine's window
-// has room. Per device only a compact dedupe entry is kept (push.TokenSet,
-// about 50 bytes), so 100,000 devices cost a few MB, and the first push
-// leaves after one quick pass over the file instead of after a job list
-// is built.
+// whole before anything is sent (a cheap pass that keeps nothing) and then
+// read again as the engine's window has room. Duplicates are dropped as
+// the jobs go out, with a compact set (push.TokenSet, about 50 bytes a
+// device): 100,000 devices cost a few MB, and the first push leaves after
+// one quick pass over the file instead of after a job list is built.
 type targetPlan struct {
 	before []target // --token, in order
 	file   string   // --tokens-file, "" for none
 	after  []target // --device and --group
-	set    *push.TokenSet
-	count  int // distinct devices
+	// count is the devices planned: exact without a tokens file, else an
+	// upper bound (a token the file lists twice is sent once).
+	count int
 	// err is a problem met while the second pass read the file (it changed
 	// under the send); the rest of the file is not sent.
 	err error
@@ -38,33 +38,25 @@ type targetPlan struct {
 // maxTokenLine bounds one line of a tokens file (a token and a label).
 const maxTokenLine = 64 << 10
 
-// planTargets checks every target and counts the distinct ones; every error
-// here is a usage error and nothing has been sent.
+// planTargets checks every target and counts them; every error here is a
+// usage error and nothing has been sent.
 func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
-	room := len(f.Tokens)
-	if f.TokensFile != "" {
-		// Room for the file's tokens up front (a line is 65 bytes or
-		// more): growing the set 17 times for 100,000 tokens cost more
-		// than filling it.
-		if st, err := os.Stat(f.TokensFile); err == nil && st.Mode().IsRegular() {
-			room += int(min(st.Size(), fsafe.LimitTokens) / 65)
-		}
-	}
-	p := &targetPlan{file: f.TokensFile, set: push.NewTokenSet(room)}
+	p := &targetPlan{file: f.TokensFile}
+	seen := map[string]bool{}
 	for _, raw := range f.Tokens {
 		tok, err := certs.NormalizeToken(raw)
 		if err != nil {
 			return nil, session.Usagef("--token %q: %v", raw, err)
 		}
-		if p.set.Add(tok) {
+		if !seen[tok] {
+			seen[tok] = true
 			p.before = append(p.before, target{token: tok})
 		}
 	}
+	lines := 0
 	if f.TokensFile != "" {
-		err := scanTokensFileFast(f.TokensFile, func(b []byte) bool { p.set.AddBytes(b); return true }, func(t target) bool {
-			p.set.Add(t.token)
-			return true
-		})
+		err := scanTokensFileFast(f.TokensFile, func([]byte) bool { lines++; return true },
+			func(target) bool { lines++; return true })
 		if err != nil {
 			return nil, err
 		}
@@ -82,17 +74,21 @@ func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
 				// Sent anyway: the app may have registered again.
 				s.Notes = append(s.Notes, fmt.Sprintf("%s was Unregistered on %s", d.Label, d.UnregisteredAt.Format(time.DateOnly)))
 			}
-			if p.set.Add(d.Token) {
+			if !seen[d.Token] {
+				seen[d.Token] = true
 				p.after = append(p.after, target{token: d.Token, label: d.Label})
 			}
 		}
 	}
-	p.count = p.set.Len()
+	p.count = len(p.before) + lines + len(p.after)
 	if p.count == 0 {
 		return nil, session.Usagef("no devices: give --token T, --tokens-file F, --device LABEL or --group G")
 	}
 	return p, nil
 }
+
+// exact reports whether count is the number of devices, not a bound.
+func (p *targetPlan) exact() bool { return p.file == "" }
 
 // first is the first target, for checking headers before the send.
 func (p *targetPlan) first() (target, error) {
@@ -114,12 +110,13 @@ func (p *targetPlan) first() (target, error) {
 
 // jobs yields one job per distinct device, each at its first occurrence
 // (--token, then the file, then --device/--group), reading the file
-// again as it goes. It consumes the dedupe set: call it once.
+// again as it goes.
 func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
 	return func(yield func(push.Job) bool) {
+		set := push.NewTokenSet(p.count)
 		emit := func(t target) bool {
-			if !p.set.Remove(t.token) {
-				return true // a duplicate, or a line added since the check
+			if !set.Add(t.token) {
+				return true // listed before
 			}
 			return yield(push.Job{Token: t.token, Label: t.label, Payload: body, Headers: h})
 		}
