@@ -147,10 +147,9 @@ func findKeyMismatch() Finding {
 		Advice:  "Use the key made with this certificate's request (on the Mac that created it); a .p12 exported from Keychain Access keeps the right pair together."}
 }
 
-func findExpired(notAfter, now time.Time) Finding {
-	days := int(now.Sub(notAfter).Hours() / 24)
+func findExpired(notBefore, notAfter, now time.Time) Finding {
 	return Finding{Code: CodeExpired,
-		Message: fmt.Sprintf("The certificate expired on %s (%s ago), so APNs refuses it.", day(notAfter), plural(days, "day")),
+		Message: fmt.Sprintf("The certificate %s, on %s, so APNs refuses it.", Validity(notBefore, notAfter, now), day(notAfter)),
 		Advice:  "Create a new push certificate in the Apple Developer portal (Certificates, Identifiers & Profiles) and use it instead."}
 }
 
@@ -160,13 +159,9 @@ func findNotYetValid(notBefore, now time.Time) Finding {
 		Advice:  "Check that this computer's date and time are right; if they are, use the certificate in service today."}
 }
 
-func findExpiresSoon(notAfter time.Time, days int) Finding {
-	when := "in " + plural(days, "day")
-	if days == 0 {
-		when = "today"
-	}
+func findExpiresSoon(notBefore, notAfter, now time.Time) Finding {
 	return Finding{Code: CodeExpiresSoon,
-		Message: fmt.Sprintf("The certificate expires %s, on %s.", when, day(notAfter)),
+		Message: fmt.Sprintf("The certificate %s, on %s.", Validity(notBefore, notAfter, now), day(notAfter)),
 		Advice:  "Create its replacement in the Apple Developer portal now and switch before then: pushes fail the moment it expires."}
 }
 
@@ -189,10 +184,3 @@ func findMissingTeamID() Finding {
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}

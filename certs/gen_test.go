@@ -126,9 +126,17 @@ func TestOptionsNow(t *testing.T) {
 	if err != nil || !has(cred.Report.Warnings, certs.CodeExpiresSoon) || cred.Report.Certificate.DaysLeft != 5 {
 		t.Fatalf("5 days before expiry: err %v warnings %v days %d", err, codes(cred.Report.Warnings), cred.Report.Certificate.DaysLeft)
 	}
+	// Days count whole days toward zero (certs.DaysLeft): an hour after
+	// expiry is day 0, and the problem still says it has expired.
 	cred, err = certs.Load(path, certs.Options{Password: "hello123", Now: na.Add(time.Hour)})
-	if err == nil || !has(cred.Report.Problems, certs.CodeExpired) || cred.Report.Certificate.DaysLeft != -1 {
+	if err == nil || !has(cred.Report.Problems, certs.CodeExpired) || cred.Report.Certificate.DaysLeft != 0 {
 		t.Fatalf("an hour after expiry: err %v days %d", err, cred.Report.Certificate.DaysLeft)
+	}
+	// The sentence and the number agree (issue 16 item 9: "35 days ago"
+	// beside days_left -36).
+	cred, err = certs.Load(path, certs.Options{Password: "hello123", Now: na.Add(35*24*time.Hour + 20*time.Hour)})
+	if err == nil || cred.Report.Certificate.DaysLeft != -35 || !strings.Contains(err.Error(), "expired 35 days ago") {
+		t.Fatalf("35 days 20 hours after expiry: err %v days %d", err, cred.Report.Certificate.DaysLeft)
 	}
 }
 

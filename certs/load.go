@@ -300,10 +300,10 @@ func (l *loader) assemble(certs []*x509.Certificate, keys []any, locked bool) {
 	switch {
 	case l.now.Before(leaf.NotBefore):
 		l.problem(findNotYetValid(leaf.NotBefore, l.now))
-	case l.now.After(leaf.NotAfter):
-		l.problem(findExpired(leaf.NotAfter, l.now))
+	case Expired(leaf.NotAfter, l.now):
+		l.problem(findExpired(leaf.NotBefore, leaf.NotAfter, l.now))
 	case r.Certificate.DaysLeft < expiryWarningDays:
-		l.warn(findExpiresSoon(leaf.NotAfter, r.Certificate.DaysLeft))
+		l.warn(findExpiresSoon(leaf.NotBefore, leaf.NotAfter, l.now))
 	}
 	if len(r.Certificate.Environments) == 0 {
 		l.warn(findNoPushExtension())
@@ -327,7 +327,7 @@ func (l *loader) certInfo(c *x509.Certificate) *CertInfo {
 		SHA256:       colonHex(sum[:]),
 		NotBefore:    c.NotBefore.UTC(),
 		NotAfter:     c.NotAfter.UTC(),
-		DaysLeft:     daysLeft(c.NotAfter, l.now),
+		DaysLeft:     DaysLeft(c.NotAfter, l.now),
 	}
 	if info.Topics == nil {
 		info.Topics = []Topic{}
@@ -339,16 +339,6 @@ func (l *loader) certInfo(c *x509.Certificate) *CertInfo {
 		info.TeamID = c.Subject.OrganizationalUnit[0]
 	}
 	return info
-}
-
-// daysLeft counts whole days until t; negative once it has passed.
-func daysLeft(t, now time.Time) int {
-	d := t.Sub(now)
-	days := int(d / (24 * time.Hour))
-	if d < 0 && d%(24*time.Hour) != 0 {
-		days-- // round toward the past: an hour after expiry is day -1
-	}
-	return days
 }
 
 func colonHex(b []byte) string {

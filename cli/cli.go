@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"strings"
@@ -167,7 +168,7 @@ func printError(e env, w io.Writer, st fang.Styles, err error) {
 		fang.DefaultErrorHandler(w, st, err)
 		return
 	}
-	msg := strings.TrimRight(err.Error(), "\n")
+	msg := textsafe.CleanMultiline(strings.TrimRight(err.Error(), "\n")) // may quote a file or a flag value
 	fmt.Fprintf(e.stderr, "pushdeck: %s\nSee '%s' for usage.\n", msg, help)
 }
 

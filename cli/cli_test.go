@@ -140,12 +140,14 @@ func badInputs() []badInput {
 	newer := map[string]string{"profiles.json": `{"schema":99,"profiles":[]}`, "devices.json": `{"schema":99,"devices":[]}`}
 	return []badInput{
 		// inspect
-		{name: "inspect/no file", args: []string{"inspect"}, want: "exactly one credential FILE"},
+		{name: "inspect/no file", args: []string{"inspect"}, want: "one or more credential FILEs"},
 		{name: "inspect/unknown flag", args: []string{"inspect", "--bogus", cert}, want: "-bogus"},
-		{name: "inspect/two files", args: []string{"inspect", cert, cert}, want: "(got 2)"},
+		{name: "inspect/two files, no password", args: []string{"inspect", cert, cert}, want: "? needs a password", code: 1, report: true},
+		{name: "inspect/key with two files", args: []string{"inspect", cert, cert, "--key", cert}, want: "give exactly one FILE"},
+		{name: "inspect/negative warn-days", args: []string{"inspect", cert, "--warn-days", "-1"}, want: "--warn-days -1"},
 		{name: "inspect/missing file", args: []string{"inspect", "{{DIR}}/nope.p12"}, want: "does not exist"},
 		{name: "inspect/empty file", args: []string{"inspect", "{{DIR}}/empty.p12"}, files: map[string]string{"empty.p12": ""}, want: "empty", code: 1, report: true},
-		{name: "inspect/directory", args: []string{"inspect", "{{DIR}}/d.p12"}, files: map[string]string{"d.p12/": ""}, want: "is a folder"},
+		{name: "inspect/empty folder", args: []string{"inspect", "{{DIR}}/d.p12"}, files: map[string]string{"d.p12/": ""}, want: "no credential files found"},
 		{name: "inspect/random bytes", args: []string{"inspect", "{{FX}}/random-bytes.p12"}, want: "not a credential", code: 1, report: true},
 		{name: "inspect/truncated p12", args: []string{"inspect", "{{FX}}/truncated.p12", "--password-file", "{{DIR}}/pw"}, files: pwf, want: "truncated.p12", code: 1, report: true},
 		{name: "inspect/missing password file", args: []string{"inspect", cert, "--password-file", "{{DIR}}/nope"}, want: "cannot read the password file"},
@@ -177,7 +179,7 @@ func badInputs() []badInput {
 		{name: "send/attempts 0", args: send("--attempts", "0"), files: pwf, want: "--attempts 0"},
 		{name: "send/payload missing", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/nope.json"), files: pwf, want: "cannot read the payload"},
 		{name: "send/payload not JSON", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/p.json"), files: withPW(map[string]string{"p.json": `{"aps":`}), want: "missing value"},
-		{name: "send/payload is a directory", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/d"), files: withPW(map[string]string{"d/": ""}), want: "is a directory"},
+		{name: "send/payload is a directory", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/d"), files: withPW(map[string]string{"d/": ""}), want: "is a folder, not a file"},
 		{name: "send/payload and alert", args: send("--payload", "{{DIR}}/p.json"), files: withPW(map[string]string{"p.json": `{}`}), want: "not both"},
 		{name: "send/tokens-file missing", args: send("--tokens-file", "{{DIR}}/nope"), files: pwf, want: "cannot read the tokens file"},
 		{name: "send/tokens-file garbage", args: send("--tokens-file", "{{DIR}}/t"), files: withPW(map[string]string{"t": "zz\n;\n:::\n"}), want: "hex digits only"},
@@ -253,7 +255,7 @@ func badInputs() []badInput {
 		{name: "devices/import broken JSON", args: []string{"devices", "import", "{{DIR}}/d.json"}, files: map[string]string{"d.json": `{"devices":[{"token":`}, want: "not valid device JSON"},
 		{name: "devices/import only separators", args: []string{"devices", "import", "{{DIR}}/t", "--env", "development"}, files: map[string]string{"t": ";\n:::\n"}, want: "no device token", code: 1},
 		{name: "devices/import newer schema", args: []string{"devices", "import", "{{DIR}}/d.json"}, files: map[string]string{"d.json": `{"schema":99,"devices":[]}`}, want: "newer pushdeck"},
-		{name: "devices/import directory", args: []string{"devices", "import", "{{DIR}}/d", "--env", "development"}, files: map[string]string{"d/": ""}, want: "is a directory"},
+		{name: "devices/import directory", args: []string{"devices", "import", "{{DIR}}/d", "--env", "development"}, files: map[string]string{"d/": ""}, want: "is a folder, not a file"},
 		// history
 		{name: "history/since garbage", args: []string{"history", "--since", "the dawn of time"}, want: "the dawn of time"},
 		{name: "history/limit negative", args: []string{"history", "--limit", "-1"}, want: "--limit"},

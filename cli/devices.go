@@ -2,8 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -135,7 +136,8 @@ func devicesTable(w io.Writer, ds []profiles.Device, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LABEL\tENV\tGROUPS\tLAST RESULT\tTOKEN")
 	for _, d := range ds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Label, d.Environment, strings.Join(d.Groups, ","), devicesLast(d, now), d.Token)
+		c := textsafe.Clean // labels and groups may come from imported files
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c(d.Label), d.Environment, c(strings.Join(d.Groups, ",")), c(devicesLast(d, now)), c(d.Token))
 	}
 	_ = tw.Flush()
 }
@@ -219,6 +221,13 @@ func runDevicesAdd(e env, args []string, o *DevicesAddOptions) int {
 	if !ok {
 		return exitUsage
 	}
+	// Names typed here are drawn on terminals later: no control characters.
+	for _, n := range append([]string{o.Label}, o.Groups...) {
+		if err := textsafe.CheckName(n); err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck devices add: %q: %v\n", n, err)
+			return exitUsage
+		}
+	}
 	s, ok := cfgOpen(e, "devices")
 	if !ok {
 		return exitUsage
@@ -231,9 +240,9 @@ func runDevicesAdd(e env, args []string, o *DevicesAddOptions) int {
 	if !isNew {
 		verb = "Updated"
 	}
-	fmt.Fprintf(e.stdout, "%s %s (%s, %s)", verb, d.Label, d.Environment, d.Token)
+	fmt.Fprintf(e.stdout, "%s %s (%s, %s)", verb, textsafe.Clean(d.Label), d.Environment, textsafe.Clean(d.Token))
 	if len(d.Groups) > 0 {
-		fmt.Fprintf(e.stdout, " in %s", strings.Join(d.Groups, ", "))
+		fmt.Fprintf(e.stdout, " in %s", textsafe.Clean(strings.Join(d.Groups, ", ")))
 	}
 	fmt.Fprintln(e.stdout)
 	return cfgDone(e, "devices add", s, nil)
@@ -308,14 +317,18 @@ func runDevicesImport(e env, file string, o *DevicesImportOptions) int {
 	var data []byte
 	var err error
 	if file == "-" {
-		data, err = io.ReadAll(e.stdin)
+		data, err = io.ReadAll(io.LimitReader(e.stdin, fsafe.LimitTokens+1))
+		if err == nil && int64(len(data)) > fsafe.LimitTokens {
+			err = fmt.Errorf("more than %s; the limit for a device import is %s: split the list", fsafe.Size(fsafe.LimitTokens), fsafe.Size(fsafe.LimitTokens))
+		}
 	} else {
-		data, err = os.ReadFile(file)
+		data, err = fsafe.ReadFile(file, fsafe.LimitTokens, "device import")
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck devices import: cannot read %s: %v\n", file, err)
+		fmt.Fprintf(e.stderr, "pushdeck devices import: cannot read %s: %v\n", textsafe.Clean(file), err)
 		return exitUsage
 	}
+	data = fsafe.StripBOM(data)
 	trimmed := strings.TrimSpace(string(data))
 	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
 	if !isJSON && envv == "" && trimmed != "" {
@@ -330,9 +343,9 @@ func runDevicesImport(e env, file string, o *DevicesImportOptions) int {
 	if err != nil {
 		return cfgDone(e, "devices import", s, fmt.Errorf("%s: %w", file, err))
 	}
-	fmt.Fprintf(e.stdout, "Imported %s: %d added, %d updated, %d refused\n", file, rep.Added, rep.Updated, len(rep.Bad))
+	fmt.Fprintf(e.stdout, "Imported %s: %d added, %d updated, %d refused\n", textsafe.Clean(file), rep.Added, rep.Updated, len(rep.Bad))
 	for _, b := range rep.Bad {
-		fmt.Fprintf(e.stderr, "%s:%d: %s\n    %s\n", file, b.Line, b.Reason, b.Text)
+		fmt.Fprintf(e.stderr, "%s:%d: %s\n    %s\n", textsafe.Clean(file), b.Line, textsafe.Clean(b.Reason), textsafe.Clean(b.Text))
 	}
 	cfgWarn(e, s)
 	if len(rep.Bad) > 0 {
@@ -412,7 +425,7 @@ func runDevicesExport(e env, o *DevicesExportOptions) int {
 			fmt.Fprintf(e.stdout, "# %s (import with --env %s)\n", d.Environment, d.Environment)
 			last = d.Environment
 		}
-		fmt.Fprintf(e.stdout, "%s %s\n", d.Token, d.Label)
+		fmt.Fprintf(e.stdout, "%s %s\n", textsafe.Clean(d.Token), textsafe.Clean(d.Label))
 	}
 	return cfgDone(e, "devices export", s, nil)
 }

@@ -218,7 +218,7 @@ func TestExportRefusals(t *testing.T) {
 func TestExportExpiredStillConverts(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "old.pem")
 	te := &testEnv{vars: exportPwEnv}
-	if code := te.run("export", filepath.Join(fixtureDir, "expired.p12"), "--out", out); code != exitOK || !strings.Contains(te.stderr.String(), "expired on") {
+	if code := te.run("export", filepath.Join(fixtureDir, "expired.p12"), "--out", out); code != exitOK || !strings.Contains(te.stderr.String(), "The certificate expired ") {
 		t.Fatalf("exit %d: %s", code, te.stderr.String())
 	}
 	exportCheckPrivate(t, out)

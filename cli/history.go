@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -114,8 +115,11 @@ func historyTable(e env, entries []profiles.HistoryEntry) {
 				reason = h.Error
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", h.At.Local().Format(time.DateTime), dev, h.Environment,
-			status, reason, h.ApnsID, h.LatencyMS, h.Batch)
+		// Everything read back from history came from outside once (labels,
+		// server reasons, IDs): clean it before the terminal sees it.
+		c := textsafe.Clean
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", h.At.Local().Format(time.DateTime), c(dev), c(string(h.Environment)),
+			status, c(reason), c(h.ApnsID), h.LatencyMS, c(h.Batch))
 	}
 	tw.Flush()
 }

@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/health"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/session"
 )
 
@@ -22,11 +27,21 @@ type InspectOptions struct {
 	Cert     certs.Options
 	Password session.PasswordFlags
 	JSON     bool
+	// Long prints the full report of every file, not one line each.
+	Long bool
+	// WarnDays is when "expires soon" starts.
+	WarnDays int
 }
 
-const inspectLong = `Reads a push credential and says whether APNs will accept it: a .p12, a PEM
+const inspectLong = `Reads push credentials and says whether APNs will accept them: a .p12, a PEM
 (ck.pem, or a certificate-only PEM with --key), a DER .cer with --key, or an
 AuthKey_<KEYID>.p8 token key. The format is read from the bytes, not the name.
+
+One file gives its full health report. Several files, or a folder (read one
+level deep: its .p12 .pfx .pem .cer .crt .der .key .p8 files, no hidden files),
+give one line each: file, kind, environment(s), topic(s), days left, verdict;
+--long gives the full report of each. Days left are whole days, rounded toward
+zero, negative once expired: the same number everywhere in pushdeck.
 
 The password of a .p12 or an encrypted key never goes on the command line:
   PUSHDECK_PASSWORD=...     environment variable
@@ -34,85 +49,168 @@ The password of a .p12 or an encrypted key never goes on the command line:
   --password-stdin          first line of standard input
   (otherwise)               the empty password is tried, then you are asked
                             if standard input is a terminal
+The empty password is always tried first; a given password is used for every
+file that needs one.
 
-Exit codes: 0 usable, 1 not usable, 2 usage error or unreadable file.`
+--json prints one JSON object per file (JSON Lines; one file: one object).
+
+Exit codes: 0 every file usable, 1 any file not usable, 2 usage error or a
+file that could not be read.`
 
 func newInspectCmd(e env) *cobra.Command {
-	var o InspectOptions
+	o := InspectOptions{WarnDays: health.DefaultWarnDays}
 	c := &cobra.Command{
-		Use:   "inspect FILE",
-		Short: "Health report of a credential (.p12, PEM, ck.pem, .cer + key, .p8)",
+		Use:   "inspect FILE|FOLDER...",
+		Short: "Health report of credentials (.p12, PEM, ck.pem, .cer + key, .p8), one or many",
 		Long:  inspectLong,
 		Example: `  pushdeck inspect dev.p12
   PUSHDECK_PASSWORD=... pushdeck inspect prod.p12 --json
   pushdeck inspect aps.cer --key private.key
-  pushdeck inspect AuthKey_ABCDE12345.p8 --team-id TEAM123456`,
+  pushdeck inspect AuthKey_ABCDE12345.p8 --team-id TEAM123456
+  pushdeck inspect ~/certs                     # one line per credential
+  pushdeck inspect ~/certs/*.p12 --warn-days 60
+  pushdeck inspect ~/certs --json | jq -r 'select(.status != "ok") | .file'`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				fmt.Fprintf(e.stderr, "pushdeck inspect: give exactly one credential FILE (got %d); see pushdeck inspect --help\n", len(args))
-				return codeErr(exitUsage)
-			}
-			return codeErr(runInspect(e, args[0], &o))
+			return codeErr(runInspect(c.Context(), e, args, &o))
 		},
 	}
 	fs := c.Flags()
 	fs.SortFlags = false
-	fs.StringVar(&o.Cert.KeyPath, "key", "", "private key `FILE` for a certificate that comes without one (.cer, certificate-only PEM)")
-	fs.BoolVar(&o.JSON, "json", false, "print the report as one JSON object")
+	fs.StringVar(&o.Cert.KeyPath, "key", "", "private key `FILE` for a certificate that comes without one (.cer, certificate-only PEM); one FILE only")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per file")
+	fs.BoolVar(&o.Long, "long", false, "print the full report of every file, not one line each")
+	fs.IntVar(&o.WarnDays, "warn-days", health.DefaultWarnDays, "warn when a certificate has fewer than `N` days left")
 	fs.StringVar(&o.Cert.KeyID, "key-id", "", "key ID of a .p8 token key (default: from an AuthKey_<KEYID>.p8 name)")
 	fs.StringVar(&o.Cert.TeamID, "team-id", "", "team ID to go with a .p8 token key")
 	registerPassword(fs, &o.Password)
 	return c
 }
 
-// runInspect reports on the credential at path.
-func runInspect(e env, path string, o *InspectOptions) int {
+// runInspect reports on the credentials at paths: one file in full, many
+// (or a folder) one line each.
+func runInspect(ctx context.Context, e env, paths []string, o *InspectOptions) int {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "pushdeck inspect: "+format+"\n", a...)
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		return fail("give one or more credential FILEs or folders; see pushdeck inspect --help")
+	}
 	for _, id := range []struct{ flag, v string }{{"--team-id", o.Cert.TeamID}, {"--key-id", o.Cert.KeyID}} {
 		if id.v != "" {
 			if err := session.CheckAppleID(id.flag, id.v); err != nil {
-				fmt.Fprintf(e.stderr, "pushdeck inspect: %v\n", err)
-				return exitUsage
+				return fail("%v", err)
 			}
 		}
 	}
+	if o.WarnDays < 0 {
+		return fail("--warn-days %d: give a number of days, 0 or more (0: no expiry warnings)", o.WarnDays)
+	}
+	single := len(paths) == 1 && !isDir(paths[0])
+	if o.Cert.KeyPath != "" && !single {
+		return fail("--key pairs one certificate with its key: give exactly one FILE with it")
+	}
 
-	cred, loadErr, perr := credLoad(e, path, o.Cert, o.Password)
-	if perr != nil {
-		fmt.Fprintf(e.stderr, "pushdeck inspect: %v\n", perr)
+	// A password given on purpose is read once, before any file, and used
+	// for every file that needs one; otherwise each such file is asked for
+	// on a terminal.
+	se := e.session()
+	var known *string
+	password := func(file string) (string, bool, error) {
+		if known != nil {
+			return *known, true, nil
+		}
+		pw, ok, err := se.Password(session.PasswordRequest{What: filepath.Base(file), Flags: o.Password})
+		if v, _ := e.lookup(session.PasswordEnv); err == nil && ok && (o.Password.Given() || v != "") {
+			known = &pw
+		}
+		return pw, ok, err
+	}
+	if o.Password.Given() {
+		if _, _, err := password(paths[0]); err != nil {
+			return fail("%v", err)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	ins, err := health.Inspect(ctx, paths, health.InspectOptions{Cert: o.Cert, Password: password, WarnDays: o.WarnDays})
+	if err != nil {
+		return fail("stopped: %v", err)
+	}
+	for i := range ins.Files {
+		credCLIAdvice(&ins.Files[i].Report)
+	}
+	if len(ins.Skipped) > 0 {
+		names := make([]string, 0, 5)
+		for _, s := range ins.Skipped[:min(len(ins.Skipped), 5)] {
+			names = append(names, filepath.Base(s))
+		}
+		more := ""
+		if len(ins.Skipped) > 5 {
+			more = fmt.Sprintf(" and %d more", len(ins.Skipped)-5)
+		}
+		fmt.Fprintf(e.stderr, "pushdeck inspect: skipped %s not named like a credential (.p12 .pfx .pem .cer .crt .der .key .p8): %s%s\n",
+			credPlural(len(ins.Skipped), "file"), textsafe.Clean(strings.Join(names, ", ")), more)
+	}
+
+	if len(ins.Files) == 0 {
+		fmt.Fprintf(e.stderr, "pushdeck inspect: no credential files found in %s: give the .p12, .pem, .cer or .p8 files themselves\n", textsafe.Clean(strings.Join(paths, ", ")))
 		return exitUsage
 	}
-	var r certs.Report
-	if cred != nil {
-		r = cred.Report
-	} else {
-		r = credReportFromError(path, loadErr)
+	if werr := writeInspect(e, ins.Files, o, single); werr != nil {
+		fmt.Fprintf(e.stderr, "pushdeck inspect: %v\n", werr)
+		return exitInternal
 	}
-	credCLIAdvice(&r)
+	for _, f := range ins.Files {
+		if f.Status == health.StatusUnreadable && len(f.Report.Problems) > 0 {
+			// Said where a script that keeps only stdout still shows it.
+			p := f.Report.Problems[0]
+			fmt.Fprintf(e.stderr, "pushdeck inspect: %s %s\n", p.Message, p.Advice)
+		}
+	}
+	return health.InspectExit(ins.Files)
+}
 
-	if o.JSON {
+// writeInspect prints the results: one file's full report, or a table, or
+// JSON.
+func writeInspect(e env, files []health.FileResult, o *InspectOptions, single bool) error {
+	switch {
+	case o.JSON && single && len(files) == 1:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(inspectJSON(r)); err != nil {
-			fmt.Fprintf(e.stderr, "pushdeck inspect: %v\n", err)
-			return exitInternal
+		return enc.Encode(files[0].JSON())
+	case o.JSON:
+		return health.WriteFilesJSON(e.stdout, files)
+	case single || o.Long:
+		styled := credStyled(e)
+		for i, f := range files {
+			out := renderCredReport(f.Report, newInspectStyles(styled))
+			if i > 0 {
+				out = "\n" + out
+			}
+			if styled {
+				credWriteStyled(e.stdout, out)
+			} else if _, err := io.WriteString(e.stdout, out); err != nil {
+				return err
+			}
 		}
-	} else {
-		out := renderCredReport(r, newInspectStyles(credStyled(e)))
-		if credStyled(e) {
-			credWriteStyled(e.stdout, out)
-		} else {
-			_, _ = io.WriteString(e.stdout, out)
+		if !single {
+			_, err := fmt.Fprintf(e.stdout, "\n%s\n", health.FilesTally(files))
+			return err
 		}
+		return nil
 	}
-	code := credReportExit(r)
-	if code == exitUsage && len(r.Problems) > 0 {
-		// The file could not be read at all: say so where a script that
-		// keeps only stdout (the report) still shows it.
-		p := r.Problems[0]
-		fmt.Fprintf(e.stderr, "pushdeck inspect: %s %s\n", p.Message, p.Advice)
-	}
-	return code
+	return health.WriteFilesTable(e.stdout, files)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // credReportExit maps a report to the exit code: a file that could not be read
@@ -194,46 +292,6 @@ func credStyled(e env) bool {
 	}
 	f, ok := e.stdout.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// inspectOutput is the --json shape of issue 2: problems and warnings as
-// sentences, plus their codes for scripts.
-type inspectOutput struct {
-	File         string              `json:"file"`
-	Format       certs.Format        `json:"format,omitempty"`
-	Usable       bool                `json:"usable"`
-	Problems     []string            `json:"problems"`
-	Warnings     []string            `json:"warnings"`
-	ProblemCodes []certs.Code        `json:"problem_codes"`
-	WarningCodes []certs.Code        `json:"warning_codes"`
-	Certificate  *certs.CertInfo     `json:"certificate,omitempty"`
-	PrivateKey   *certs.KeyInfo      `json:"private_key,omitempty"`
-	Chain        *[]certs.ChainCert  `json:"chain,omitempty"`
-	TokenKey     *certs.TokenKeyInfo `json:"token_key,omitempty"`
-}
-
-func inspectJSON(r certs.Report) inspectOutput {
-	o := inspectOutput{
-		File: r.File, Format: r.Format, Usable: r.Usable,
-		Problems: []string{}, Warnings: []string{}, ProblemCodes: []certs.Code{}, WarningCodes: []certs.Code{},
-		Certificate: r.Certificate, PrivateKey: r.PrivateKey, TokenKey: r.TokenKey,
-	}
-	for _, p := range r.Problems {
-		o.Problems = append(o.Problems, p.String())
-		o.ProblemCodes = append(o.ProblemCodes, p.Code)
-	}
-	for _, w := range r.Warnings {
-		o.Warnings = append(o.Warnings, w.String())
-		o.WarningCodes = append(o.WarningCodes, w.Code)
-	}
-	if r.Certificate != nil {
-		chain := r.Chain
-		if chain == nil {
-			chain = []certs.ChainCert{}
-		}
-		o.Chain = &chain
-	}
-	return o
 }
 
 // credFormatName is how the human report names a format.
@@ -340,11 +398,7 @@ func renderCredReport(r certs.Report, st inspectStyles) string {
 		row("Serial", c.Serial)
 		row("SHA-256", c.SHA256)
 		row("Valid from", c.NotBefore.Format("2006-01-02 15:04 MST"))
-		left := fmt.Sprintf("%s left", credPlural(c.DaysLeft, "day"))
-		if c.DaysLeft < 0 {
-			left = "expired"
-		}
-		row("Valid until", fmt.Sprintf("%s (%s)", c.NotAfter.Format("2006-01-02 15:04 MST"), left))
+		row("Valid until", fmt.Sprintf("%s (%s)", c.NotAfter.Format("2006-01-02 15:04 MST"), c.Validity(time.Now())))
 	}
 	if k := r.PrivateKey; k != nil {
 		v := "none in the file"
@@ -392,7 +446,7 @@ func credPassedChecks(r certs.Report) []string {
 			out = append(out, fmt.Sprintf("The private key (%s %d-bit) belongs to the certificate.", k.Type, k.Bits))
 		}
 		if !has(certs.CodeExpired) && !has(certs.CodeNotYetValid) && !has(certs.CodeExpiresSoon) {
-			out = append(out, fmt.Sprintf("Valid until %s (%s left).", c.NotAfter.Format("2006-01-02"), credPlural(c.DaysLeft, "day")))
+			out = append(out, fmt.Sprintf("Valid until %s (%s).", c.NotAfter.Format("2006-01-02"), c.Validity(time.Now())))
 		}
 		if len(c.Environments) > 0 {
 			out = append(out, fmt.Sprintf("Apple push certificate for %s.", credJoinEnvs(c.Environments)))

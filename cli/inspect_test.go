@@ -264,12 +264,12 @@ func TestInspectUsage(t *testing.T) {
 	}{
 		{[]string{"inspect", "--help"}, exitOK, "stdout", "pushdeck inspect FILE"},
 		{[]string{"help", "inspect"}, exitOK, "stdout", "--password-stdin"},
-		{[]string{"inspect"}, exitUsage, "stderr", "give exactly one credential FILE (got 0)"},
-		{[]string{"inspect", "a.p12", "b.p12"}, exitUsage, "stderr", "(got 2)"},
+		{[]string{"inspect"}, exitUsage, "stderr", "give one or more credential FILEs or folders"},
+		{[]string{"inspect", "a.p12", "b.p12"}, exitUsage, "stderr", "pushdeck inspect: The file a.p12 does not exist."},
 		{[]string{"inspect", "--bogus", "a.p12"}, exitUsage, "stderr", "unknown flag: --bogus"},
 		{[]string{"inspect", "--password", "x", "a.p12"}, exitUsage, "stderr", "there is no --password flag, on purpose"},
 		{[]string{"inspect", filepath.Join(fixtureDir, "nope.p12")}, exitUsage, "stdout", "does not exist"},
-		{[]string{"inspect", fixtureDir}, exitUsage, "stdout", "is a folder"},
+		{[]string{"inspect", fixtureDir}, exitFailed, "stdout", "25 files: "},
 		{[]string{"inspect", filepath.Join(fixtureDir, "aps_development.cer"), "--key", "nope.pem"}, exitUsage, "stdout", "key file nope.pem does not exist"},
 	}
 	for _, tc := range cases {
@@ -320,7 +320,7 @@ func TestInspectValidity(t *testing.T) {
 		jsonCo certs.Code
 	}{
 		{"soon", now.Add(-time.Hour), now.Add(10*24*time.Hour + time.Hour), exitOK, []string{"⚠ Usable, with 1 warning", "⚠ The certificate expires in 10 days"}, certs.CodeExpiresSoon},
-		{"expired", now.AddDate(-1, 0, 0), now.Add(-48 * time.Hour), exitFailed, []string{"✗ Not usable", "✗ The certificate expired on " + now.Add(-48*time.Hour).UTC().Format("2006-01-02")}, certs.CodeExpired},
+		{"expired", now.AddDate(-1, 0, 0), now.Add(-48 * time.Hour), exitFailed, []string{"✗ Not usable", "✗ The certificate expired 2 days ago, on " + now.Add(-48*time.Hour).UTC().Format("2006-01-02")}, certs.CodeExpired},
 		{"future", now.Add(72 * time.Hour), now.AddDate(1, 0, 0), exitFailed, []string{"✗ The certificate is not valid until " + now.Add(72*time.Hour).UTC().Format("2006-01-02")}, certs.CodeNotYetValid},
 	}
 	for _, tc := range cases {
@@ -364,7 +364,7 @@ func TestInspectStyles(t *testing.T) {
 	if strings.Contains(plain, "\x1b[") || !strings.Contains(styled, "\x1b[") {
 		t.Fatal("plain output must have no ANSI codes and styled output must have some")
 	}
-	if !strings.Contains(styled, "✗") || !strings.Contains(styled, "expired on") {
+	if !strings.Contains(styled, "✗") || !strings.Contains(styled, "The certificate expired ") {
 		t.Error("styled output lost the marks or the words")
 	}
 	f, err := os.CreateTemp(t.TempDir(), "out")

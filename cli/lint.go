@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"strings"
@@ -15,7 +17,7 @@ import (
 
 // lintMaxFile bounds what lint reads: a payload is at most 5 KB, so a much
 // larger file is a mistake (a log, a binary) rather than a payload.
-const lintMaxFile = 16 << 20
+const lintMaxFile = fsafe.LimitPayload
 
 // LintOptions are the flags of pushdeck lint.
 type LintOptions struct {
@@ -92,25 +94,24 @@ func lintRead(e env, name string) ([]byte, error) {
 	if name == "-" {
 		r = e.stdin
 	} else {
-		f, err := os.Open(name)
+		// fsafe refuses a FIFO (it would block), a device (/dev/zero never
+		// ends) and a folder before reading.
+		f, err := fsafe.Open(name, lintMaxFile, "payload")
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s: no such file; give the path of a JSON payload, or - to read standard input", name)
+				return nil, fmt.Errorf("%s: no such file; give the path of a JSON payload, or - to read standard input", textsafe.Clean(name))
 			}
-			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+			return nil, err
 		}
 		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, fmt.Errorf("%s is a folder; give the path of a JSON payload file", name)
-		}
 		r = f
 	}
 	body, err := io.ReadAll(io.LimitReader(r, lintMaxFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", lintDisplayName(name), err)
 	}
-	if len(body) > lintMaxFile {
-		return nil, fmt.Errorf("%s is larger than 16 MB; an APNs payload is at most 5 KB", lintDisplayName(name))
+	if int64(len(body)) > lintMaxFile {
+		return nil, fmt.Errorf("%s is larger than %s; an APNs payload is at most 5 KB", lintDisplayName(name), fsafe.Size(lintMaxFile))
 	}
 	return body, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"io"
 	"maps"
 	"net"
@@ -229,7 +230,7 @@ func (f MockOptions) config() (apnstest.Config, mockDesc, error) {
 
 // mockReadCAs reads one or more PEM certificates.
 func mockReadCAs(path string) (*x509.CertPool, int, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsafe.ReadFile(path, fsafe.LimitCA, "client CA file")
 	if err != nil {
 		return nil, 0, fmt.Errorf("--client-ca: %w", err)
 	}
@@ -272,7 +273,7 @@ func mockReadAuthKey(path, keyID, teamID string) (apnstest.AuthKey, error) {
 	if teamID == "" {
 		return apnstest.AuthKey{}, errors.New("--team-id is needed with --auth-key: the 10-character team ID the tokens name as issuer (iss)")
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsafe.ReadFile(path, fsafe.LimitCredential, "token key file")
 	if err != nil {
 		return apnstest.AuthKey{}, fmt.Errorf("--auth-key: %w", err)
 	}

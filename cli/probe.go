@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"os"
 	"os/signal"
 	"strings"
@@ -74,7 +75,8 @@ type probeVerdictLine struct {
 func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 	s, err := resolve(e, o.Credential)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
+		// A weak key is named here: Load refuses it before any handshake.
+		fmt.Fprintf(e.stderr, "pushdeck probe: %s\n", textsafe.Clean(err.Error()))
 		return exitUsage
 	}
 	if _, err := push.NewClient(s.Config); err != nil {
@@ -112,11 +114,13 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 				mark = "FAIL"
 			}
 			fmt.Fprintf(e.stdout, "%s  %-5s  %7.1fms\n", mark, st.Name, ms)
+			// Details quote the server (its certificate's subject, its
+			// answers): clean them before the terminal sees them.
 			for _, d := range st.Detail {
-				fmt.Fprintf(e.stdout, "        %s\n", d)
+				fmt.Fprintf(e.stdout, "        %s\n", textsafe.Clean(d))
 			}
 			if st.Err != nil {
-				fmt.Fprintf(e.stdout, "        error: %v\n", st.Err)
+				fmt.Fprintf(e.stdout, "        error: %s\n", textsafe.Clean(st.Err.Error()))
 			}
 		case ev.Verdict != nil:
 			v := ev.Verdict
@@ -130,9 +134,9 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 				continue
 			}
 			if v.OK {
-				fmt.Fprintf(e.stdout, "\nverdict: ok. %s\n", v.Advice)
+				fmt.Fprintf(e.stdout, "\nverdict: ok. %s\n", textsafe.Clean(v.Advice))
 			} else {
-				fmt.Fprintf(e.stdout, "\nverdict: FAILED: %s\n%s\n", strings.TrimSuffix(v.Reason, "."), v.Advice)
+				fmt.Fprintf(e.stdout, "\nverdict: FAILED: %s\n%s\n", textsafe.Clean(strings.TrimSuffix(v.Reason, ".")), textsafe.Clean(v.Advice))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"io/fs"
 	"os"
@@ -125,7 +126,8 @@ func runProfilesList(e env, o *ProfilesListOptions) int {
 		if p.Name == active {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, p.Name, p.Environment, p.Auth, p.Topic, p.CertPath)
+		c := textsafe.Clean // profiles.json may have been edited by hand or shared
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, c(p.Name), c(string(p.Environment)), c(string(p.Auth)), c(p.Topic), c(p.CertPath))
 	}
 	_ = tw.Flush()
 	return cfgDone(e, "profiles list", s, nil)
@@ -240,7 +242,7 @@ func profilesPrint(w io.Writer, p profiles.Profile, active bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, textsafe.Clean(v))
 		}
 	}
 	name := p.Name

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,6 +118,9 @@ func profilesPrintHealth(w io.Writer, rep certs.Report) {
 func profilesAddRun(e env, name string, f *ProfilesAddOptions) (int, error) {
 	if err := profiles.ValidateName("profile", name); err != nil {
 		return exitUsage, err
+	}
+	if err := textsafe.CheckName(name); err != nil { // also bidi overrides
+		return exitUsage, fmt.Errorf("profile name %q: %w", name, err)
 	}
 	p := profiles.Profile{Name: name, KeyPath: f.Key, KeyID: f.KeyID, TeamID: f.TeamID, Topic: f.Topic,
 		Host: f.Host, Port: f.Port, ServerCA: f.ServerCA, PushType: f.PushType, Priority: f.Priority, Notes: f.Notes}

@@ -50,9 +50,11 @@ func TestProfilesAddListShowUseRemove(t *testing.T) {
 	}
 	cfgWant(t, "add output", out, "usable", "com.example.pushdeck", "Saved profile dev", "active profile")
 	// The flags may also come before the name.
+	wrongPW := filepath.Join(t.TempDir(), "wrong-pw")
+	os.WriteFile(wrongPW, []byte("not the password\n"), 0o600)
 	out, errs, code = cfgRun(t, "", "profiles", "add", "--cert", cfgFixtures+"/prod-keychain-3des.p12",
-		"--password-file", cfgFixtures+"/../fixtures/MANIFEST.json", "prod")
-	if code != exitFailed { // MANIFEST.json's first line is not the password
+		"--password-file", wrongPW, "prod")
+	if code != exitFailed { // not the password
 		t.Fatalf("add prod with a wrong password file: exit %d\n%s%s", code, out, errs)
 	}
 	pwFile := filepath.Join(t.TempDir(), "pw")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,7 +55,7 @@ func newRootCmd(e env) *cobra.Command {
 	}
 	add("console", newDemoCmd(e))
 	add("push", newSendCmd(e), newProbeCmd(e), newLintCmd(e), newMockCmd(e))
-	add("creds", newInspectCmd(e), newExportCmd(e))
+	add("creds", newInspectCmd(e), newCheckCmd(e), newExportCmd(e))
 	add("book", newProfilesCmd(e), newDevicesCmd(e), newHistoryCmd(e))
 	root.AddCommand(&cobra.Command{
 		Use:    "version",
@@ -65,8 +66,36 @@ func newRootCmd(e env) *cobra.Command {
 			fmt.Fprintf(e.stdout, "pushdeck %s\n", c.Root().Version)
 		},
 	})
+	root.SetHelpCommand(newHelpCmd(root))
 	plainFlagHelp(root)
 	return root
+}
+
+// newHelpCmd is cobra's help command, except that a topic that does not
+// exist is a usage error (exit 2) with a suggestion: cobra's own printed
+// "Unknown help topic" and exited 0, so a script's typo looked fine.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command: pushdeck help send.",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if cmd == nil || err != nil || (cmd == root && len(rest) > 0) {
+				topic := textsafe.Clean(strings.Join(args, " "))
+				msg := fmt.Sprintf("help: there is no command %q", topic)
+				if s := root.SuggestionsFor(textsafe.Clean(args[0])); len(s) > 0 {
+					msg += fmt.Sprintf("; did you mean %q?", s[0])
+				} else {
+					msg += "; the commands are " + subcommandNames(root)
+				}
+				return &usageError{msg: msg, help: "pushdeck"}
+			}
+			cmd.InitDefaultHelpFlag()
+			cmd.InitDefaultVersionFlag()
+			return cmd.Help()
+		},
+	}
 }
 
 // noArgs is a command's check that it got no positional argument; hint

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/session"
@@ -106,7 +108,7 @@ func runSend(ctx context.Context, e env, o *SendOptions) int {
 	defer stop()
 	code, err := send(ctx, e, o)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", err)
+		fmt.Fprintf(e.stderr, "pushdeck send: %s\n", textsafe.Clean(err.Error()))
 	}
 	return code
 }
@@ -134,7 +136,21 @@ type sendPlan struct {
 	body    []byte
 }
 
+// maxAttempts caps --attempts: retries follow 429/500/503 and lost
+// connections, and each backs off; past 10 tries a batch only waits longer.
+const maxAttempts = 10
+
 func send(ctx context.Context, e env, f *SendOptions) (int, error) {
+	// Limits first: nothing is read or loaded for a command that cannot run.
+	if f.Timeout <= 0 {
+		return exitUsage, session.Usagef("--timeout %v: give a positive time limit for one push, such as 10s (the default is %v)", f.Timeout, push.DefaultTimeout)
+	}
+	if f.Attempts > maxAttempts {
+		return exitUsage, session.Usagef("--attempts %d: at most %d tries per device (retries back off; more only makes a batch wait longer)", f.Attempts, maxAttempts)
+	}
+	// Ctrl+C stops the credential load too (a hostile file must not hold
+	// the command: the signal is caught from here on).
+	f.Credential.Context = ctx
 	plan, err := planSend(e, f)
 	if err != nil {
 		return exitUsage, err
@@ -189,6 +205,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		pipe.add(r)
 	}
 	pipe.close()
+	rec.Close() // the pipe flushed every group: NotRecorded is final after this
 	elapsed := time.Since(start)
 	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
 	if elapsed > 0 {
@@ -196,6 +213,11 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	}
 	sum.Connections = client.Connections()
 	pipe.summary(sum)
+	if n := rec.NotRecorded(); n > 0 {
+		// A full disk must not look like success: the history is incomplete.
+		fmt.Fprintf(e.stderr, "pushdeck send: %d of %d results are not recorded in history (see the warning above); free some space or fix the config folder\n", n, sum.Total)
+		return exitFailed, nil
+	}
 	if plan.targets.err != nil {
 		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", plan.targets.err)
 		return exitFailed, nil
@@ -319,13 +341,16 @@ func readPayload(e env, f *SendOptions) ([]byte, error) {
 	case f.Alert != "":
 		return json.Marshal(map[string]any{"aps": map[string]any{"alert": f.Alert}})
 	case f.PayloadFile == "-":
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+		b, err := io.ReadAll(io.LimitReader(e.stdin, fsafe.LimitPayload+1))
 		if err != nil {
 			return nil, session.Usagef("reading the payload from standard input: %v", err)
 		}
+		if int64(len(b)) > fsafe.LimitPayload {
+			return nil, session.Usagef("the payload on standard input is more than %s; the limit for a payload is %s (APNs takes 4 KB, 5 KB for VoIP)", fsafe.Size(fsafe.LimitPayload), fsafe.Size(fsafe.LimitPayload))
+		}
 		return b, nil
 	case f.PayloadFile != "":
-		b, err := os.ReadFile(f.PayloadFile)
+		b, err := fsafe.ReadFile(f.PayloadFile, fsafe.LimitPayload, "payload")
 		if err != nil {
 			return nil, session.Usagef("cannot read the payload: %v", err)
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"sort"
 	"strings"
@@ -85,17 +86,18 @@ func (o *resultWriter) write(r push.Result) {
 		_ = o.enc.Encode(l)
 		return
 	}
-	who := r.Label
+	who := textsafe.Clean(r.Label) // labels come from files and the book
 	if who == "" {
 		who = humanize.ShortToken(r.Token)
 	} else {
 		who += " (" + humanize.ShortToken(r.Token) + ")"
 	}
 	if r.OK() {
-		fmt.Fprintf(o.w, "sent    %s  apns-id %s  %s\n", who, r.ApnsID, latency(r))
+		fmt.Fprintf(o.w, "sent    %s  apns-id %s  %s\n", who, textsafe.Clean(r.ApnsID), latency(r))
 		return
 	}
-	fmt.Fprintf(o.w, "FAILED  %s  %s  %s\n", who, push.Describe(r, o.env), latency(r))
+	// The reason and error text come from the server or the network.
+	fmt.Fprintf(o.w, "FAILED  %s  %s  %s\n", who, textsafe.Clean(push.Describe(r, o.env)), latency(r))
 }
 
 func latency(r push.Result) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/pushdeck/pushdeck/session"
@@ -163,7 +164,7 @@ func scanTokensFile(name string, each func(target) bool) error {
 // that are nothing but a token in normal form as bytes (valid only during
 // the call): the check pass over a big file then converts nothing.
 func scanTokensFileFast(name string, plain func([]byte) bool, each func(target) bool) error {
-	fh, err := fsafe.Open(name, fsafe.LimitTokens, "tokens")
+	fh, err := fsafe.Open(name, fsafe.LimitTokens, "tokens file")
 	if err != nil {
 		return session.Usagef("cannot read the tokens file: %v", err)
 	}
@@ -201,7 +202,7 @@ func scanTokens(name string, r io.Reader, plain func([]byte) bool, each func(tar
 		tokText, label := splitTokenLine(line)
 		tok, err := certs.NormalizeToken(tokText)
 		if err != nil {
-			return session.Usagef("%s:%d: %v", name, n, err)
+			return session.Usagef("%s:%d: %v", textsafe.Clean(name), n, textsafe.Clean(err.Error()))
 		}
 		if !each(target{token: tok, label: label}) {
 			return nil
@@ -209,7 +210,7 @@ func scanTokens(name string, r io.Reader, plain func([]byte) bool, each func(tar
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return session.Usagef("%s: a line is longer than %d KB: is it a tokens file?", name, maxTokenLine>>10)
+			return session.Usagef("%s: a line is longer than %d KB: is it a tokens file?", textsafe.Clean(name), maxTokenLine>>10)
 		}
 		return session.Usagef("%v", err)
 	}

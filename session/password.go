@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/profiles"
 )
@@ -16,9 +17,9 @@ import (
 // read a credential's password from when nothing more specific names one.
 const PasswordEnv = "PUSHDECK_PASSWORD"
 
-// maxPasswordFile bounds a password file: a password is one short line, so
-// a bigger file is a mistake (a log, a binary) and is not read.
-const maxPasswordFile = 64 << 10
+// maxPasswordFile bounds a password file (and --password-stdin): a password
+// is one short line, so a bigger file is a mistake (a log, a binary).
+const maxPasswordFile = fsafe.LimitPassword
 
 // Env is what this package may touch of the outside world, so the CLI, the
 // console and tests can each give their own.
@@ -98,7 +99,7 @@ func (e Env) Password(req PasswordRequest) (pw string, ok bool, err error) {
 		if err != nil && line == "" {
 			return "", false, errors.New("--password-stdin: nothing on standard input")
 		}
-		return humanize.FirstLine(line), true, nil
+		return humanize.FirstLine(fsafe.StripBOMString(line)), true, nil
 	case req.Typed != nil:
 		return *req.Typed, true, nil
 	}
@@ -161,40 +162,14 @@ func NeedsPassword(path, keyPath string) bool {
 }
 
 // ReadPasswordFile reads a password file: its first line, without the CR or
-// LF that ends it. Only a regular file of at most 64 KiB is read.
+// LF that ends it, and without a UTF-8 byte order mark at its start (Windows
+// editors add one; it would become part of the password). Only a regular
+// file of at most 1 KB is read; a FIFO, device or folder is refused before
+// anything is read from it.
 func ReadPasswordFile(path string) (string, error) {
-	b, err := readSmallFile(path, maxPasswordFile, "a password file")
+	b, err := fsafe.ReadFile(path, fsafe.LimitPassword, "password file")
 	if err != nil {
 		return "", err
 	}
-	return humanize.FirstLine(string(b)), nil
-}
-
-// readSmallFile reads a regular file of at most limit bytes; a FIFO, a
-// device or a folder is refused before anything is read from it.
-func readSmallFile(path string, limit int64, what string) ([]byte, error) {
-	// Stat first: opening a FIFO would block until a writer comes.
-	if st, err := os.Stat(path); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file; give the path of %s", path, what)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file; give the path of %s", path, what)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d KiB: it is not %s", path, limit>>10, what)
-	}
-	return b, nil
+	return humanize.FirstLine(string(fsafe.StripBOM(b))), nil
 }

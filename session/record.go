@@ -152,6 +152,10 @@ type Recorder struct {
 	recs   []Record
 	last   time.Time
 	failed bool
+	// lost counts results History did not take (a full disk, an
+	// unwritable file); expected says History was meant to take them.
+	lost     int
+	expected bool
 }
 
 // NewRecorder opens History in store for send. warn receives what could
@@ -162,6 +166,7 @@ func NewRecorder(store *profiles.Store, send *Send, warn func(string)) *Recorder
 		warn("the config folder cannot be opened; this send is not recorded in history")
 		return r
 	}
+	r.expected = true
 	h, err := store.OpenHistory()
 	if err != nil {
 		warn(fmt.Sprintf("history is not recorded: %v", err))
@@ -186,12 +191,21 @@ func (r *Recorder) Flush() {
 	if len(r.recs) == 0 {
 		return
 	}
-	if _, err := Write(r.store, r.hist, r.recs); err != nil && !r.failed {
+	inHistory, err := Write(r.store, r.hist, r.recs)
+	if !inHistory && r.expected {
+		r.lost += len(r.recs)
+	}
+	if err != nil && !r.failed {
 		r.failed = true
 		r.warn(err.Error())
 	}
 	r.recs = r.recs[:0]
 }
+
+// NotRecorded is how many results History did not take although the
+// config folder was open (a full disk, an unwritable history): the CLI then
+// exits 1 and says how many, as the console does.
+func (r *Recorder) NotRecorded() int { return r.lost }
 
 // Close writes what is queued and closes History.
 func (r *Recorder) Close() {

@@ -9,17 +9,23 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 )
 
-// maxServerCA bounds a server CA file (PEM certificates, a few KB each).
-const maxServerCA = 1 << 20
+// readServerCA reads a server CA file (PEM certificates, a few KB each)
+// through fsafe: a regular file of at most 1 MB.
+func readServerCA(path string) ([]byte, error) {
+	return fsafe.ReadFile(path, fsafe.LimitCA, "server CA file")
+}
 
 // UsageError is a problem with what the user asked for (a flag, a profile,
 // a file it names): nothing was sent, and the CLI exits 2.
@@ -47,6 +53,9 @@ type Request struct {
 	Topic    string
 	Port     int
 	Password PasswordFlags
+	// Context, when set, stops loading the credential when it is done
+	// (Ctrl+C): a hostile file must not hold the command hostage.
+	Context context.Context
 }
 
 // Session is a loaded credential with everything needed to reach APNs.
@@ -156,9 +165,13 @@ func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Sessio
 		}
 		opts.Password = pw
 	}
-	cred, err := certs.Load(path, opts)
+	ctx := req.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cred, err := certs.LoadContext(ctx, path, opts)
 	if err != nil {
-		return nil, Usagef("cannot use %s: %v", path, err)
+		return nil, Usagef("cannot use %s: %v", textsafe.Clean(path), err)
 	}
 	if p8 != "" && cred.Kind != certs.AuthToken {
 		return nil, Usagef("%s is a certificate, not a token key: pass it with --cert", path)
@@ -189,7 +202,7 @@ func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Sessio
 
 	var ca []byte
 	if f := pick(req.ServerCA, prof.ServerCA); f != "" {
-		if ca, err = readSmallFile(f, maxServerCA, "a PEM CA certificate"); err != nil {
+		if ca, err = readServerCA(f); err != nil {
 			return nil, Usagef("cannot read the server CA: %v", err)
 		}
 	}
@@ -247,7 +260,7 @@ func Config(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
 		Topic:       p.Topic,
 	}
 	if p.ServerCA != "" {
-		b, err := readSmallFile(p.ServerCA, maxServerCA, "a PEM CA certificate")
+		b, err := readServerCA(p.ServerCA)
 		if err != nil {
 			return cfg, fmt.Errorf("cannot read the server CA %s of profile %s: %w", p.ServerCA, p.Name, err)
 		}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -95,11 +96,11 @@ func TestPasswordFileRefusesFIFO(t *testing.T) {
 	if err := mkfifo(fifo); err != nil {
 		t.Skip("no FIFOs here:", err)
 	}
-	if _, err := ReadPasswordFile(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := ReadPasswordFile(fifo); err == nil || !strings.Contains(err.Error(), "is a FIFO, not a file") {
 		t.Fatalf("err %v", err)
 	}
-	big := writeFile(t, "big", strings.Repeat("x", maxPasswordFile+1))
-	if _, err := ReadPasswordFile(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+	big := writeFile(t, "big", strings.Repeat("x", int(maxPasswordFile)+1))
+	if _, err := ReadPasswordFile(big); err == nil || !strings.Contains(err.Error(), "the limit for a password file is 1 KB") {
 		t.Fatalf("big file: err %v", err)
 	}
 }
@@ -226,5 +227,36 @@ func TestRecorderWritesHistoryAndBook(t *testing.T) {
 	ds, err := store.Devices()
 	if err != nil || len(ds) != 1 || !ds[0].UnregisteredAt.Equal(gone) || ds[0].Last == nil || ds[0].Last.Status != 410 {
 		t.Fatalf("device book: %+v, %v", ds, err)
+	}
+}
+
+// TestPasswordHostileSources: a device never ends and a BOM is not part of
+// the password (issue 12).
+func TestPasswordHostileSources(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err := ReadPasswordFile("/dev/zero")
+		if err == nil || !strings.Contains(err.Error(), "/dev/zero is a device, not a file") {
+			t.Fatalf("/dev/zero: %v", err)
+		}
+	}
+	bom := writeFile(t, "bom", "\ufeffs3cret\r\n")
+	if pw, err := ReadPasswordFile(bom); err != nil || pw != "s3cret" {
+		t.Fatalf("BOM file: %q %v", pw, err)
+	}
+	pw, ok, err := Env{Stdin: strings.NewReader("\ufeffs3cret\n")}.Password(PasswordRequest{What: "x", Flags: PasswordFlags{Stdin: true}})
+	if err != nil || !ok || pw != "s3cret" {
+		t.Fatalf("BOM on stdin: %q %v %v", pw, ok, err)
+	}
+}
+
+// TestResolveCancelled: a cancelled context stops the credential load.
+func TestResolveCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Resolve(Env{}, nil, nil, Request{Cert: filepath.Join("..", "testdata", "fixtures", "ck-unencrypted.pem"), Env: "development", Context: ctx})
+	if err == nil || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -206,7 +206,7 @@ func regular(path string, st fs.FileInfo) error {
 func statErr(path, what string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return newErr(path, fs.ErrNotExist, "%s: no such %s file; check the path", shown(path), what)
+		return newErr(path, fs.ErrNotExist, "%s: no such file; check the path of the %s", shown(path), what)
 	case errors.Is(err, fs.ErrPermission):
 		return newErr(path, fs.ErrPermission, "%s: permission denied; check the file's owner and mode", shown(path))
 	}

@@ -3,7 +3,7 @@ package apnstest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"slices"
 	"strings"
 	"sync"
@@ -36,10 +36,11 @@ func NewRegistry(devices ...Device) *Registry {
 // ("sandbox"), "production" or empty (valid in both); state may be
 // "active" (or empty), "unregistered" or "expired".
 func LoadRegistry(path string) (*Registry, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsafe.ReadFile(path, fsafe.LimitTokens, "device registry") // no FIFOs, devices, or memory blow-ups
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the device registry: %w", err)
 	}
+	data = fsafe.StripBOM(data)
 	var devs []Device
 	if err := json.Unmarshal(data, &devs); err != nil {
 		return nil, fmt.Errorf("%s is not a device registry: %v: it must be a JSON array of "+

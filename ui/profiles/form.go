@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -108,10 +109,13 @@ type Form struct {
 	focus fieldID
 
 	seq, checked int
-	needsPw      bool
-	report       *certs.Report
-	loadErr      error
-	touched      map[fieldID]bool
+	// stopCheck cancels the credential check in flight: a newer check or
+	// esc stops it, so a hostile file cannot keep a core busy (issue 12).
+	stopCheck context.CancelFunc
+	needsPw   bool
+	report    *certs.Report
+	loadErr   error
+	touched   map[fieldID]bool
 
 	completions []string
 	browser     *filepicker.Model
@@ -289,18 +293,29 @@ func (m *Form) changed() tea.Cmd {
 }
 
 func (m *Form) checkNow() tea.Cmd {
-	return checkCmd(m.seq, m.f[fPath].value(), m.f[fPassword].input.Value(), m.f[fKeyPath].value(), m.f[fKeyID].value(), m.f[fTeamID].value())
+	m.cancelCheck()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopCheck = cancel
+	return checkCmd(ctx, m.seq, m.f[fPath].value(), m.f[fPassword].input.Value(), m.f[fKeyPath].value(), m.f[fKeyID].value(), m.f[fTeamID].value())
+}
+
+// cancelCheck stops the check in flight, if any.
+func (m *Form) cancelCheck() {
+	if m.stopCheck != nil {
+		m.stopCheck()
+		m.stopCheck = nil
+	}
 }
 
 // checkCmd reads the credential as the form describes it.
-func checkCmd(seq int, path, pw, keyPath, keyID, teamID string) tea.Cmd {
+func checkCmd(ctx context.Context, seq int, path, pw, keyPath, keyID, teamID string) tea.Cmd {
 	return func() tea.Msg {
 		if path == "" {
 			return checkResultMsg{seq: seq}
 		}
 		path = expandHome(path)
 		needs, nerr := certs.NeedsPassword(path)
-		cred, err := certs.Load(path, certs.Options{Password: pw, KeyPath: expandHome(keyPath), KeyID: keyID, TeamID: teamID})
+		cred, err := certs.LoadContext(ctx, path, certs.Options{Password: pw, KeyPath: expandHome(keyPath), KeyID: keyID, TeamID: teamID})
 		var rep *certs.Report
 		if cred != nil {
 			r := cred.Report
@@ -448,6 +463,7 @@ func (m *Form) key(msg tea.KeyPressMsg) (tea.Cmd, action) {
 	f := m.f[m.focus]
 	switch {
 	case key.Matches(msg, m.keys.Cancel):
+		m.cancelCheck()
 		return nil, action{kind: actCancel}
 	case key.Matches(msg, m.keys.Save):
 		return m.save()
