@@ -122,7 +122,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer f.Close()
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
 		defer pprof.StopCPUProfile()
 	}
 	if o.mode == "process" || o.mode == "both" {

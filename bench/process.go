@@ -77,7 +77,7 @@ func apns2Main(in io.Reader, out io.Writer) int {
 		fmt.Fprintf(os.Stderr, "apns2 driver: %v\n", err)
 		return 1
 	}
-	json.NewEncoder(out).Encode(rep)
+	_ = json.NewEncoder(out).Encode(rep)
 	return 0
 }
 

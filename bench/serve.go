@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -67,13 +66,13 @@ func serveMain(in io.Reader, out io.Writer) int {
 	}
 	var cfg serveConfig
 	if err := json.Unmarshal(line, &cfg); err != nil {
-		enc.Encode(serveHello{Error: "bad config: " + err.Error()})
+		_ = enc.Encode(serveHello{Error: "bad config: " + err.Error()})
 		return 1
 	}
 	var first atomic.Int64
 	srv, err := startAPNs(cfg, func() { first.CompareAndSwap(0, time.Now().UnixNano()) })
 	if err != nil {
-		enc.Encode(serveHello{Error: err.Error()})
+		_ = enc.Encode(serveHello{Error: err.Error()})
 		return 1
 	}
 	defer srv.Close()
@@ -124,19 +123,6 @@ func startAPNs(cfg serveConfig, onPush func()) (*apnstest.Server, error) {
 		c.AuthKeys = []apnstest.AuthKey{{KeyID: cfg.KeyID, TeamID: cfg.TeamID, Public: pub}}
 	}
 	return apnstest.Start(c)
-}
-
-// selfUsage is this process's CPU seconds (user + system) and peak RSS.
-func selfUsage() (cpu float64, maxRSSKB int64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0
-	}
-	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime), ru.Maxrss
-}
-
-func tvSeconds(tv syscall.Timeval) float64 {
-	return float64(tv.Sec) + float64(tv.Usec)/1e6
 }
 
 // serverProc is the parent's handle on a server process.

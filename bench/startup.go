@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -105,7 +104,7 @@ func firstFrame(bin, home string) (frame, firstOut time.Duration, text string, e
 	cmd := exec.Command(bin, "demo")
 	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "COLORTERM=truecolor", "PUSHDECK_HOME="+home)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	cmd.SysProcAttr = ttyAttr()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		slave.Close()
@@ -116,12 +115,13 @@ func firstFrame(bin, home string) (frame, firstOut time.Duration, text string, e
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
 		// Quit as a user would (ctrl+c), then make sure.
-		master.Write([]byte{3})
+		_, _ = master.Write([]byte{3})
 		select {
-		case <-exited:
+		case err := <-exited:
+			_ = err // it was told to quit: how it ended does not matter
 		case <-time.After(3 * time.Second):
-			cmd.Process.Kill()
-			<-exited
+			_ = cmd.Process.Kill()
+			<-exited //nolint:errcheck // killed: its error is expected
 		}
 	}()
 
@@ -150,7 +150,7 @@ func firstFrame(bin, home string) (frame, firstOut time.Duration, text string, e
 				firstOut = c.at.Sub(start)
 			}
 			if r := ts.feed(c.b); len(r) > 0 {
-				master.Write(r)
+				_, _ = master.Write(r)
 			}
 			if ts.visible >= firstFrameChars {
 				text := strings.Join(strings.Fields(ts.text.String()), " ")

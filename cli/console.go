@@ -68,7 +68,11 @@ func runDemo(e env) int {
 		fmt.Fprintln(e.stderr, "pushdeck demo:", err)
 		return exitInternal
 	}
-	defer w.Close()
+	defer func() {
+		if err := w.Close(); err != nil {
+			fmt.Fprintln(e.stderr, "pushdeck demo: removing the demo's folder:", err)
+		}
+	}()
 	m := ui.New(ui.Options{Store: w.Store, Demo: true, Passwords: w.Passwords, NoColor: noColor(e)})
 	return runProgram(e, m)
 }

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -55,7 +54,7 @@ func TestHostileFiles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "tokens.txt")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := hostileMkfifo(fifo); err != nil {
 		t.Skip("mkfifo:", err)
 	}
 	big := filepath.Join(dir, "payload.json")

@@ -58,6 +58,7 @@ func newLintCmd(e env) *cobra.Command {
 	fs.StringVar(&o.Payload.Headers.Topic, "topic", "", "the apns-topic `T` to check against the push type")
 	fs.StringVar(&o.Payload.AppTopic, "app-topic", "", "the app's bundle `ID`, to check --topic exactly")
 	fs.StringVar(&o.Payload.Headers.CollapseID, "collapse-id", "", "the apns-collapse-id `ID` (at most 64 bytes)")
+	fs.BoolVar(&o.Payload.Channel, "channel", false, "check it as a broadcast to a channel (limit 5120 bytes; a channel cannot start a Live Activity)")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	return c
 }

@@ -47,9 +47,12 @@ type MockOptions struct {
 	Addr, Env, ClientCA, AuthKey, TeamID, KeyID, Devices, WriteCA string
 	Latency, Jitter                                               time.Duration
 	MaxStreams, RateLimit, GoAwayAfter                            int
-	Seed                                                          int64
-	Fail500, Fail503, Drop                                        float64
-	Quiet                                                         bool
+	// ChannelLimit and BroadcastApps shape the channel API (iOS 18).
+	ChannelLimit           int
+	BroadcastApps          []string
+	Seed                   int64
+	Fail500, Fail503, Drop float64
+	Quiet                  bool
 	// StreamLimitDrop plays APNs' changing stream limit (radar 27870881).
 	StreamLimitDrop bool
 }
@@ -81,7 +84,7 @@ func newMockCmd(e env) *cobra.Command {
 	fs.StringVar(&o.AuthKey, "auth-key", "", "accept provider tokens of this .p8 key (AuthKey_KEYID.p8, or its public key PEM) `FILE`")
 	fs.StringVar(&o.TeamID, "team-id", "", "team ID of --auth-key")
 	fs.StringVar(&o.KeyID, "key-id", "", "key ID of --auth-key (default: from the AuthKey_KEYID.p8 file name)")
-	fs.StringVar(&o.Devices, "devices", "", "device registry `FILE` (JSON array of {token, environment, topic, state, unregistered_at}); without it every well-formed token is accepted")
+	fs.StringVar(&o.Devices, "devices", "", "device registry `FILE` (JSON array of {token, environment, topic, state, unregistered_at, kind, activity_type}); without it every well-formed token is accepted")
 	fs.DurationVar(&o.Latency, "latency", 0, "answer each push after this `DURATION`")
 	fs.DurationVar(&o.Jitter, "jitter", 0, "plus up to this much more `DURATION`, varying per push")
 	fs.IntVar(&o.MaxStreams, "max-streams", 1000, "the stream limit per connection (SETTINGS_MAX_CONCURRENT_STREAMS)")
@@ -93,6 +96,8 @@ func newMockCmd(e env) *cobra.Command {
 	fs.IntVar(&o.GoAwayAfter, "goaway-after", 0, "send GOAWAY after `N` streams on a connection (0: off)")
 	fs.Float64Var(&o.Drop, "drop", 0, "the `FRACTION` of pushes whose connection is closed before an answer")
 	fs.BoolVar(&o.StreamLimitDrop, "stream-limit-drop", false, "behave as APNs did in radar 27870881: announce a stream limit of 1 right after a rejected push and --max-streams again after the next accepted one")
+	fs.IntVar(&o.ChannelLimit, "channel-limit", 0, "broadcast channels an app may have, `N` (0: Apple's 10,000)")
+	fs.StringArrayVar(&o.BroadcastApps, "broadcast-app", nil, "only this bundle `ID` has the Broadcast capability (repeatable; default: every app); others get FeatureNotEnabled")
 	fs.BoolVar(&o.Quiet, "quiet", false, "do not print a line per push")
 	return c
 }
@@ -168,6 +173,16 @@ func (f MockOptions) config() (apnstest.Config, mockDesc, error) {
 	}
 	cfg.MaxStreams = uint32(f.MaxStreams)
 	cfg.StreamLimitDrop = f.StreamLimitDrop
+	if f.ChannelLimit < 0 {
+		return cfg, d, fmt.Errorf("--channel-limit %d: use 0 (Apple's 10,000) or more", f.ChannelLimit)
+	}
+	cfg.ChannelLimit = f.ChannelLimit
+	for _, b := range f.BroadcastApps {
+		if strings.TrimSpace(b) == "" || strings.ContainsAny(b, " /") {
+			return cfg, d, fmt.Errorf("--broadcast-app %q: give a bundle ID (com.example.app)", b)
+		}
+		cfg.BroadcastApps = append(cfg.BroadcastApps, strings.TrimSpace(b))
+	}
 	for name, v := range map[string]float64{"--fail-500": f.Fail500, "--fail-503": f.Fail503, "--drop": f.Drop} {
 		if v < 0 || v > 1 {
 			return cfg, d, fmt.Errorf("%s %v: use a fraction from 0 to 1 (0.05 is 5%%)", name, v)
@@ -324,6 +339,7 @@ func mockBanner(srv *apnstest.Server, cfg apnstest.Config, f MockOptions, d mock
 	} else {
 		fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
 	}
+	fmt.Fprintf(&b, "  channels      %s\n", mockChannelsLine(cfg))
 	if fl := mockFaultsLine(cfg.Faults); fl != "" {
 		fmt.Fprintf(&b, "  faults        %s\n", fl)
 	}
@@ -335,10 +351,24 @@ func mockBanner(srv *apnstest.Server, cfg apnstest.Config, f MockOptions, d mock
 			common, mockShellQuote(f.AuthKey), k[0].KeyID, k[0].TeamID)
 	}
 	fmt.Fprintf(&b, "  pushdeck probe %s --cert YOUR_CERT.p12\n", common)
+	fmt.Fprintf(&b, "  pushdeck channels create %s --cert YOUR_CERT.p12 --label 'Cup final'   (channel API on the same port)\n", common)
 	b.WriteString("Or point your own backend at it: APNs host " + url + ", trusting the server CA file above, e.g.\n")
 	fmt.Fprintf(&b, "  curl --http2 --cacert %s --cert ck.pem -H 'apns-topic: YOUR.BUNDLE.ID' -d '{\"aps\":{\"alert\":\"Hello\"}}' %s/3/device/DEVICE_TOKEN\n", mockShellQuote(caPath), url)
 	b.WriteString("\nCtrl+C stops it and prints the counters.\n")
 	return b.String()
+}
+
+// mockChannelsLine says how the channel API (iOS 18 broadcast) behaves.
+func mockChannelsLine(cfg apnstest.Config) string {
+	limit := cfg.ChannelLimit
+	if limit == 0 {
+		limit = apnstest.DefaultChannelLimit
+	}
+	apps := "every app may broadcast"
+	if len(cfg.BroadcastApps) > 0 {
+		apps = "broadcast only for " + strings.Join(cfg.BroadcastApps, ", ")
+	}
+	return fmt.Sprintf("management and broadcasts on this port, %d per app, %s", limit, apps)
 }
 
 func mockFaultsLine(f apnstest.Faults) string {
@@ -387,7 +417,13 @@ func mockLogLine(t time.Time, r apnstest.Response) string {
 			extra = append(extra, s)
 		}
 	}
-	return fmt.Sprintf("%s  %-32s %s  %s  %dB", t.Format("15:04:05.000"), res, tok, strings.Join(extra, " "), r.PayloadBytes)
+	line := fmt.Sprintf("%s  %-32s %s  %s  %dB", t.Format("15:04:05.000"), res, tok, strings.Join(extra, " "), r.PayloadBytes)
+	if r.Note != "" {
+		// What the simulated device did with a Live Activity push or a
+		// broadcast: APNs answers 200 either way.
+		line += "  · " + r.Note
+	}
+	return line
 }
 
 func mockSummary(c apnstest.Counters) string {

@@ -19,6 +19,8 @@ import (
 type ProbeOptions struct {
 	Credential session.Request
 	JSON       bool
+	// Channels also checks the channel-management host (iOS 18 broadcast).
+	Channels bool
 }
 
 const probeLong = `Checks each link to APNs in turn and says where it breaks: dns (addresses),
@@ -28,6 +30,9 @@ token that no device has: 400 BadDeviceToken means the credential works).
 Then a verdict with advice. It never reaches a real device.
 
 Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
+
+--channels then checks the channel-management host too (iOS 18 broadcast
+channels: Apple's api-manage-broadcast hosts, or --host for a local server).
 
 Exit codes: 0 probe ok, 1 probe failed, 2 usage or credential error.`
 
@@ -52,6 +57,7 @@ func newProbeCmd(e env) *cobra.Command {
 	fs.SortFlags = false
 	registerCredential(fs, &o.Credential)
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per step, then the verdict")
+	fs.BoolVar(&o.Channels, "channels", false, "also check the channel-management host (broadcast channels: lists them, changes nothing)")
 	return c
 }
 
@@ -140,8 +146,34 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 			}
 		}
 	}
+	if ok && o.Channels {
+		ok = probeChannels(ctx, e, s, o.JSON, enc)
+	}
 	if ok {
 		return exitOK
 	}
 	return exitFailed
+}
+
+// probeChannels checks the channel-management host after the push host.
+func probeChannels(ctx context.Context, e env, s *session.Session, asJSON bool, enc *json.Encoder) bool {
+	v := push.ProbeChannels(ctx, s.Config)
+	if asJSON {
+		word := "failed"
+		if v.OK {
+			word = "ok"
+		}
+		_ = enc.Encode(struct {
+			Channels string `json:"channels"`
+			Reason   string `json:"reason"`
+			Advice   string `json:"advice"`
+		}{word, v.Reason, v.Advice})
+		return v.OK
+	}
+	if v.OK {
+		fmt.Fprintf(e.stdout, "channels: ok. %s\n", v.Reason)
+	} else {
+		fmt.Fprintf(e.stdout, "channels: FAILED: %s\n%s\n", v.Reason, v.Advice)
+	}
+	return v.OK
 }

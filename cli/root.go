@@ -54,7 +54,7 @@ func newRootCmd(e env) *cobra.Command {
 		}
 	}
 	add("console", newDemoCmd(e))
-	add("push", newSendCmd(e), newProbeCmd(e), newLintCmd(e), newMockCmd(e))
+	add("push", newSendCmd(e), newChannelsCmd(e), newProbeCmd(e), newLintCmd(e), newMockCmd(e))
 	add("creds", newInspectCmd(e), newCheckCmd(e), newExportCmd(e))
 	add("book", newProfilesCmd(e), newDevicesCmd(e), newHistoryCmd(e))
 	root.AddCommand(&cobra.Command{

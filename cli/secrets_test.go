@@ -45,7 +45,10 @@ func (n *secretNeedles) addKey(t *testing.T, name string, key any) {
 	n.addDER(name+" PKCS#8", der)
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
-		d := k.D.FillBytes(make([]byte, 32))
+		d, err := k.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
 		n.add(name+" scalar", d)
 		n.add(name+" scalar hex", []byte(hex.EncodeToString(d)))
 		n.add(name+" scalar base64", []byte(base64.RawURLEncoding.EncodeToString(d)))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/humanize"
 	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/payload"
@@ -43,6 +44,11 @@ type SendOptions struct {
 	Timeout     time.Duration
 	JSON        bool
 	Force       bool
+	// Channel broadcasts to a channel (label or ID) instead of devices.
+	Channel string
+	// Kind is the token kind of --token and --tokens-file tokens (device,
+	// liveactivity-start, liveactivity-update); the device book has its own.
+	Kind string
 }
 
 const sendLong = `Sends a notification to one or more devices and prints a line per device as
@@ -53,6 +59,8 @@ Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
 Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
             --tokens-file F (a token per line, optional label after it, # comments)
             --device LABEL, --group G (from the device book: pushdeck devices)
+Channel:    --channel LABEL|ID broadcasts a Live Activity update or end to every
+            subscriber of the channel (pushdeck channels)
 Payload:    --payload FILE (or - for standard input) | --alert TEXT
 
 The password of a .p12 or an encrypted key never goes on the command line:
@@ -69,6 +77,7 @@ func newSendCmd(e env) *cobra.Command {
 		Long:  sendLong,
 		Example: `  pushdeck send --cert dev.p12 --env development --token 740f4707... --alert 'Hello'
   pushdeck send --profile myapp-dev --group qa --payload payload.json
+  pushdeck send --profile myapp-dev --channel "Cup final" --payload update.json --priority 5
   pushdeck send --p8 AuthKey_ABCDE12345.p8 --team-id TEAM123456 --topic com.example.app \
       --env production --tokens-file tokens.txt --payload - --json < payload.json`,
 		Args: cobra.ArbitraryArgs,
@@ -86,6 +95,8 @@ func newSendCmd(e env) *cobra.Command {
 	fs.StringVar(&o.TokensFile, "tokens-file", "", "read device tokens from `FILE`: one per line, optional label after it, # comments")
 	fs.StringArrayVar(&o.Devices, "device", nil, "send to the device book's device `LABEL` (repeatable)")
 	fs.StringArrayVar(&o.Groups, "group", nil, "send to every device of group `G` in the environment (repeatable)")
+	fs.StringVar(&o.Kind, "kind", "", "what --token tokens are: device (default), liveactivity-start or liveactivity-update")
+	fs.StringVar(&o.Channel, "channel", "", "broadcast to the channel `LABEL` or ID instead of devices (iOS 18 Live Activities)")
 	fs.StringVar(&o.PayloadFile, "payload", "", "payload JSON `FILE`, or - for standard input")
 	fs.StringVar(&o.Alert, "alert", "", "send a plain alert with this `TEXT` instead of a payload file")
 	fs.StringVar(&o.PushType, "push-type", "", "the apns-push-type: "+pushTypeNames()+" (default alert)")
@@ -151,6 +162,9 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	// Ctrl+C stops the credential load too (a hostile file must not hold
 	// the command: the signal is caught from here on).
 	f.Credential.Context = ctx
+	if f.Channel != "" {
+		return sendChannel(ctx, e, f)
+	}
 	plan, err := planSend(e, f)
 	if err != nil {
 		return exitUsage, err
@@ -170,7 +184,8 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	if err := client.Check(push.Job{Token: first.token, Payload: plan.body, Headers: plan.headers}); err != nil {
+	firstHeaders := plan.targets.headersOf(first, plan.headers, len(plan.targets.before) == 0)
+	if err := client.Check(push.Job{Token: first.token, Payload: plan.body, Headers: firstHeaders}); err != nil {
 		return exitUsage, err
 	}
 	if f.Concurrency < 0 {
@@ -257,7 +272,14 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic})
+	// Token kinds (Live Activity or device): --kind for every --token and
+	// tokens-file token alike (one of the file's stands for all of them),
+	// the device book's own kind for --device and --group.
+	kinds, err := liveActivityTargets(f, s, &h, targets.kindSample())
+	if err != nil {
+		return nil, err
+	}
+	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic, Auth: string(s.Config.Credential.Kind)})
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(e.stderr, "payload warning: %s\n", findingLine(w))
 	}
@@ -268,6 +290,31 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 		if !f.Force {
 			return nil, session.Usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
 		}
+	}
+	// Each target's headers as its kind needs them, checked now: the file's
+	// tokens share --kind, so they share one set.
+	who := func(t target) string {
+		if t.label != "" {
+			return t.label
+		}
+		return humanize.ShortToken(t.token)
+	}
+	targets.headers = map[string]payload.Headers{}
+	for _, t := range append(append([]target{}, targets.before...), targets.after...) {
+		k := kinds[t.token]
+		th, err := push.CheckLiveActivity(k.kind, k.activityType, h, body)
+		if err != nil {
+			return nil, session.Usagef("%s: %v", who(t), err)
+		}
+		targets.headers[t.token] = th
+	}
+	if targets.file != "" {
+		kind, _ := push.ParseTokenKind(f.Kind) // checked by liveActivityTargets
+		th, err := push.CheckLiveActivity(kind, "", h, body)
+		if err != nil {
+			return nil, session.Usagef("%s: %v", textsafe.Clean(targets.file), err)
+		}
+		targets.fileHeaders = th
 	}
 	return &sendPlan{setup: s, targets: targets, headers: h, body: body}, nil
 }

@@ -34,6 +34,14 @@ type targetPlan struct {
 	// err is a problem met while the second pass read the file (it changed
 	// under the send); the rest of the file is not sent.
 	err error
+	// headers are the --token and book targets' headers (their token
+	// kinds may differ); fileHeaders serve every tokens-file token (one
+	// --kind for all).
+	headers     map[string]payload.Headers
+	fileHeaders payload.Headers
+	// sample is the file's first target, standing for all of its tokens
+	// where only their kind matters.
+	sample *target
 }
 
 // maxTokenLine bounds one line of a tokens file (a token and a label).
@@ -56,8 +64,17 @@ func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
 	}
 	lines := 0
 	if f.TokensFile != "" {
-		err := scanTokensFileFast(f.TokensFile, func([]byte) bool { lines++; return true },
-			func(target) bool { lines++; return true })
+		err := scanTokensFileFast(f.TokensFile, func(b []byte) bool {
+			if lines++; p.sample == nil {
+				p.sample = &target{token: string(b)}
+			}
+			return true
+		}, func(t target) bool {
+			if lines++; p.sample == nil {
+				p.sample = &t
+			}
+			return true
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -88,6 +105,28 @@ func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
 	return p, nil
 }
 
+// kindSample is the targets whose token kinds decide the push type: every
+// --token and book target, and one of the file's (they share --kind).
+func (p *targetPlan) kindSample() []target {
+	ts := append([]target{}, p.before...)
+	if p.sample != nil {
+		ts = append(ts, *p.sample)
+	}
+	return append(ts, p.after...)
+}
+
+// headersOf is a target's headers for its token kind (h when the plan has
+// none: tests).
+func (p *targetPlan) headersOf(t target, h payload.Headers, fromFile bool) payload.Headers {
+	if th, ok := p.headers[t.token]; ok {
+		return th
+	}
+	if fromFile && p.headers != nil {
+		return p.fileHeaders
+	}
+	return h
+}
+
 // exact reports whether count is the number of devices, not a bound.
 func (p *targetPlan) exact() bool { return p.file == "" }
 
@@ -115,21 +154,21 @@ func (p *targetPlan) first() (target, error) {
 func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
 	return func(yield func(push.Job) bool) {
 		set := push.NewTokenSet(p.count)
-		emit := func(t target) bool {
+		emit := func(t target, fromFile bool) bool {
 			if !set.Add(t.token) {
 				return true // listed before
 			}
-			return yield(push.Job{Token: t.token, Label: t.label, Payload: body, Headers: h})
+			return yield(push.Job{Token: t.token, Label: t.label, Payload: body, Headers: p.headersOf(t, h, fromFile)})
 		}
 		for _, t := range p.before {
-			if !emit(t) {
+			if !emit(t, false) {
 				return
 			}
 		}
 		if p.file != "" {
 			stopped := false
 			err := scanTokensFile(p.file, func(t target) bool {
-				if !emit(t) {
+				if !emit(t, true) {
 					stopped = true
 					return false
 				}
@@ -144,7 +183,7 @@ func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
 			}
 		}
 		for _, t := range p.after {
-			if !emit(t) {
+			if !emit(t, false) {
 				return
 			}
 		}

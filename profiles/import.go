@@ -194,7 +194,6 @@ func parseJSONImport(data []byte) ([]importItem, error) {
 				if tok != json.Delim('[') {
 					return fail(fmt.Errorf(`"devices" must be a list`))
 				}
-				found = true
 				items, err := decodeElements(dec, data)
 				if err != nil {
 					return fail(err)

@@ -305,7 +305,9 @@ func (c *ChannelClient) Delete(ctx context.Context, id string) ChannelResult {
 	if err := CheckChannelID(id); err != nil {
 		return invalidChannel("delete", "apns-channel-id", err.Error())
 	}
-	r := c.do(ctx, "delete", http.MethodDelete, "/channels", id, nil, DefaultMaxAttempts)
+	// One attempt: a delete whose answer was lost and that is sent again
+	// would come back ChannelNotRegistered, hiding that it worked.
+	r := c.do(ctx, "delete", http.MethodDelete, "/channels", id, nil, 1)
 	if r.OK() {
 		r.Channel.ID = id
 	}
@@ -343,7 +345,8 @@ func truncate(b []byte, n int) string {
 }
 
 // do sends one management request with up to attempts tries (only where a
-// retry is safe: 429, 500, 503 and a connection lost before an answer).
+// retry is safe: 429, 500, 503 and a connection lost before an answer);
+// create and delete make one attempt, read and list up to three.
 func (c *ChannelClient) do(ctx context.Context, op, method, suffix, channelID string, body []byte, attempts int) ChannelResult {
 	r := ChannelResult{Op: op}
 	path := "/1/apps/" + c.bundle + suffix

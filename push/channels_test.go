@@ -120,17 +120,6 @@ func TestChannelsArePerEnvironment(t *testing.T) {
 	}
 }
 
-func TestCreateIsNeverRetried(t *testing.T) {
-	s := startServer(t, apnstest.Config{Faults: apnstest.Faults{Error503: 1}})
-	cc := newChannelClient(t, s, certCred(fixture.dev), nil)
-	// 503 on a management request comes only from broadcasts' fault
-	// draw; a create must still be a single attempt whatever happens.
-	r := cc.Create(context.Background(), NoStorage)
-	if r.Attempts != 1 {
-		t.Fatalf("create attempts = %d", r.Attempts)
-	}
-}
-
 func TestChannelLimit(t *testing.T) {
 	s := startServer(t, apnstest.Config{ChannelLimit: 2})
 	cc := newChannelClient(t, s, certCred(fixture.dev), nil)
@@ -500,5 +489,30 @@ func TestProbeChannels(t *testing.T) {
 	cfg.Credential = tokenCred(fixture.key)
 	if v := ProbeChannels(context.Background(), cfg); v.OK || !strings.Contains(v.Reason, "--topic") {
 		t.Fatalf("probe without a topic: %+v", v)
+	}
+}
+
+func TestReadIsRetriedCreateAndDeleteAreNot(t *testing.T) {
+	// A 503 on every request: read and list try three times; create and
+	// delete once, since a lost answer could hide that they worked.
+	s := startServer(t, apnstest.Config{Faults: apnstest.Faults{Error503: 1}})
+	cc := newChannelClient(t, s, certCred(fixture.dev), nil)
+	ctx := context.Background()
+	id := base64.StdEncoding.EncodeToString([]byte("a channel"))
+	for op, want := range map[string]int{"create": 1, "delete": 1, "read": 3, "list": 3} {
+		var r ChannelResult
+		switch op {
+		case "create":
+			r = cc.Create(ctx, NoStorage)
+		case "delete":
+			r = cc.Delete(ctx, id)
+		case "read":
+			r = cc.Read(ctx, id)
+		case "list":
+			r = cc.List(ctx)
+		}
+		if r.Attempts != want || r.Reason != "ServiceUnavailable" || r.Status != 503 {
+			t.Errorf("%s: %d attempts, %d %s; want %d attempts", op, r.Attempts, r.Status, r.Reason, want)
+		}
 	}
 }

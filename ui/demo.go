@@ -35,7 +35,7 @@ func NewDemoWorld() (DemoWorld, error) {
 	}
 	w, err := fillDemoStore(d, dir)
 	if err != nil {
-		closeAll()
+		_ = closeAll() // the fill error says more
 		return DemoWorld{}, err
 	}
 	w.Close = closeAll

@@ -327,6 +327,16 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, cs *conn
 		return
 	}
 
+	// Server trouble (Faults.Error500, Error503) hits management and
+	// broadcasts alike, drawn per channel (or per app for create and list).
+	key := r.Header.Get("apns-channel-id")
+	if key == "" {
+		key = op + ":" + bundle
+	}
+	if f := s.faults.server(s.faults.draw(key)); f != nil {
+		fail(f.reason)
+		return
+	}
 	switch {
 	case op == "channels" && r.Method == http.MethodPost:
 		s.createChannel(bundle, body, fail, answer)
@@ -446,10 +456,6 @@ func (s *Server) createChannel(bundle string, body []byte, fail func(string), an
 // broadcast checks a broadcast's headers and body and fans it out to the
 // channel's subscribers.
 func (s *Server) broadcast(bundle, id string, r *http.Request, body []byte, reqID string, note *string, fail func(string), answer func(int, string, map[string]string, any)) {
-	if f := s.faults.server(s.faults.draw(id)); f != nil {
-		fail(f.reason)
-		return
-	}
 	pt := r.Header.Get("apns-push-type")
 	if pt == "" {
 		fail(ReasonMissingPushType)

@@ -75,3 +75,40 @@ func TestBumpTimestampMovesDates(t *testing.T) {
 		t.Errorf("offset %d points at %q", off, out[off:])
 	}
 }
+
+// BenchmarkLintLiveActivity is the editor's per-keystroke cost for a Live
+// Activity payload: Validate with the Live Activity rules and the clock.
+func BenchmarkLintLiveActivity(b *testing.B) {
+	now := time.Unix(1767225600, 0)
+	var body []byte
+	for _, tpl := range TemplatesAt(now) {
+		if tpl.Name == "Live Activity start" {
+			body = []byte(tpl.Body)
+		}
+	}
+	opts := Options{Headers: Headers{PushType: LiveActivity, Priority: 10}, Now: now, Auth: "token"}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := Validate(body, opts); !r.Valid {
+			b.Fatal(r.Errors)
+		}
+	}
+}
+
+// BenchmarkBumpTimestamp is the cost of the editor's bump-timestamp key.
+func BenchmarkBumpTimestamp(b *testing.B) {
+	now := time.Unix(1767225600, 0)
+	var body []byte
+	for _, tpl := range TemplatesAt(now.Add(-time.Hour)) {
+		if tpl.Name == "Live Activity update" {
+			body = []byte(tpl.Body)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := BumpTimestamp(body, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

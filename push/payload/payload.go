@@ -103,7 +103,7 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
 	// Rule names the lint rule ("badge", "background-priority", "syntax"...),
-	// for tests and docs; docs/readme/lint.md lists them all.
+	// for tests and docs; docs/lint.md lists them all.
 	Rule string `json:"-"`
 }
 

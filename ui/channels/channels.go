@@ -8,7 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/session"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -18,6 +18,8 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/payload"
+	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
@@ -435,19 +437,25 @@ func (m *Model) send(r row) tea.Cmd {
 	}
 }
 
-// record appends a broadcast to History: Token is the channel ID, Label
-// "channel <label>".
+// record appends a broadcast to History through the one recorder
+// (session): Token is the channel ID, Label "channel <label>", Topic the
+// bundle ID. A channel is not a device: the device book is left alone.
 func record(store *profiles.Store, p *profiles.Profile, cfg push.Config, out common.Outgoing, r push.Result, now time.Time) error {
 	if store == nil {
 		return nil
 	}
-	h, err := store.OpenHistory()
+	h := out.Headers
+	h.PushType = payload.LiveActivity
+	h.Topic = strings.TrimPrefix(r.Request.Headers[":path"], "/4/broadcasts/apps/")
+	send := session.NewSend("channel-"+now.UTC().Format("20060102T150405.000Z"), p.Name, cfg.Environment, h, []byte(out.Body), 1)
+	rec := send.Record(r, cfg.Environment, now)
+	rec.Book = false
+	hist, err := store.OpenHistory()
 	if err != nil {
 		return err
 	}
-	e := historyEntry(p.Name, cfg, out, r, now)
-	err = h.Append(e)
-	if cerr := h.Close(); err == nil {
+	_, err = session.Write(store, hist, []session.Record{rec})
+	if cerr := hist.Close(); err == nil {
 		err = cerr
 	}
 	return err

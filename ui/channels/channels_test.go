@@ -294,3 +294,11 @@ func TestNoStorageChannelRefusesExpiration(t *testing.T) {
 		t.Fatalf("result %+v\n%s", r, ansi.Strip(w.m.View()))
 	}
 }
+
+func TestServerTextIsCleaned(t *testing.T) {
+	w := newWorld(t, certs.Development)
+	w.m.results = []outcome{{Label: "x", Result: push.Result{Status: 400, Reason: "Evil\x1b]0;pwned\x07\x1b[2J"}}}
+	if v := w.m.View(); strings.Contains(v, "\x1b]0;") || strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x07") {
+		t.Errorf("escape codes from the server reached the view: %q", v)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -83,7 +84,7 @@ func (m *Model) titleLine() string {
 	if app == "" {
 		app = "the credential's app"
 	}
-	s := st.Title.Render("Channels of "+app) + "  " + common.EnvBadge(st, p.Environment)
+	s := st.Title.Render("Channels of "+textsafe.Clean(app)) + "  " + common.EnvBadge(st, p.Environment)
 	if m.loaded {
 		s += st.Subtle.Render(fmt.Sprintf("  %d channels", len(m.rows)))
 	}
@@ -110,7 +111,7 @@ func (m *Model) cell(r, c int) (string, common.Tone) {
 		return row.Policy.String(), common.ToneNormal
 	}
 	if push.CheckChannelID(row.ID) != nil {
-		return fmt.Sprintf("%q", row.ID), common.ToneBad
+		return textsafe.Clean(fmt.Sprintf("%q", row.ID)), common.ToneBad
 	}
 	return row.ID, common.ToneNormal
 }
@@ -124,7 +125,8 @@ func (m *Model) lastResult() []string {
 	}
 	o := m.results[len(m.results)-1]
 	r := o.Result
-	head := fmt.Sprintf("→ %s: %s", o.Label, push.DescribeBroadcast(r, o.Env))
+	// The reason and the error come from the server: cleaned before drawn.
+	head := textsafe.Clean(fmt.Sprintf("→ %s: %s", o.Label, push.DescribeBroadcast(r, o.Env)))
 	if r.OK() {
 		out := []string{st.Good.Render("✓ " + head)}
 		if r.ApnsUniqueID != "" {
