@@ -14,6 +14,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -47,7 +48,7 @@ func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 	case "home", "g":
 		m.detailY = 0
 	case "o":
-		if r.Reason == "BadDeviceToken" {
+		if r.Reason == apnsreason.BadDeviceToken {
 			m.askOther = true
 		}
 	case "left", "h":
@@ -181,7 +182,7 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	if info.Fix != "" {
 		para("Fix: " + info.Fix)
 	}
-	if r.Reason != "BadDeviceToken" {
+	if r.Reason != apnsreason.BadDeviceToken {
 		return
 	}
 	other := env.Other()

@@ -19,6 +19,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -384,7 +385,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.detail >= 0:
 		// o only where it does something: a BadDeviceToken not tried yet.
 		keys := []key.Binding{k.Step, k.Scroll}
-		if _, tried := m.other[m.detail]; m.results[m.detail].Reason == "BadDeviceToken" && !tried {
+		if _, tried := m.other[m.detail]; m.results[m.detail].Reason == apnsreason.BadDeviceToken && !tried {
 			keys = append(keys, k.Other)
 		}
 		return append(keys, k.Back)
