@@ -186,7 +186,7 @@ func badInputs() []badInput {
 		{name: "send/priority 7", args: send("--priority", "7"), files: pwf, want: "priority 7"},
 		{name: "send/priority not a number", args: send("--priority", "high"), files: pwf, want: "-priority"},
 		{name: "send/timeout not a duration", args: send("--timeout", "soon"), files: pwf, want: "-timeout"},
-		{name: "send/concurrency 0", args: send("--concurrency", "0"), files: pwf, want: "--concurrency 0"},
+		{name: "send/concurrency -1", args: send("--concurrency", "-1"), files: pwf, want: "--concurrency -1"},
 		{name: "send/connections 99", args: send("--connections", "99"), files: pwf, want: "connections 99"},
 		{name: "send/attempts 0", args: send("--attempts", "0"), files: pwf, want: "--attempts 0"},
 		{name: "send/payload missing", args: append(send()[:len(send())-2], "--payload", "{{DIR}}/nope.json"), files: pwf, want: "cannot read the payload"},

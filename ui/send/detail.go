@@ -196,7 +196,7 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	}
 	reason := r.Reason
 	if reason == "" {
-		reason = r.Class
+		reason = string(r.Class)
 	}
 	info := push.Explain(reason)
 	add(st.Problem.Render("✗ "+reason) + st.Subtle.Render(fmt.Sprintf(" (HTTP %d)", r.Status)))

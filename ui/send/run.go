@@ -319,7 +319,7 @@ func reasonOf(r push.Result) string {
 	case r.Reason != "":
 		return r.Reason
 	case r.Class != "":
-		return r.Class
+		return string(r.Class)
 	case r.Err != nil:
 		return r.Err.Error()
 	case r.Status != 0 && r.Status != 200:
