@@ -16,6 +16,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) == "1" {
 		os.Exit(serveMain(os.Stdin, os.Stdout))
 	}
+	if os.Getenv(apns2Env) == "1" {
+		os.Exit(apns2Main(os.Stdin, os.Stdout))
+	}
 	os.Exit(m.Run())
 }
 
@@ -215,5 +218,38 @@ func TestFlags(t *testing.T) {
 		if !strings.Contains(stderr.String(), "bench: ") {
 			t.Errorf("%v: no message: %q", args, stderr.String())
 		}
+	}
+}
+
+// The whole-process benchmark end to end, small: the pushdeck binary and
+// the apns2 driver each send every token once over one connection.
+func TestQuickProcessRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the pushdeck binary: run without -short")
+	}
+	dir := t.TempDir()
+	jsonPath, mdPath := filepath.Join(dir, "latest.json"), filepath.Join(dir, "latest.md")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-quick", "-h2load", "off", "-out", jsonPath, "-md", mdPath}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "latest-process.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep procReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("latest-process.json does not parse: %v", err)
+	}
+	if len(rep.Cases) != 1 || len(rep.Cases[0].Medians) != 2 || len(rep.Memory) != 4 {
+		t.Fatalf("cases %d, memory %d: %s", len(rep.Cases), len(rep.Memory), b)
+	}
+	for _, m := range append(rep.Cases[0].Medians, rep.Memory...) {
+		if m.OK != m.Tokens || m.Failed != 0 || m.PeakRSSMB <= 0 || m.CPUS <= 0 || m.FirstPushMS <= 0 || m.Connections != 1 {
+			t.Errorf("%s %d tokens: %+v", m.Client, m.Tokens, m)
+		}
+	}
+	if !strings.Contains(stdout.String(), "rate ÷ apns2") {
+		t.Errorf("no paired ratio in the table:\n%s", stdout.String())
 	}
 }

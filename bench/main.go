@@ -94,10 +94,15 @@ func main() {
 
 const usage = `Usage: go run ./bench [flags]
 
-Sends 10,000 notifications to a local APNs server (push/apnstest, its own
-process) through pushdeck's Batch and through apns2's Client.Push at equal
-concurrency, measures the server's ceiling with h2load, and times
-` + "`pushdeck demo`" + ` to its first frame. Prints a table, writes JSON and Markdown.
+-mode process (the default) runs whole processes side by side against a
+local APNs server (push/apnstest, its own process) at each -latencies:
+the built ` + "`pushdeck send`" + ` with default settings, an apns2 driver with 100
+goroutines, and h2load at the server's stream limit; it reports the rate
+from exec to exit, CPU seconds per 10k pushes, peak RSS, time to first push
+and p99, then peak RSS and time to first push at -mem-tokens. -mode engine
+runs the older in-process comparison (push.Client.Batch vs apns2's
+Client.Push at -concurrency) and times ` + "`pushdeck demo`" + ` to its first frame.
+Prints a table, writes JSON and Markdown.
 
 Flags:
 `

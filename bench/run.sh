@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs pushdeck's benchmarks: send throughput (pushdeck vs the apns2 library
+# Runs pushdeck's benchmarks: whole-process send (pushdeck send vs an apns2
 # driver vs the server's ceiling under h2load) and start-up to first frame.
 # Installs h2load (Debian's nghttp2-client) when it is missing, then runs
 # `go run ./bench` from the repository root; extra arguments go to it

@@ -133,6 +133,7 @@ func newChannelsShowCmd(e env) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "show LABEL|ID",
 		Short:   "Show a channel's configuration as APNs reports it",
+		Long:    "Asks APNs for one channel (by the label the book keeps, or its ID) and prints its configuration: the message storage policy and the environment.",
 		Example: `  pushdeck channels show "Cup final" --profile myapp-dev`,
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {

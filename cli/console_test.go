@@ -7,6 +7,7 @@ import (
 )
 
 func TestDemoNeedsTerminal(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	code := run(env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, []string{"demo"})
 	if code != exitUsage || !strings.Contains(errb.String(), "needs a terminal") {

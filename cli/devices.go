@@ -77,6 +77,9 @@ func newDevicesListCmd(e env) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the devices with their last send result",
+		Long: `Lists the device book: label, environment, groups, the last result APNs gave
+(a 410 shows as UNREGISTERED since Apple's date) and the token. --json prints
+every field.`,
 		Example: "  pushdeck devices list\n  pushdeck devices list --env production --group qa --json",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -183,6 +186,10 @@ func newDevicesAddCmd(e env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "add TOKEN",
 		Short: "Add a device (or update its label and groups)",
+		Long: `Adds a device token to the book under a label, for one environment (a
+token only works in its own). Adding a token that is there already updates
+its label and adds the groups. A token pasted as iOS prints it
+("<ab12 cd34 ...>") is fine, quoted or not.`,
 		Example: `  pushdeck devices add 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --label "Anna's iPhone" --env development
   pushdeck devices add "<740f4707 bebcf74f ...>" --label ipad --env production --group qa --group beta`,
 		Args: cobra.ArbitraryArgs,
@@ -259,6 +266,7 @@ func newDevicesRemoveCmd(e env) *cobra.Command {
 		Use:     "remove LABEL|TOKEN",
 		Aliases: []string{"rm"},
 		Short:   "Remove a device from the book",
+		Long:    "Removes the device with this label, or this token, from the device book. History keeps its past results.",
 		Example: "  pushdeck devices remove \"Anna's iPhone\"",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -296,6 +304,10 @@ func newDevicesImportCmd(e env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import devices from a token list or an export",
+		Long: `Reads one token per line with an optional label ("TOKEN Label",
+"Label: <ab12 cd34 ...>"), # comments, or the JSON "devices export --json"
+writes. A plain list needs --env. Bad lines are reported by number; the good
+ones are kept (exit 1 when some were refused).`,
 		Example: `  pushdeck devices import tokens.txt --env development --group qa
   pushdeck devices import devices.json
   pbpaste | pushdeck devices import - --env development`,
@@ -372,6 +384,7 @@ func newDevicesExportCmd(e env) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "export",
 		Short:   "Write the device book to standard output (text that import reads, or --json)",
+		Long:    "Writes the device book as text (a token and its label per line, under a comment naming the environment) or, with --json, every field: both are what devices import reads back.",
 		Example: "  pushdeck devices export > tokens.txt\n  pushdeck devices export --json > devices.json",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {

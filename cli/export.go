@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/session"
 )
 
@@ -145,8 +145,8 @@ func runExport(e env, args []string, o *ExportOptions) int {
 		files = map[string][]byte{o.CertOut: certPEM, o.KeyOut: keyPEM}
 	}
 	for _, out := range outs {
-		if err := exportWriteAtomic(out, files[out], o.Force); err != nil {
-			fmt.Fprintf(e.stderr, "pushdeck export: writing %s: %v\n", out, err)
+		if err := exportWrite(out, files[out], o.Force); err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck export: %v\n", err)
 			if errors.Is(err, fs.ErrExist) {
 				return exitUsage
 			}
@@ -214,55 +214,14 @@ func exportKeyPassphrase(e env, file string) (string, error) {
 	return p, nil
 }
 
-// exportWriteAtomic writes data to path with mode 0600 so that readers see the
-// old file or the new one, never half of one: a temporary file in the same
-// folder, fsync, then rename (force) or a hard link that fails if path
-// appeared meanwhile (no force), then fsync of the folder.
-func exportWriteAtomic(path string, data []byte, force bool) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() { _ = os.Remove(tmp) }() // after a link or a failure; a no-op after a rename
-	if err := f.Chmod(0o600); err != nil {
-		_ = f.Close()
-		return err
-	}
-	w := bufio.NewWriter(f)
-	if _, err := w.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
+// exportWrite writes one output file with mode 0600, atomically (a reader
+// sees no file or the whole file), never replacing an existing one without
+// --force and never writing through a symbolic link.
+func exportWrite(path string, data []byte, force bool) error {
 	if force {
-		err = os.Rename(tmp, path)
-	} else if err = os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
-		// No hard links here (some network and FAT file systems): check, then rename.
-		if _, statErr := os.Lstat(path); statErr == nil {
-			return fmt.Errorf("%s: %w", path, fs.ErrExist)
-		}
-		err = os.Rename(tmp, path)
+		return fsafe.WriteFileAtomic(path, data, 0o600)
 	}
-	if err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // best effort: not every platform can sync a folder
-		_ = d.Close()
-	}
-	return nil
+	return fsafe.CreateFileAtomic(path, data, 0o600)
 }
 
 // exportSameFile reports whether two paths name one file, existing or not.

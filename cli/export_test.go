@@ -52,6 +52,7 @@ func exportNoTempFiles(t *testing.T, dir string) {
 // TestExportCkPEM: a .p12 becomes one ck.pem that loads back as the same
 // credential, chain included.
 func TestExportCkPEM(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "ck.pem")
 	te := &testEnv{vars: exportPwEnv}
@@ -72,6 +73,7 @@ func TestExportCkPEM(t *testing.T) {
 // TestExportSeparateEncrypted: --cert-out/--key-out with --encrypt-key, the
 // passphrase from each source; Load and OpenSSL read the key back.
 func TestExportSeparateEncrypted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	passFile := filepath.Join(dir, "pass")
 	if err := os.WriteFile(passFile, []byte("file-pass\n"), 0o600); err != nil {
@@ -120,6 +122,7 @@ func TestExportSeparateEncrypted(t *testing.T) {
 
 // TestExportNeverOverwrites: an existing file stays as it was unless --force.
 func TestExportNeverOverwrites(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "ck.pem")
 	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
@@ -153,12 +156,13 @@ func TestExportNeverOverwrites(t *testing.T) {
 }
 
 func TestExportWriteAtomic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
-	if err := exportWriteAtomic(p, []byte("one"), false); err != nil {
+	if err := exportWrite(p, []byte("one"), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := exportWriteAtomic(p, []byte("two"), false); err == nil {
+	if err := exportWrite(p, []byte("two"), false); err == nil {
 		t.Fatal("second write without force succeeded")
 	}
 	if b, _ := os.ReadFile(p); string(b) != "one" {
@@ -168,6 +172,7 @@ func TestExportWriteAtomic(t *testing.T) {
 }
 
 func TestExportRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.pem")
 	fx := func(n string) string { return filepath.Join(fixtureDir, n) }
@@ -216,6 +221,7 @@ func TestExportRefusals(t *testing.T) {
 // TestExportExpiredStillConverts: conversion is not judgement; an expired
 // certificate is written, with the problem said on stderr.
 func TestExportExpiredStillConverts(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "old.pem")
 	te := &testEnv{vars: exportPwEnv}
 	if code := te.run("export", filepath.Join(fixtureDir, "expired.p12"), "--out", out); code != exitOK || !strings.Contains(te.stderr.String(), "The certificate expired ") {

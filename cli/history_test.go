@@ -187,6 +187,7 @@ func TestHistoryCommandNewFilters(t *testing.T) {
 }
 
 func TestHistorySince(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Time{
 		"24h":                  now.Add(-24 * time.Hour),

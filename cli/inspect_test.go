@@ -117,6 +117,7 @@ type inspectJSONOut struct {
 // TestInspectManifest runs `pushdeck inspect` on every fixture, in JSON and
 // in human form, and checks what MANIFEST.json says.
 func TestInspectManifest(t *testing.T) {
+	t.Parallel()
 	m := inspectLoadManifest(t)
 	for name, want := range m.Files {
 		t.Run(name, func(t *testing.T) {
@@ -211,6 +212,7 @@ func inspectNotAfter(o inspectJSONOut) string {
 }
 
 func TestInspectPasswordSources(t *testing.T) {
+	t.Parallel()
 	p12 := filepath.Join(fixtureDir, "dev-modern.p12")
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte("hello123\n"), 0o600); err != nil {
@@ -256,6 +258,7 @@ func TestInspectPasswordSources(t *testing.T) {
 }
 
 func TestInspectUsage(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		code int
@@ -290,6 +293,7 @@ func TestInspectUsage(t *testing.T) {
 // TestInspectFlagsAnywhere: flags may follow the file, and --key pairs a
 // DER .cer with its key.
 func TestInspectFlagsAnywhere(t *testing.T) {
+	t.Parallel()
 	cer := filepath.Join(fixtureDir, "aps_development.cer")
 	key := filepath.Join(fixtureDir, "dev-key-encrypted.pem")
 	for _, args := range [][]string{
@@ -306,6 +310,7 @@ func TestInspectFlagsAnywhere(t *testing.T) {
 
 // TestInspectValidity uses certificates made now for the time-relative cases.
 func TestInspectValidity(t *testing.T) {
+	t.Parallel()
 	ca, err := certgen.NewCA("Inspect Test CA")
 	if err != nil {
 		t.Fatal(err)
@@ -358,6 +363,7 @@ func TestInspectValidity(t *testing.T) {
 
 // TestInspectStyles: colour only when asked for; the same words either way.
 func TestInspectStyles(t *testing.T) {
+	t.Parallel()
 	cred, _ := certs.Load(filepath.Join(fixtureDir, "expired.p12"), certs.Options{Password: "hello123"})
 	plain := renderCredReport(cred.Report, newInspectStyles(false))
 	styled := renderCredReport(cred.Report, newInspectStyles(true))
@@ -384,6 +390,7 @@ func TestInspectStyles(t *testing.T) {
 // through a pipe: exit codes, plain output, the password from the
 // environment.
 func TestInspectBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -29,6 +29,7 @@ func lintFile(t *testing.T, body string) string {
 }
 
 func TestLintValidFile(t *testing.T) {
+	t.Parallel()
 	p := lintFile(t, `{"aps":{"alert":"Hello","sound":"default"}}`)
 	code, out, errOut := lintExec(t, "", p, "--push-type", "alert", "--priority", "10")
 	if code != exitOK || errOut != "" {
@@ -40,6 +41,7 @@ func TestLintValidFile(t *testing.T) {
 }
 
 func TestLintSyntaxErrorHuman(t *testing.T) {
+	t.Parallel()
 	p := lintFile(t, "{\n  \"aps\": {\n    \"badge\": 1\n    \"sound\": \"default\"\n  }\n}")
 	code, out, _ := lintExec(t, "", "--push-type", "alert", p)
 	if code != exitFailed {
@@ -57,6 +59,7 @@ func TestLintSyntaxErrorHuman(t *testing.T) {
 }
 
 func TestLintFindingsHuman(t *testing.T) {
+	t.Parallel()
 	p := lintFile(t, "{\n  \"aps\": {\n    \"badge\": \"1\",\n    \"sond\": \"x\"\n  }\n}")
 	code, out, _ := lintExec(t, "", p, "--push-type", "alert", "--priority", "7")
 	if code != exitFailed {
@@ -77,6 +80,7 @@ func TestLintFindingsHuman(t *testing.T) {
 }
 
 func TestLintJSONShape(t *testing.T) {
+	t.Parallel()
 	code, out, _ := lintExec(t, `{"aps":{"badge":"1","sond":1}}`, "--json", "--push-type", "alert", "-")
 	if code != exitFailed {
 		t.Fatalf("exit %d", code)
@@ -90,6 +94,7 @@ func TestLintJSONShape(t *testing.T) {
 }
 
 func TestLintJSONValidHasEmptyLists(t *testing.T) {
+	t.Parallel()
 	code, out, _ := lintExec(t, `{"caller":"Jenna"}`, "-", "--json", "--push-type", "voip", "--topic", "com.example.app.voip", "--app-topic", "com.example.app")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, out)
@@ -105,6 +110,7 @@ func TestLintJSONValidHasEmptyLists(t *testing.T) {
 }
 
 func TestLintWarningsOnlyExitZero(t *testing.T) {
+	t.Parallel()
 	code, out, _ := lintExec(t, `{"aps":{"alert":"hi","sond":1}}`, "-")
 	if code != exitOK {
 		t.Fatalf("warnings must not fail the lint: exit %d\n%s", code, out)
@@ -115,6 +121,7 @@ func TestLintWarningsOnlyExitZero(t *testing.T) {
 }
 
 func TestLintHeaderFlags(t *testing.T) {
+	t.Parallel()
 	silent := `{"aps":{"content-available":1}}`
 	tests := []struct {
 		args []string
@@ -137,6 +144,7 @@ func TestLintHeaderFlags(t *testing.T) {
 }
 
 func TestLintUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -157,6 +165,7 @@ func TestLintUsageErrors(t *testing.T) {
 }
 
 func TestLintHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"lint", "--help"}, {"help", "lint"}} {
 		var out, errb bytes.Buffer
 		code := run(env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, args)
@@ -167,6 +176,7 @@ func TestLintHelp(t *testing.T) {
 }
 
 func TestLintStdinNotAJSONObject(t *testing.T) {
+	t.Parallel()
 	code, out, _ := lintExec(t, `["aps"]`, "-", "--push-type", "alert")
 	if code != exitFailed || !strings.Contains(out, "<stdin>:1:1: error: the payload is an array; APNs needs a JSON object") {
 		t.Errorf("exit %d\n%s", code, out)

@@ -53,6 +53,8 @@ type MockOptions struct {
 	Seed                   int64
 	Fail500, Fail503, Drop float64
 	Quiet                  bool
+	// StreamLimitDrop plays APNs' changing stream limit (radar 27870881).
+	StreamLimitDrop bool
 }
 
 func newMockCmd(e env) *cobra.Command {
@@ -93,6 +95,7 @@ func newMockCmd(e env) *cobra.Command {
 	fs.Float64Var(&o.Fail503, "fail-503", 0, "the `FRACTION` of pushes answered 503 ServiceUnavailable")
 	fs.IntVar(&o.GoAwayAfter, "goaway-after", 0, "send GOAWAY after `N` streams on a connection (0: off)")
 	fs.Float64Var(&o.Drop, "drop", 0, "the `FRACTION` of pushes whose connection is closed before an answer")
+	fs.BoolVar(&o.StreamLimitDrop, "stream-limit-drop", false, "behave as APNs did in radar 27870881: announce a stream limit of 1 right after a rejected push and --max-streams again after the next accepted one")
 	fs.IntVar(&o.ChannelLimit, "channel-limit", 0, "broadcast channels an app may have, `N` (0: Apple's 10,000)")
 	fs.StringArrayVar(&o.BroadcastApps, "broadcast-app", nil, "only this bundle `ID` has the Broadcast capability (repeatable; default: every app); others get FeatureNotEnabled")
 	fs.BoolVar(&o.Quiet, "quiet", false, "do not print a line per push")
@@ -169,6 +172,7 @@ func (f MockOptions) config() (apnstest.Config, mockDesc, error) {
 		return cfg, d, fmt.Errorf("--max-streams %d: use a number from 1 up", f.MaxStreams)
 	}
 	cfg.MaxStreams = uint32(f.MaxStreams)
+	cfg.StreamLimitDrop = f.StreamLimitDrop
 	if f.ChannelLimit < 0 {
 		return cfg, d, fmt.Errorf("--channel-limit %d: use 0 (Apple's 10,000) or more", f.ChannelLimit)
 	}
@@ -330,7 +334,11 @@ func mockBanner(srv *apnstest.Server, cfg apnstest.Config, f MockOptions, d mock
 	fmt.Fprintf(&b, "  certificates  %s\n", d.certs)
 	fmt.Fprintf(&b, "  tokens        %s\n", d.tokens)
 	fmt.Fprintf(&b, "  devices       %s\n", d.devices)
-	fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
+	if cfg.StreamLimitDrop {
+		fmt.Fprintf(&b, "  streams       %d per connection, 1 right after a rejected push until the next accepted one\n", cfg.MaxStreams)
+	} else {
+		fmt.Fprintf(&b, "  streams       %d per connection\n", cfg.MaxStreams)
+	}
 	fmt.Fprintf(&b, "  channels      %s\n", mockChannelsLine(cfg))
 	if fl := mockFaultsLine(cfg.Faults); fl != "" {
 		fmt.Fprintf(&b, "  faults        %s\n", fl)

@@ -278,6 +278,7 @@ func TestMockFaultFlags(t *testing.T) {
 }
 
 func TestMockUsageErrors(t *testing.T) {
+	t.Parallel()
 	f := newMockFiles(t)
 	notPEM := filepath.Join(f.dir, "x.txt")
 	os.WriteFile(notPEM, []byte("hello"), 0o600)
@@ -319,6 +320,7 @@ func TestMockPortInUse(t *testing.T) {
 }
 
 func TestMockHelp(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	if code := mock(context.Background(), env{stdout: &out, stderr: &errb}, []string{"--help"}); code != exitOK {
 		t.Fatalf("exit %d", code)
@@ -333,6 +335,7 @@ func TestMockHelp(t *testing.T) {
 // TestMockBinarySIGTERM runs the real binary: SIGTERM stops it cleanly and it
 // prints its counters.
 func TestMockBinarySIGTERM(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -78,6 +78,7 @@ func newProfilesListCmd(e env) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the profiles; * marks the active one",
+		Long:    "Lists the saved profiles with their environment, auth kind, topic and credential file; * marks the active one (the console opens on it). --json prints {\"active\": NAME, \"profiles\": [...]}.",
 		Example: "  pushdeck profiles list\n  pushdeck profiles list --json | jq -r .active",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -147,6 +148,7 @@ func newProfilesShowCmd(e env) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "show NAME",
 		Short:   "Show one profile: its credential, where it pushes, where its password comes from",
+		Long:    "Shows everything a profile keeps: the credential file (and whether it can be read now), key and team IDs, topic, host, server CA, default push type and priority, and where the password comes from (never the password).",
 		Example: "  pushdeck profiles show myapp-dev\n  pushdeck profiles show myapp-dev --json",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -187,6 +189,7 @@ func newProfilesNameCmd(e env, use string, aliases []string, short string, do fu
 		Use:     use + " NAME",
 		Aliases: aliases,
 		Short:   short,
+		Long:    short + ". The profile is named as profiles list shows it.",
 		Example: "  pushdeck profiles " + use + " myapp-dev",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {

@@ -12,7 +12,7 @@ import (
 )
 
 // TestEveryCommandDocumented: each command has the help a user needs
-// (Short, Long or an Example), and each flag's help survives fang, which
+// (Short, Long and an Example), and each flag's help survives fang, which
 // title-cases its first word ("apns-priority" would print "Apns-Priority").
 func TestEveryCommandDocumented(t *testing.T) {
 	t.Parallel()
@@ -22,8 +22,8 @@ func TestEveryCommandDocumented(t *testing.T) {
 		if c.Hidden || c.Name() == "help" || c.Name() == "completion" || c.HasParent() && c.Parent().Name() == "completion" {
 			return
 		}
-		if c.Short == "" || c.Example == "" {
-			t.Errorf("%s: Short %q, Example %q: every command needs both", c.CommandPath(), c.Short, c.Example)
+		if c.Short == "" || c.Long == "" || c.Example == "" {
+			t.Errorf("%s: Short %q, Long %d bytes, Example %q: every command needs all three", c.CommandPath(), c.Short, len(c.Long), c.Example)
 		}
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			if f.Name == "help" {

@@ -104,7 +104,7 @@ func newSendCmd(e env) *cobra.Command {
 	fs.StringVar(&o.Expiration, "expiration", "", "the apns-expiration: now (0: deliver once, do not store), a UNIX time, an RFC 3339 time or a duration from now (1h)")
 	fs.StringVar(&o.CollapseID, "collapse-id", "", "the apns-collapse-id (64 bytes at most)")
 	fs.StringVar(&o.ApnsID, "apns-id", "", "the apns-id `UUID` (default: APNs assigns one)")
-	fs.IntVar(&o.Concurrency, "concurrency", push.DefaultConcurrency, "pushes in flight at once")
+	fs.IntVar(&o.Concurrency, "concurrency", 0, "the most pushes in flight at once (default 0: the server's stream limit, which APNs sets at up to 1,000 per connection and lowers after errors)")
 	fs.IntVar(&o.Connections, "connections", 1, "how many HTTP/2 connections to APNs (1 to 64)")
 	fs.IntVar(&o.Attempts, "attempts", push.DefaultMaxAttempts, "tries per device, counting the first (retries only on 429, 500, 503, lost connections)")
 	fs.DurationVar(&o.Timeout, "timeout", push.DefaultTimeout, "time limit for one push")
@@ -142,7 +142,7 @@ func pushTypeNames() string {
 // sendPlan is everything decided before the first push.
 type sendPlan struct {
 	setup   *session.Session
-	jobs    []push.Job
+	targets *targetPlan
 	headers payload.Headers
 	body    []byte
 }
@@ -180,46 +180,61 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	}
 	defer client.Close()
 	// Header values are checked once, before anything goes out.
-	if err := client.Check(plan.jobs[0]); err != nil {
+	first, err := plan.targets.first()
+	if err != nil {
 		return exitUsage, err
 	}
-	if f.Concurrency < 1 {
-		return exitUsage, session.Usagef("--concurrency %d: use 1 or more", f.Concurrency)
+	firstHeaders := plan.targets.headersOf(first, plan.headers, len(plan.targets.before) == 0)
+	if err := client.Check(push.Job{Token: first.token, Payload: plan.body, Headers: firstHeaders}); err != nil {
+		return exitUsage, err
+	}
+	if f.Concurrency < 0 {
+		return exitUsage, session.Usagef("--concurrency %d: use 1 or more, or 0 for the server's stream limit", f.Concurrency)
 	}
 	if f.Attempts < 1 {
 		// 0 would silently mean the default (3) to the engine.
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
-	out := newResultWriter(e.stdout, f.JSON, s.Env)
-	// A result line is printed only once the result is committed to the
-	// store (group commits of at most 50 ms): printed ⇒ recorded, even if
-	// pushdeck is killed.
-	rec := session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, len(plan.jobs)),
-		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, out.write)
+	rec := session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
+		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, nil) // the pipe prints each group after its commit
 	defer rec.Close()
 	if !f.JSON {
-		fmt.Fprintf(e.stderr, "sending to %d device(s) via %s, topic %s\n", len(plan.jobs), s.Where(), topicOf(client, plan.headers))
+		upTo := ""
+		if !plan.targets.exact() {
+			upTo = "up to "
+		}
+		fmt.Fprintf(e.stderr, "sending to %s%d device(s) via %s, topic %s\n", upTo, plan.targets.count, s.Where(), topicOf(client, plan.headers))
 	}
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}
-	results := client.Batch(ctx, plan.jobs, push.BatchOptions{
+	// Results are recorded and printed by the pipe, off this loop.
+	pipe := newResultPipe(e.stdout, rec, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
+	results := client.Stream(ctx, plan.targets.jobs(plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,
+		// The CLI prints no wire headers: no per-push copies of them.
+		OmitExchanges: true,
 	})
 	for r := range results {
 		sum.add(r)
-		rec.Add(r)
+		pipe.add(r)
 	}
-	rec.Close() // every line is printed when it returns
+	pipe.close()
+	rec.Close() // the pipe flushed every group: NotRecorded is final after this
 	elapsed := time.Since(start)
 	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
 	if elapsed > 0 {
 		sum.PerSecond = float64(sum.Total) / elapsed.Seconds()
 	}
 	sum.Connections = client.Connections()
-	out.summary(sum)
-	if n, err := rec.NotRecorded(); n > 0 {
-		fmt.Fprintf(e.stderr, "pushdeck send: %d of %d results are not recorded in history: %v\n", n, sum.Total, err)
+	pipe.summary(sum)
+	if n := rec.NotRecorded(); n > 0 {
+		// A full disk must not look like success: the history is incomplete.
+		fmt.Fprintf(e.stderr, "pushdeck send: %d of %d results are not recorded in history (see the warning above); free some space or fix the config folder\n", n, sum.Total)
+		return exitFailed, nil
+	}
+	if plan.targets.err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck send: %v\n", plan.targets.err)
 		return exitFailed, nil
 	}
 	if sum.Failed > 0 {
@@ -253,11 +268,14 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets, err := collectTargets(f, s)
+	targets, err := planTargets(f, s)
 	if err != nil {
 		return nil, err
 	}
-	kinds, err := liveActivityTargets(f, s, &h, targets)
+	// Token kinds (Live Activity or device): --kind for every --token and
+	// tokens-file token alike (one of the file's stands for all of them),
+	// the device book's own kind for --device and --group.
+	kinds, err := liveActivityTargets(f, s, &h, targets.kindSample())
 	if err != nil {
 		return nil, err
 	}
@@ -273,20 +291,32 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 			return nil, session.Usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
 		}
 	}
-	plan := &sendPlan{setup: s, headers: h, body: body}
-	for _, t := range targets {
+	// Each target's headers as its kind needs them, checked now: the file's
+	// tokens share --kind, so they share one set.
+	who := func(t target) string {
+		if t.label != "" {
+			return t.label
+		}
+		return humanize.ShortToken(t.token)
+	}
+	targets.headers = map[string]payload.Headers{}
+	for _, t := range append(append([]target{}, targets.before...), targets.after...) {
 		k := kinds[t.token]
 		th, err := push.CheckLiveActivity(k.kind, k.activityType, h, body)
 		if err != nil {
-			who := t.label
-			if who == "" {
-				who = humanize.ShortToken(t.token)
-			}
-			return nil, session.Usagef("%s: %v", who, err)
+			return nil, session.Usagef("%s: %v", who(t), err)
 		}
-		plan.jobs = append(plan.jobs, push.Job{Token: t.token, Label: t.label, Payload: body, Headers: th})
+		targets.headers[t.token] = th
 	}
-	return plan, nil
+	if targets.file != "" {
+		kind, _ := push.ParseTokenKind(f.Kind) // checked by liveActivityTargets
+		th, err := push.CheckLiveActivity(kind, "", h, body)
+		if err != nil {
+			return nil, session.Usagef("%s: %v", textsafe.Clean(targets.file), err)
+		}
+		targets.fileHeaders = th
+	}
+	return &sendPlan{setup: s, targets: targets, headers: h, body: body}, nil
 }
 
 func findingLine(f payload.Finding) string {
@@ -377,82 +407,6 @@ func readPayload(e env, f *SendOptions) ([]byte, error) {
 }
 
 type target struct{ token, label string }
-
-// collectTargets gathers --token, --tokens-file, --device and --group, once
-// per token, in that order.
-func collectTargets(f *SendOptions, s *session.Session) ([]target, error) {
-	var out []target
-	seen := map[string]bool{}
-	addT := func(t target) {
-		if !seen[t.token] {
-			seen[t.token] = true
-			out = append(out, t)
-		}
-	}
-	for _, raw := range f.Tokens {
-		tok, err := certs.NormalizeToken(raw)
-		if err != nil {
-			return nil, session.Usagef("--token %q: %v", raw, err)
-		}
-		addT(target{token: tok})
-	}
-	if f.TokensFile != "" {
-		b, err := fsafe.ReadFile(f.TokensFile, fsafe.LimitTokens, "tokens file")
-		if err != nil {
-			return nil, session.Usagef("cannot read the tokens file: %v", err)
-		}
-		ts, err := parseTokens(f.TokensFile, string(fsafe.StripBOM(b)))
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			addT(t)
-		}
-	}
-	if len(f.Devices) > 0 || len(f.Groups) > 0 {
-		if s.Store == nil {
-			return nil, session.Usagef("cannot open the config folder for --device/--group: %v", s.StoreErr)
-		}
-		ds, err := s.Store.SelectDevices(s.Env, f.Devices, f.Groups)
-		if err != nil {
-			return nil, session.Usagef("%v", err)
-		}
-		for _, d := range ds {
-			if !d.UnregisteredAt.IsZero() {
-				// Sent anyway: the app may have registered again.
-				s.Notes = append(s.Notes, fmt.Sprintf("%s was Unregistered on %s", d.Label, d.UnregisteredAt.Format(time.DateOnly)))
-			}
-			addT(target{token: d.Token, label: d.Label})
-		}
-	}
-	if len(out) == 0 {
-		return nil, session.Usagef("no devices: give --token T, --tokens-file F, --device LABEL or --group G")
-	}
-	return out, nil
-}
-
-// parseTokens reads a tokens file: a token per line, as iOS prints it or as
-// plain hex, then an optional label (after a tab, a comma, or the token's
-// 64th digit); blank lines and # comments are skipped.
-func parseTokens(name, text string) ([]target, error) {
-	var out []target
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if j := strings.Index(line, " #"); j >= 0 {
-			line = strings.TrimSpace(line[:j])
-		}
-		tokText, label := splitTokenLine(line)
-		tok, err := certs.NormalizeToken(tokText)
-		if err != nil {
-			return nil, session.Usagef("%s:%d: %v", textsafe.Clean(name), i+1, textsafe.Clean(err.Error()))
-		}
-		out = append(out, target{token: tok, label: label})
-	}
-	return out, nil
-}
 
 func splitTokenLine(line string) (tok, label string) {
 	if i := strings.IndexAny(line, "\t,"); i >= 0 {

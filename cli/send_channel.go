@@ -139,7 +139,10 @@ func writeBroadcast(e env, asJSON bool, env certs.Environment, id, label string,
 		fmt.Fprintln(e.stdout, string(b))
 		return
 	}
-	who := r.Label + " (" + humanize.ShortToken(id) + ")"
+	who := "channel " + humanize.ShortToken(id)
+	if label != "" {
+		who = "channel " + label + " (" + humanize.ShortToken(id) + ")"
+	}
 	if r.OK() {
 		fmt.Fprintf(e.stdout, "sent    %s  apns-request-id %s  apns-unique-id %s  %s\n", printable(who), r.ApnsID, r.ApnsUniqueID, latency(r))
 		return

@@ -23,10 +23,18 @@ type summary struct {
 	ElapsedMS   float64        `json:"elapsed_ms"`
 	PerSecond   float64        `json:"per_second"`
 	Connections int            `json:"connections"`
+	// Window is the in-flight window at the end of the send (it follows
+	// the server's stream limit and backs off after errors); WindowMax is
+	// the largest it was.
+	Window    int `json:"window"`
+	WindowMax int `json:"window_max"`
 }
 
 func (s *summary) add(r push.Result) {
 	s.Total++
+	if r.Window > 0 {
+		s.Window, s.WindowMax = r.Window, max(s.WindowMax, r.Window)
+	}
 	if r.OK() {
 		s.Sent++
 		return
@@ -105,8 +113,8 @@ func (o *resultWriter) summary(s summary) {
 		_ = o.enc.Encode(map[string]summary{"summary": s})
 		return
 	}
-	line := fmt.Sprintf("%d sent, %d failed of %d in %.2fs (%.0f/s) over %d connection(s)",
-		s.Sent, s.Failed, s.Total, s.ElapsedMS/1000, s.PerSecond, s.Connections)
+	line := fmt.Sprintf("%d sent, %d failed of %d in %.2fs (%.0f/s) over %d connection(s), window %d",
+		s.Sent, s.Failed, s.Total, s.ElapsedMS/1000, s.PerSecond, s.Connections, s.Window)
 	if len(s.Reasons) > 0 {
 		keys := make([]string, 0, len(s.Reasons))
 		for k := range s.Reasons {

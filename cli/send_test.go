@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -292,9 +295,11 @@ func TestSendRecordsHistoryAndDeviceBook(t *testing.T) {
 			t.Errorf("old-ipad: %+v, unregistered %v", d.Last, d.UnregisteredAt)
 		}
 	}
-	raw, _ := os.ReadFile(filepath.Join(dir, "history.jsonl"))
-	if bytes.Contains(raw, []byte(fxPass)) || bytes.Contains(raw, []byte("PRIVATE KEY")) {
-		t.Error("history holds a secret")
+	for _, f := range []string{"pushdeck.db", "pushdeck.db-wal"} {
+		raw, _ := os.ReadFile(filepath.Join(dir, f))
+		if bytes.Contains(raw, []byte(fxPass)) || bytes.Contains(raw, []byte("PRIVATE KEY")) {
+			t.Errorf("%s holds a secret", f)
+		}
 	}
 }
 
@@ -367,6 +372,7 @@ func TestSendWithoutPasswordIsAUsageError(t *testing.T) {
 }
 
 func TestParseTokenLines(t *testing.T) {
+	t.Parallel()
 	in := "# comment\n" +
 		"<" + spaced(tokActive) + ">  iPhone 15 Pro\n" +
 		spaced(tokActive2) + " iPad mini\n" +
@@ -392,6 +398,7 @@ func TestParseTokenLines(t *testing.T) {
 }
 
 func TestParseExpiration(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	for in, want := range map[string]string{
 		"now": "now", "0": "now", "": "", "1798000000": "at 1798000000",
@@ -436,4 +443,183 @@ func TestSendBinary(t *testing.T) {
 	if len(rs) != 2 || sum.Sent != 1 {
 		t.Errorf("%+v %+v", rs, sum)
 	}
+}
+
+// The tests below kill or interrupt a real send.
+
+var killBin struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// pushdeckBinary builds the binary once for the tests that need a real
+// process to interrupt or kill.
+func pushdeckBinary(t *testing.T) string {
+	t.Helper()
+	killBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "pushdeck-kill-bin-")
+		if err != nil {
+			killBin.err = err
+			return
+		}
+		killBin.path = filepath.Join(dir, "pushdeck")
+		killBin.out, killBin.err = exec.Command("go", "build", "-o", killBin.path, "..").CombinedOutput()
+	})
+	if killBin.err != nil {
+		t.Fatalf("go build: %v\n%s", killBin.err, killBin.out)
+	}
+	return killBin.path
+}
+
+// slowServer accepts every token, each push answered after latency.
+func slowServer(t *testing.T, latency time.Duration) mockAPNs {
+	t.Helper()
+	caPEM, err := os.ReadFile(filepath.Join(fixtureDir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	s, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: pool, Faults: apnstest.Faults{Latency: latency}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ca := filepath.Join(t.TempDir(), "server-ca.pem")
+	if err := os.WriteFile(ca, s.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return mockAPNs{s, ca}
+}
+
+// interruptSend starts `pushdeck send --json` to n devices, waits for the
+// first after results, sends sig, and returns the tokens the process
+// printed results for, its exit code and the config folder.
+func interruptSend(t *testing.T, sig syscall.Signal, n, after int, latency time.Duration) (printed map[string]bool, code int, home string) {
+	t.Helper()
+	bin := pushdeckBinary(t)
+	s := slowServer(t, latency)
+	dir := t.TempDir()
+	home = filepath.Join(dir, "home")
+	var toks strings.Builder
+	for i := range n {
+		fmt.Fprintf(&toks, "%064x device-%d\n", i+1, i)
+	}
+	tf := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(tf, []byte(toks.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "send", "--cert", filepath.Join(fixtureDir, "dev-modern.p12"), "--host", s.URL(), "--server-ca", s.caFile,
+		"--tokens-file", tf, "--alert", "hi", "--concurrency", "4", "--json")
+	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "PUSHDECK_PASSWORD="+fxPass)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	printed = map[string]bool{}
+	sc := bufio.NewScanner(out)
+	signalled := false
+	for sc.Scan() {
+		var line struct {
+			Token   string          `json:"token"`
+			Summary json.RawMessage `json:"summary"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("not JSON: %s", sc.Text())
+		}
+		if line.Token != "" {
+			printed[line.Token] = true
+		}
+		if len(printed) == after && !signalled {
+			cmd.Process.Signal(sig)
+			signalled = true
+		}
+	}
+	cmd.Wait()
+	if !signalled {
+		t.Fatalf("the send finished before it could be interrupted; stderr:\n%s", stderr.String())
+	}
+	return printed, cmd.ProcessState.ExitCode(), home
+}
+
+// historyTokens reads the history the process left behind, through the
+// store (which must open: a kill never leaves it unreadable).
+func historyTokens(t *testing.T, home string) (map[string]profiles.HistoryEntry, int) {
+	t.Helper()
+	s, err := profiles.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[string]profiles.HistoryEntry{}
+	lines := 0
+	err = s.StreamHistory(t.Context(), profiles.HistoryFilter{}, func(e *profiles.HistoryEntry) error {
+		lines++
+		got[e.Token] = *e
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, lines
+}
+
+// Ctrl+C during a send: the batch stops, every result the process printed
+// is in the history (the rest recorded as cancelled), every line whole.
+func TestKillSendInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	printed, code, home := interruptSend(t, syscall.SIGINT, 2000, 40, 40*time.Millisecond)
+	hist, lines := historyTokens(t, home)
+	for tok := range printed {
+		if _, ok := hist[tok]; !ok {
+			t.Errorf("a printed result is missing from the history: %s", tok)
+		}
+	}
+	sent, cancelled := 0, 0
+	for _, e := range hist {
+		switch {
+		case e.Status == 200:
+			sent++
+		case strings.Contains(e.Error, "cancel"):
+			cancelled++
+		}
+	}
+	if code != exitFailed || lines != len(printed) || sent < 40 || sent > 400 {
+		t.Errorf("exit %d; printed %d results; history %d lines (%d sent, %d cancelled)", code, len(printed), lines, sent, cancelled)
+	}
+	t.Logf("SIGINT after 40 results: exit %d, %d printed, history %d lines (%d sent, %d cancelled)", code, len(printed), lines, sent, cancelled)
+}
+
+// kill -9 during a 5,000-device send, 25 times at different moments: every
+// result the process printed is in the history (printed ⇒ recorded: a line
+// is printed only after its group commit), and the store opens cleanly.
+func TestKillSendSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	total := 0
+	for round := range 25 {
+		printed, code, home := interruptSend(t, syscall.SIGKILL, 5000, 1+round*150, 2*time.Millisecond)
+		hist, lines := historyTokens(t, home)
+		for tok := range printed {
+			if _, ok := hist[tok]; !ok {
+				t.Fatalf("round %d: result %s was printed but is not recorded", round, tok)
+			}
+		}
+		if lines < len(printed) {
+			t.Fatalf("round %d: printed %d, recorded %d", round, len(printed), lines)
+		}
+		total += len(printed)
+		t.Logf("round %d: SIGKILL (exit %d) after %d printed: %d recorded", round, code, len(printed), lines)
+	}
+	t.Logf("25 kills: %d printed results, all recorded", total)
 }

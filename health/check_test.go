@@ -34,7 +34,7 @@ var world struct {
 	err                                        error
 }
 
-func setupWorld(t *testing.T) {
+func setupWorld(t testing.TB) {
 	t.Helper()
 	world.once.Do(func() {
 		w := &world

@@ -399,7 +399,7 @@ func (c *ChannelClient) attempt(ctx context.Context, method, path, channelID str
 	r.Latency = time.Since(start)
 	if err != nil {
 		r.Status, r.Reason, r.Err = 0, "", err
-		r.Class = classify(ctx, actx, err)
+		r.Class = string(classify(ctx, actx, err))
 		if r.Class == "timeout" {
 			r.Err = fmt.Errorf("no response within %s: %w", c.timeout, err)
 		}

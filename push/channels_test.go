@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -514,5 +515,27 @@ func TestReadIsRetriedCreateAndDeleteAreNot(t *testing.T) {
 		if r.Attempts != want || r.Reason != "ServiceUnavailable" || r.Status != 503 {
 			t.Errorf("%s: %d attempts, %d %s; want %d attempts", op, r.Attempts, r.Status, r.Reason, want)
 		}
+	}
+}
+
+func TestMockNotesChannelOperations(t *testing.T) {
+	var mu sync.Mutex
+	var notes []string
+	s := startServer(t, apnstest.Config{OnResponse: func(r apnstest.Response) {
+		mu.Lock()
+		notes = append(notes, r.Note)
+		mu.Unlock()
+	}})
+	cc := newChannelClient(t, s, certCred(fixture.dev), nil)
+	ctx := context.Background()
+	cr := cc.Create(ctx, MostRecentMessage)
+	cc.Read(ctx, cr.Channel.ID)
+	cc.List(ctx)
+	cc.Delete(ctx, cr.Channel.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"channel " + cr.Channel.ID + " created, policy 1", "read channel: policy 1, 0 subscribers", "listed 1 channels", "channel deleted"}
+	if !slices.Equal(notes, want) {
+		t.Errorf("notes %q, want %q", notes, want)
 	}
 }

@@ -175,7 +175,7 @@ func TestClassify(t *testing.T) {
 	cases := []struct {
 		ctx  context.Context
 		err  error
-		want string
+		want Class
 	}{
 		{bg, &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x"}}, "dns"},
 		{bg, &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, "refused"},

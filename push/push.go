@@ -106,8 +106,7 @@ type Result struct {
 
 // Class names a failure that is not an APNs answer (Result.Class). The
 // values are stable strings: they are written to history and --json output.
-// (An alias of string until the CLI's move to cli/ lands; then a defined type.)
-type Class = string
+type Class string
 
 // Result classes.
 const (
@@ -149,6 +148,12 @@ type BatchOptions struct {
 	// Backoff is the first retry's delay (default 200ms); each retry
 	// doubles it, up to 10s, with jitter.
 	Backoff time.Duration
+	// OmitExchanges leaves out the per-push copies of what went over the
+	// wire, for callers that never show them (the CLI): Result.Request's
+	// Headers is then the map shared by every push with the same headers
+	// (read-only; no :method or :path) and Response's Headers is nil.
+	// Status, Reason, IDs and the error body are still set.
+	OmitExchanges bool
 }
 
 // Send sends one job and returns its result.

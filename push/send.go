@@ -226,7 +226,8 @@ type apnsBody struct {
 }
 
 // attempt sends a job once. retry says whether APNs allows another try.
-func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry bool) {
+// lean leaves out the per-push header maps (BatchOptions.OmitExchanges).
+func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean bool) (retry bool) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	path := "/3/device/" + w.token
@@ -249,12 +250,17 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 	if c.mutate != nil {
 		c.mutate(req)
 	}
-	reqHeaders := make(map[string]string, len(w.hs.shown)+2)
-	for k, v := range w.hs.shown {
-		reqHeaders[k] = v
-	}
-	reqHeaders[":method"], reqHeaders[":path"] = http.MethodPost, path
-	if c.mutate != nil {
+	var reqHeaders map[string]string
+	switch {
+	case lean && c.mutate == nil:
+		reqHeaders = w.hs.shown
+	case c.mutate == nil:
+		reqHeaders = make(map[string]string, len(w.hs.shown)+2)
+		for k, v := range w.hs.shown {
+			reqHeaders[k] = v
+		}
+		reqHeaders[":method"], reqHeaders[":path"] = http.MethodPost, path
+	default:
 		reqHeaders = flatten(req.Header, ":path", path)
 		reqHeaders[":method"] = http.MethodPost
 	}
@@ -289,7 +295,10 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result) (retry
 	r.Status = resp.StatusCode
 	r.ApnsID = resp.Header.Get("apns-id")
 	r.ApnsUniqueID = resp.Header.Get("apns-unique-id")
-	r.Response = Exchange{Headers: flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode)), Body: body}
+	r.Response = Exchange{Body: body}
+	if !lean {
+		r.Response.Headers = flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode))
+	}
 	r.Reason, r.UnregisteredAt, r.Err, r.Class = "", time.Time{}, nil, ClassNone
 	if err != nil && resp.StatusCode != http.StatusOK {
 		r.Err = fmt.Errorf("reading the response: %w", err)
@@ -378,7 +387,7 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions,
 	held := win != nil
 	defer func() {
 		if held {
-			win.release(signalNone)
+			win.release(signalNone, 0)
 		}
 	}()
 	r := Result{Index: index, Token: job.Token, Label: job.Label}
@@ -401,10 +410,10 @@ func (c *Client) run(ctx context.Context, index int, job Job, opts BatchOptions,
 	}
 	for {
 		r.Attempts++
-		retry := c.attempt(ctx, w, job, &r)
+		retry := c.attempt(ctx, w, job, &r, opts.OmitExchanges)
 		if held {
 			held = false
-			win.release(signalOf(&r))
+			win.release(signalOf(&r), r.Latency)
 		}
 		if r.Class == ClassCancelled {
 			return r

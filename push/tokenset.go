@@ -23,21 +23,17 @@ func (s *TokenSet) Add(token string) bool {
 	if len(token) == 64 {
 		var k [32]byte
 		if _, err := hex.Decode(k[:], []byte(token)); err == nil {
-			if _, dup := s.short[k]; dup {
-				return false
-			}
-			s.short[k] = struct{}{}
-			return true
+			n := len(s.short)
+			s.short[k] = struct{}{} // one hash, not a look-up and an insert
+			return len(s.short) > n
 		}
 	}
 	if s.long == nil {
 		s.long = map[string]struct{}{}
 	}
-	if _, dup := s.long[token]; dup {
-		return false
-	}
+	n := len(s.long)
 	s.long[token] = struct{}{}
-	return true
+	return len(s.long) > n
 }
 
 // AddBytes is Add for a token still in a read buffer (it is copied): the
@@ -46,11 +42,9 @@ func (s *TokenSet) AddBytes(token []byte) bool {
 	if len(token) == 64 {
 		var k [32]byte
 		if _, err := hex.Decode(k[:], token); err == nil {
-			if _, dup := s.short[k]; dup {
-				return false
-			}
+			n := len(s.short)
 			s.short[k] = struct{}{}
-			return true
+			return len(s.short) > n
 		}
 	}
 	return s.Add(string(token))

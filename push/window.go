@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // window is a batch's in-flight limit: how many requests may be on the wire
@@ -33,6 +34,18 @@ type window struct {
 	sinceDecrease int
 	sinceRefresh  int
 	limits        serverLimits
+	// delay is the queueing cap: streams beyond what the path needs only
+	// wait in queues (the client's, the server's, the kernel's) and cost
+	// CPU and memory. Once a round of answers shows the round trip well
+	// above the fastest one seen (base), the cap shrinks toward the window
+	// that keeps it near twice base (at least by a quarter), not below
+	// delayFloor; when the round trip is back near base it grows by a
+	// quarter a round, up to bound. With APNs' 20-40 ms the round trip hardly
+	// grows with the window and the cap stays at the server's limit; on a
+	// loopback server that answers at once it settles near delayFloor.
+	delay      int
+	base, srtt time.Duration
+	sinceRound int
 }
 
 // serverLimits reports the sum of the live connections' stream limits (0
@@ -48,8 +61,12 @@ const initialServerLimit = 100
 // a 503 about a moment, so a few requests keep flowing to learn when it ends.
 const minCongestion = 8
 
+// delayFloor is the least the queueing cap allows: the 100 streams apns2
+// and h2load keep by default, enough for a fast path.
+const delayFloor = 100
+
 func newWindow(bound int, limits serverLimits) *window {
-	w := &window{bound: bound, congestion: bound, limits: limits}
+	w := &window{bound: bound, congestion: bound, delay: bound, limits: limits}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -66,7 +83,7 @@ func (w *window) limitLocked() int {
 	if server <= 0 {
 		server = initialServerLimit
 	}
-	return max(1, min(w.bound, server, w.congestion))
+	return max(1, min(w.bound, server, w.congestion, w.delay))
 }
 
 // refreshLocked re-reads the servers' limit and wakes waiters if it grew.
@@ -123,8 +140,9 @@ const (
 	signalOverload               // 429, 500, 503, GOAWAY: back off
 )
 
-// release gives back an attempt's slot and learns from how it ended.
-func (w *window) release(s signal) {
+// release gives back an attempt's slot and learns from how it ended; rtt
+// is the attempt's round trip.
+func (w *window) release(s signal, rtt time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.inflight--
@@ -135,6 +153,7 @@ func (w *window) release(s signal) {
 		if w.congestion < w.bound {
 			w.congestion++
 		}
+		w.learnDelay(rtt, limit)
 	case signalOverload:
 		if w.sinceDecrease >= limit {
 			w.congestion = max(minCongestion, limit/2)
@@ -142,14 +161,50 @@ func (w *window) release(s signal) {
 		}
 	}
 	// The servers' limits change with their SETTINGS: look after every
-	// rejection (APNs lowers its limit right after one) and every few
-	// answers otherwise (every one while the window is small), so a raised
-	// limit is filled within a few round trips.
+	// rejection (APNs lowers its limit right after one), after every
+	// answer until the servers' limits are known (the SETTINGS that carry
+	// them come before any answer), and every few answers otherwise (every
+	// one while the window is small), so a raised limit is filled within a
+	// few round trips.
 	w.sinceRefresh++
-	if s == signalRejected || s == signalOverload || w.sinceRefresh >= min(refreshEvery, limit) {
+	if s == signalRejected || s == signalOverload || w.server <= 0 || w.sinceRefresh >= min(refreshEvery, limit) {
 		w.refreshLocked()
 	}
 	w.cond.Broadcast()
+}
+
+// learnDelay folds an accepted answer's round trip into base and srtt and,
+// once per round (a window's worth of answers), moves the queueing cap.
+func (w *window) learnDelay(rtt time.Duration, limit int) {
+	if rtt <= 0 {
+		return
+	}
+	if w.base == 0 || rtt < w.base {
+		w.base = rtt
+	}
+	if w.srtt == 0 {
+		w.srtt = rtt
+	} else {
+		w.srtt += (rtt - w.srtt) / 8
+	}
+	w.sinceRound++
+	if w.sinceRound < limit {
+		return
+	}
+	w.sinceRound = 0
+	queueing := w.srtt - w.base
+	switch {
+	case queueing > max(w.base, 2*time.Millisecond) && w.delay > delayFloor:
+		// Where the round trip grows with the window, the window that
+		// keeps it near twice the fastest is about limit x 2base/srtt:
+		// go there at once (at least a quarter down), not a quarter per
+		// round.
+		target := int(int64(limit) * int64(2*max(w.base, time.Millisecond)) / int64(w.srtt))
+		w.delay = max(delayFloor, min(min(w.delay, limit)*3/4, target))
+	case queueing < max(w.base/2, time.Millisecond) && w.delay < w.bound:
+		w.delay = min(w.bound, w.delay+max(w.delay/4, 1))
+		w.cond.Broadcast()
+	}
 }
 
 // refreshEvery is how many completions pass between reads of the servers'

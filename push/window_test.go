@@ -89,11 +89,12 @@ func TestWindowDefaultsToTheServerLimit(t *testing.T) {
 	if len(order) != len(js) {
 		t.Fatalf("%d results for %d jobs", len(order), len(js))
 	}
-	// The limit is read from the connection every few answers; by the
-	// second half of the batch it has been read many times.
-	for _, r := range order[len(order)/2:] {
+	// The server's SETTINGS come before its first answer, and the window
+	// reads the limit at every answer until it knows it: no result shows
+	// more than the server allows.
+	for i, r := range order {
 		if r.Window != 7 {
-			t.Fatalf("window %d after %d answers, want the server's 7", r.Window, len(order)/2)
+			t.Fatalf("result %d: window %d, want the server's 7", i, r.Window)
 		}
 	}
 	// And Concurrency bounds it.
@@ -125,5 +126,61 @@ func TestWindowBacksOffOn503(t *testing.T) {
 	}
 	if last.Window != minCongestion {
 		t.Errorf("window %d after 800 refusals, want the floor %d", last.Window, minCongestion)
+	}
+}
+
+// fixedLimits is a server limit for window unit tests.
+type fixedLimits int
+
+func (f fixedLimits) serverLimit() int { return int(f) }
+
+// The queueing cap: round trips far above the fastest one seen shrink the
+// window a quarter per round down to delayFloor; round trips back near
+// the fastest grow it again up to the bound. (Synthetic round trips: the
+// window's arithmetic, not the clock.)
+func TestWindowTrimsQueueing(t *testing.T) {
+	w := newWindow(1000, fixedLimits(1000))
+	round := func(rtt time.Duration) {
+		n := w.limit()
+		for range n {
+			if err := w.acquire(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range n {
+			w.release(signalAccepted, rtt)
+		}
+	}
+	round(time.Millisecond) // the fastest: 1 ms
+	if got := w.limit(); got != 1000 {
+		t.Fatalf("window %d after a fast round, want 1000", got)
+	}
+	var trace []int
+	for range 30 {
+		round(40 * time.Millisecond) // everything now waits in queues
+		trace = append(trace, w.limit())
+	}
+	if got := w.limit(); got != delayFloor {
+		t.Fatalf("window %d after slow rounds, want the floor %d: %v", got, delayFloor, trace)
+	}
+	for i := 1; i < len(trace); i++ {
+		if trace[i] > trace[i-1] {
+			t.Fatalf("the window grew while round trips stayed slow: %v", trace)
+		}
+	}
+	for range 60 {
+		round(time.Millisecond)
+	}
+	if got := w.limit(); got != 1000 {
+		t.Errorf("window %d after fast rounds again, want 1000", got)
+	}
+	// With a path whose round trip does not grow (APNs' 20-40 ms), the
+	// window stays at the server's limit.
+	w = newWindow(1000, fixedLimits(500))
+	for range 20 {
+		round(20 * time.Millisecond)
+	}
+	if got := w.limit(); got != 500 {
+		t.Errorf("window %d on a steady 20 ms path, want the server's 500", got)
 	}
 }

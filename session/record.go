@@ -206,10 +206,11 @@ func (r *Recorder) Close() {
 	}
 }
 
-// NotRecorded says how many results were shown but are not in History,
-// and why (nil, 0 when all are).
-func (r *Recorder) NotRecorded() (int, error) {
+// NotRecorded is how many results are not in History although the config
+// folder was open (a full disk, a damaged database): the CLI then exits 1
+// and says how many, as the console does. The warning said why.
+func (r *Recorder) NotRecorded() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.failed, r.firstErr
+	return r.failed
 }

@@ -248,8 +248,24 @@ func trim(v float64) string {
 // that is a symbolic link is refused (the link and its target are left
 // alone), as is a folder or device in its place. The new file has mode perm.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, true)
+}
+
+// CreateFileAtomic is WriteFileAtomic for a file that must not exist yet
+// (export without --force): if path exists, or appears while the data is
+// written, it is left alone and the error wraps fs.ErrExist.
+func CreateFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, false)
+}
+
+func writeAtomic(path string, data []byte, perm fs.FileMode, replace bool) error {
 	if err := RefuseLink(path); err != nil {
 		return err
+	}
+	if !replace {
+		if _, err := os.Lstat(path); err == nil {
+			return newErr(path, fs.ErrExist, "%s already exists; nothing was written", shown(path))
+		}
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -278,11 +294,38 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return writeErr(path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return writeErr(path, err)
+	if err := place(tmp.Name(), path, replace); err != nil {
+		return err
 	}
 	ok = true
 	syncDir(dir)
+	return nil
+}
+
+// place moves the written temp file to path: a rename, or without replace
+// a hard link that fails if path appeared meanwhile (where the file system
+// has no hard links: check, then rename).
+func place(tmp, path string, replace bool) error {
+	if replace {
+		if err := os.Rename(tmp, path); err != nil {
+			return writeErr(path, err)
+		}
+		return nil
+	}
+	err := os.Link(tmp, path)
+	if err == nil {
+		_ = os.Remove(tmp)
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return newErr(path, fs.ErrExist, "%s already exists; nothing was written", shown(path))
+	}
+	if _, statErr := os.Lstat(path); statErr == nil {
+		return newErr(path, fs.ErrExist, "%s already exists; nothing was written", shown(path))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return writeErr(path, err)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"io"
 	"net/http"
 	"slices"
@@ -21,15 +22,15 @@ import (
 // as Apple's "Handling error responses from Apple Push Notification
 // service" spells them.
 const (
-	ReasonFeatureNotEnabled         = "FeatureNotEnabled"
-	ReasonMissingChannelID          = "MissingChannelId"
-	ReasonBadChannelID              = "BadChannelId"
-	ReasonChannelNotRegistered      = "ChannelNotRegistered"
-	ReasonBadRequestParams          = "BadRequestParams"
-	ReasonBadRequestPayload         = "BadRequestPayload"
-	ReasonMissingPushType           = "MissingPushType"
-	ReasonCannotCreateChannelConfig = "CannotCreateChannelConfig"
-	ReasonTopicMismatch             = "TopicMismatch"
+	ReasonFeatureNotEnabled         = apnsreason.FeatureNotEnabled
+	ReasonMissingChannelID          = apnsreason.MissingChannelID
+	ReasonBadChannelID              = apnsreason.BadChannelID
+	ReasonChannelNotRegistered      = apnsreason.ChannelNotRegistered
+	ReasonBadRequestParams          = apnsreason.BadRequestParams
+	ReasonBadRequestPayload         = apnsreason.BadRequestPayload
+	ReasonMissingPushType           = apnsreason.MissingPushType
+	ReasonCannotCreateChannelConfig = apnsreason.CannotCreateChannelConfig
+	ReasonTopicMismatch             = apnsreason.TopicMismatch
 )
 
 // channelStatusOf is the status of every reason the channel endpoints give.
@@ -339,9 +340,11 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, cs *conn
 	}
 	switch {
 	case op == "channels" && r.Method == http.MethodPost:
-		s.createChannel(bundle, body, fail, answer)
+		s.createChannel(bundle, body, &note, fail, answer)
 	case op == "all-channels":
-		answer(http.StatusOK, "", nil, map[string][]string{"channels": s.channels.List(bundle)})
+		ids := s.channels.List(bundle)
+		note = fmt.Sprintf("listed %d channels", len(ids))
+		answer(http.StatusOK, "", nil, map[string][]string{"channels": ids})
 	default:
 		id, reason := s.channelOf(bundle, r)
 		resp.Token = id
@@ -354,12 +357,14 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, cs *conn
 			s.broadcast(bundle, id, r, body, reqID, &note, fail, answer)
 		case r.Method == http.MethodGet:
 			ch, _ := s.channels.Get(bundle, id)
+			note = fmt.Sprintf("read channel: policy %d, %d subscribers", ch.Policy, len(ch.Subscribers))
 			answer(http.StatusOK, "", nil, map[string]any{"message-storage-policy": ch.Policy, "push-type": "LiveActivity"})
 		default:
 			if !s.channels.Delete(bundle, id) {
 				fail(ReasonChannelNotRegistered)
 				return
 			}
+			note = "channel deleted"
 			answer(http.StatusNoContent, "", nil, nil)
 		}
 	}
@@ -412,7 +417,7 @@ func (s *Server) channelOf(bundle string, r *http.Request) (string, string) {
 	return id, ""
 }
 
-func (s *Server) createChannel(bundle string, body []byte, fail func(string), answer func(int, string, map[string]string, any)) {
+func (s *Server) createChannel(bundle string, body []byte, note *string, fail func(string), answer func(int, string, map[string]string, any)) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		fail(ReasonPayloadEmpty)
 		return
@@ -450,6 +455,7 @@ func (s *Server) createChannel(bundle string, body []byte, fail func(string), an
 		fail(ReasonCannotCreateChannelConfig)
 		return
 	}
+	*note = fmt.Sprintf("channel %s created, policy %d", id, policy)
 	answer(http.StatusCreated, "", map[string]string{"apns-channel-id": id}, nil)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -112,6 +113,15 @@ func (fs *faultState) delay(r roll) time.Duration {
 		d += time.Duration(fs.uniform(r, "jitter") * float64(fs.f.Jitter))
 	}
 	return d
+}
+
+// DelayFor is how long a server with these faults waits before answering
+// the n-th push (from 0) of token: Latency plus its share of Jitter, as
+// the server draws it. A test can tell from it which pushes cannot be
+// answered within a client's time limit, whatever the machine's load.
+func (f Faults) DelayFor(token string, n int) time.Duration {
+	fs := newFaultState(f)
+	return fs.delay(roll{token: strings.ToLower(token), n: uint64(n), ok: fs.random()})
 }
 
 // rateLimited counts a push to token in the second of now and reports

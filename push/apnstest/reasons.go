@@ -1,6 +1,7 @@
 package apnstest
 
 import (
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"net/http"
 	"slices"
 )
@@ -8,31 +9,31 @@ import (
 // Reasons APNs gives in the JSON body of an error response, exactly as Apple
 // spells them. The server answers with these and nothing else.
 const (
-	ReasonBadCollapseID               = "BadCollapseId"
-	ReasonBadDeviceToken              = "BadDeviceToken"
-	ReasonBadExpirationDate           = "BadExpirationDate"
-	ReasonBadMessageID                = "BadMessageId"
-	ReasonBadPriority                 = "BadPriority"
-	ReasonBadTopic                    = "BadTopic"
-	ReasonDeviceTokenNotForTopic      = "DeviceTokenNotForTopic"
-	ReasonMissingTopic                = "MissingTopic"
-	ReasonPayloadEmpty                = "PayloadEmpty"
-	ReasonTopicDisallowed             = "TopicDisallowed"
-	ReasonInvalidPushType             = "InvalidPushType"
-	ReasonBadCertificate              = "BadCertificate"
-	ReasonBadCertificateEnvironment   = "BadCertificateEnvironment"
-	ReasonExpiredProviderToken        = "ExpiredProviderToken"
-	ReasonInvalidProviderToken        = "InvalidProviderToken"
-	ReasonMissingProviderToken        = "MissingProviderToken"
-	ReasonBadPath                     = "BadPath"
-	ReasonMethodNotAllowed            = "MethodNotAllowed"
-	ReasonUnregistered                = "Unregistered"
-	ReasonExpiredToken                = "ExpiredToken"
-	ReasonPayloadTooLarge             = "PayloadTooLarge"
-	ReasonTooManyProviderTokenUpdates = "TooManyProviderTokenUpdates"
-	ReasonTooManyRequests             = "TooManyRequests"
-	ReasonInternalServerError         = "InternalServerError"
-	ReasonServiceUnavailable          = "ServiceUnavailable"
+	ReasonBadCollapseID               = apnsreason.BadCollapseID
+	ReasonBadDeviceToken              = apnsreason.BadDeviceToken
+	ReasonBadExpirationDate           = apnsreason.BadExpirationDate
+	ReasonBadMessageID                = apnsreason.BadMessageID
+	ReasonBadPriority                 = apnsreason.BadPriority
+	ReasonBadTopic                    = apnsreason.BadTopic
+	ReasonDeviceTokenNotForTopic      = apnsreason.DeviceTokenNotForTopic
+	ReasonMissingTopic                = apnsreason.MissingTopic
+	ReasonPayloadEmpty                = apnsreason.PayloadEmpty
+	ReasonTopicDisallowed             = apnsreason.TopicDisallowed
+	ReasonInvalidPushType             = apnsreason.InvalidPushType
+	ReasonBadCertificate              = apnsreason.BadCertificate
+	ReasonBadCertificateEnvironment   = apnsreason.BadCertificateEnvironment
+	ReasonExpiredProviderToken        = apnsreason.ExpiredProviderToken
+	ReasonInvalidProviderToken        = apnsreason.InvalidProviderToken
+	ReasonMissingProviderToken        = apnsreason.MissingProviderToken
+	ReasonBadPath                     = apnsreason.BadPath
+	ReasonMethodNotAllowed            = apnsreason.MethodNotAllowed
+	ReasonUnregistered                = apnsreason.Unregistered
+	ReasonExpiredToken                = apnsreason.ExpiredToken
+	ReasonPayloadTooLarge             = apnsreason.PayloadTooLarge
+	ReasonTooManyProviderTokenUpdates = apnsreason.TooManyProviderTokenUpdates
+	ReasonTooManyRequests             = apnsreason.TooManyRequests
+	ReasonInternalServerError         = apnsreason.InternalServerError
+	ReasonServiceUnavailable          = apnsreason.ServiceUnavailable
 )
 
 // statusOf is the HTTP status Apple pairs with each reason.
