@@ -64,8 +64,11 @@ func TestHostileFiles(t *testing.T) {
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("hello123\n"), 0o600)
 	cert := filepath.Join(fixtureDir, "dev-modern.p12")
+	// --host: a regression must never reach Apple's hosts; nothing listens
+	// on port 1, so it fails fast.
+	nowhere := []string{"--host", "https://127.0.0.1:1"}
 	send := func(extra ...string) []string {
-		return append([]string{"send", "--cert", cert, "--password-file", pw, "--env", "development"}, extra...)
+		return append(append([]string{"send", "--cert", cert, "--password-file", pw, "--env", "development"}, nowhere...), extra...)
 	}
 	tok := []string{"--token", tokActive}
 	cases := []struct {
@@ -75,13 +78,13 @@ func TestHostileFiles(t *testing.T) {
 	}{
 		{"inspect FIFO", []string{"inspect", fifo}, "is a FIFO, not a file"},
 		{"inspect /dev/zero", []string{"inspect", "/dev/zero"}, "/dev/zero is a device, not a file"},
-		{"password file /dev/zero", []string{"send", "--cert", cert, "--password-file", "/dev/zero", "--env", "development", "--token", tokActive, "--alert", "hi"}, "/dev/zero is a device, not a file"},
-		{"password file FIFO", []string{"send", "--cert", cert, "--password-file", fifo, "--env", "development", "--token", tokActive, "--alert", "hi"}, "is a FIFO, not a file"},
+		{"password file /dev/zero", append([]string{"send", "--cert", cert, "--password-file", "/dev/zero", "--env", "development", "--token", tokActive, "--alert", "hi"}, nowhere...), "/dev/zero is a device, not a file"},
+		{"password file FIFO", append([]string{"send", "--cert", cert, "--password-file", fifo, "--env", "development", "--token", tokActive, "--alert", "hi"}, nowhere...), "is a FIFO, not a file"},
 		{"tokens file FIFO", send("--tokens-file", fifo, "--alert", "hi"), "tokens.txt is a FIFO, not a file"},
 		{"tokens file /dev/zero", send("--tokens-file", "/dev/zero", "--alert", "hi"), "/dev/zero is a device"},
 		{"payload /dev/zero", send(append(tok, "--payload", "/dev/zero")...), "/dev/zero is a device"},
 		{"payload 5.2 MB", send(append(tok, "--payload", big)...), "payload.json is 5.2 MB; the limit for a payload is 1 MB"},
-		{"server CA /dev/zero", send(append(tok, "--alert", "hi", "--host", "https://127.0.0.1:1", "--server-ca", "/dev/zero")...), "/dev/zero is a device"},
+		{"server CA /dev/zero", send(append(tok, "--alert", "hi", "--server-ca", "/dev/zero")...), "/dev/zero is a device"},
 		{"devices import /dev/zero", []string{"devices", "import", "/dev/zero", "--env", "development"}, "/dev/zero is a device"},
 		{"devices import FIFO", []string{"devices", "import", fifo, "--env", "development"}, "is a FIFO"},
 		{"mock --devices /dev/zero", []string{"mock", "--devices", "/dev/zero"}, "/dev/zero is a device"},
@@ -139,7 +142,7 @@ func TestHostileCredentialsCLI(t *testing.T) {
 			noStackTrace(t, out+errs)
 		})
 	}
-	code, out, errs := hostileRun(t, nil, "", "probe", "--cert", filepath.Join(dir, "rsa1024.pem"), "--env", "development")
+	code, out, errs := hostileRun(t, nil, "", "probe", "--cert", filepath.Join(dir, "rsa1024.pem"), "--env", "development", "--host", "https://127.0.0.1:1")
 	if code != exitUsage || !strings.Contains(errs, "RSA 1024-bit") || !strings.Contains(errs, "2048") {
 		t.Fatalf("probe with a weak key: exit %d\n%s%s", code, out, errs)
 	}

@@ -391,6 +391,10 @@ func (p *prober) auth(ctx context.Context, st *ProbeStep) *stepFailure {
 			advice: "The connection works but the push got no answer: try again; if it persists, the server is not APNs."}
 	}
 	st.Detail = append(st.Detail, fmt.Sprintf("answer: %d %s", r.Status, r.Reason))
+	if why, ok := NotAPNs(r); ok {
+		st.Err = errors.New(why)
+		return &stepFailure{reason: why, advice: "Point the profile at APNs (empty host) or at a pushdeck mock server."}
+	}
 	switch {
 	case r.Status == 200:
 		st.Detail = append(st.Detail, "the server accepted even the all-zero token (a test server that takes every token): the credential was accepted")

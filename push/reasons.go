@@ -88,7 +88,7 @@ var catalogue = map[string]ReasonInfo{
 		Meaning: "The device token has expired.",
 		Fix:     "Stop sending to it; the app must register again and send its new token."},
 	"Unregistered": {Status: 410,
-		Meaning: "The device token is no longer active for the topic: the app was removed, or notifications turned off (APNs gives the date it knew).",
+		Meaning: "The device token is no longer active for the topic: the app was uninstalled, or the device gave the app a new token (APNs gives the date it knew). Turning notifications off does not cause this: APNs still accepts those pushes.",
 		Fix:     "Stop sending to this token; use the new one the app registers with."},
 	"PayloadTooLarge": {Status: 413,
 		Meaning: "The payload is bigger than APNs allows: 4096 bytes (5120 for voip).",

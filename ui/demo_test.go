@@ -3,14 +3,17 @@ package ui_test
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/ui"
+	"github.com/pushdeck/pushdeck/ui/common"
 	"github.com/pushdeck/pushdeck/ui/probe"
 )
 
@@ -91,4 +94,64 @@ func TestDemoSmoke(t *testing.T) {
 		t.Fatalf("%d probe steps", len(p.Steps()))
 	}
 	final.Close()
+}
+
+// TestDemoWalkAt60x16 walks the demo at the smallest size the console
+// promises, as a user would: probe, select every device, send, read a
+// failure's detail, filter History by status. Every frame fits 60x16.
+func TestDemoWalkAt60x16(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a full demo send")
+	}
+	w, err := ui.NewDemoWorld()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := ui.New(ui.Options{Store: w.Store, Demo: true, Passwords: w.Passwords, NoColor: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(60, 16))
+	key := func(keys ...string) {
+		for _, k := range keys {
+			tm.Send(common.KeyPress(k))
+		}
+	}
+	// The renderer writes only what changed: each check asks for a full
+	// repaint. (The model is the program's while it runs: its frames are
+	// measured once it has ended, below, and by the 60x16 goldens.)
+	see := func(what string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			tm.Send(tea.ClearScreen())
+			return bytes.Contains(b, []byte(what))
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(25*time.Millisecond))
+	}
+	see("364d")
+	key("2", "enter")
+	see("Every link works")
+	key("4", "A")
+	see("selected 4 devices")
+	key("5", "enter")
+	see("done:")
+	key("f", "enter")
+	see("apns-unique-id")
+	key("pgdown")
+	see("What it means")
+	key("esc", "6", "/")
+	for _, r := range "410" {
+		tm.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	key("enter")
+	see("1 match")
+	key("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
+	defer final.Close()
+	v := final.View().Content
+	for _, l := range strings.Split(v, "\n") {
+		if ansi.StringWidth(l) > 60 {
+			t.Fatalf("a line is %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+	if n := strings.Count(v, "\n") + 1; n != 16 {
+		t.Fatalf("%d lines", n)
+	}
 }

@@ -1,17 +1,28 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pushdeck/pushdeck/ui/common"
 )
 
 // KeyMap is the shell's keys: the ones that work on every screen.
 type KeyMap struct {
 	Quit, ForceQuit, Help, Next, Prev, Back key.Binding
-	Tabs                                    [6]key.Binding
+	Tabs                                    [9]key.Binding
+}
+
+// withTabs says in the help how many tabs there are ("1-7").
+func (k KeyMap) withTabs(n int) KeyMap {
+	for i := range k.Tabs {
+		k.Tabs[i].SetHelp(fmt.Sprintf("1-%d", n), "go to screen")
+		k.Tabs[i].SetEnabled(i < n)
+	}
+	return k
 }
 
 // DefaultKeyMap returns the shell's keys.
@@ -26,7 +37,7 @@ func DefaultKeyMap() KeyMap {
 	}
 	for i := range k.Tabs {
 		n := string(rune('1' + i))
-		k.Tabs[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-6", "go to screen"))
+		k.Tabs[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-9", "go to screen"))
 	}
 	return k
 }
@@ -116,26 +127,95 @@ func (m *Model) shortFooter(screen, shell []key.Binding, more bool) string {
 	return strings.Join(append(head, tail...), sep)
 }
 
-// fullFooter is the full help: as many of the screen's columns as fit,
-// then the shell's column, whole when there is room, else just how to close
-// the help and quit.
+// fullFooter is the footer while the full help is shown (the help itself
+// takes the screen's area: see helpPanel).
 func (m *Model) fullFooter() string {
-	h := m.help
-	h.SetWidth(0) // measured here; bubbles' own fitting lets a column overflow
-	s := m.screens[m.tab].FullHelp()
+	return m.shortFooter(nil, []key.Binding{closeHelp, m.keys.Quit}, false)
+}
+
+// shellHelp is the keys that work on every screen, for the help panel.
+func (m *Model) shellHelp() []key.Binding {
 	k := m.keys
-	shells := [][]key.Binding{
-		{k.Tabs[0], k.Next, k.Prev, k.Back, k.Help, k.Quit, k.ForceQuit},
-		{closeHelp, k.Quit},
-	}
-	var v string
-	for n := len(s); n >= 0; n-- {
-		for _, shell := range shells {
-			v = h.FullHelpView(append(append([][]key.Binding(nil), s[:n]...), shell))
-			if lipgloss.Width(v) <= m.width {
-				return v
+	return []key.Binding{k.Tabs[0], tabKeys, k.Back, closeHelp, k.Quit, panelQuit}
+}
+
+// The help panel's shorter hints: tab and shift+tab in one, to save a
+// row; descriptions that fit half of 60 columns.
+var (
+	tabKeys   = key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab/⇧tab", "next/prev screen"))
+	panelQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit, even typing"))
+)
+
+// helpPanel is every key that works now in the screen's area: the screen's
+// own, then the ones that work everywhere, in as many columns as the width
+// holds, so at every size from 60x16 up nothing is cut (a description
+// shortens with … before a key is left out).
+func (m *Model) helpPanel(w, h int) string {
+	st := m.c.Styles
+	var own []key.Binding
+	for _, col := range m.screens[m.tab].FullHelp() {
+		for _, b := range col {
+			if b.Enabled() && b.Help().Key != "" && !slicesContainsHelp(own, b) {
+				own = append(own, b)
 			}
 		}
 	}
-	return v
+	shell := m.shellHelp()
+	kw := 0
+	for _, b := range append(append([]key.Binding(nil), own...), shell...) {
+		kw = max(kw, ansi.StringWidth(b.Help().Key))
+	}
+	kw = min(kw, 12)
+	hs := m.help.Styles
+	grid := func(bs []key.Binding, cols int) []string {
+		if len(bs) == 0 {
+			return nil
+		}
+		colW := (w - 2*(cols-1)) / cols
+		rows := (len(bs) + cols - 1) / cols
+		out := make([]string, rows)
+		for i, b := range bs {
+			r, c := i%rows, i/rows
+			cell := hs.FullKey.Inline(true).Render(common.Fit(b.Help().Key, kw)) + " " +
+				hs.FullDesc.Inline(true).Render(common.Fit(b.Help().Desc, colW-kw-1))
+			if c > 0 {
+				cell = "  " + cell
+			}
+			out[r] += cell
+		}
+		return out
+	}
+	maxCols := max(1, min(4, w/29))
+	var lines []string
+	fits := func() bool { return len(lines) <= h }
+	// Best: two titled sections; else one grid, the shell's keys last.
+	for cols := maxCols; cols >= 1; cols-- {
+		lines = nil
+		if len(own) > 0 {
+			lines = append(append(lines, st.Title.Render(m.screens[m.tab].Title()+" keys")), grid(own, cols)...)
+			lines = append(lines, "")
+		}
+		lines = append(append(lines, st.Title.Render("Everywhere")), grid(shell, cols)...)
+		if fits() {
+			break
+		}
+	}
+	for cols := maxCols; cols >= 1 && !fits(); cols-- {
+		lines = grid(append(append([]key.Binding(nil), own...), shell...), cols)
+	}
+	if len(lines) > h {
+		// Never at 60x16 with today's screens; a last line says so if a
+		// screen ever grows past it.
+		lines = append(lines[:h-1], st.Subtle.Render("… more keys than rows: make the window taller"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func slicesContainsHelp(bs []key.Binding, b key.Binding) bool {
+	for _, x := range bs {
+		if x.Help() == b.Help() {
+			return true
+		}
+	}
+	return false
 }

@@ -91,9 +91,10 @@ type Model struct {
 	demoClose func() error
 	starting  bool // the demo is being built
 
-	quitting  bool // waiting for the Stoppers before exiting
-	quitReady bool // tea.Quit is on its way: Filter lets it through
-	fullHelp  bool // the footer is the full help (laid out for its height)
+	quitting  bool     // waiting for the Stoppers before exiting
+	quitReady bool     // tea.Quit is on its way: Filter lets it through
+	fullHelp  bool     // the footer is the full help (laid out for its height)
+	expiring  []string // saved profiles expired or within the warning window
 }
 
 // New builds the console. It does no IO: Init loads the active profile.
@@ -110,6 +111,7 @@ func New(o Options) *Model {
 		build = Screens
 	}
 	m.screens = build(m.c)
+	m.keys = m.keys.withTabs(len(m.screens))
 	m.restyleHelp()
 	return m
 }
@@ -242,8 +244,7 @@ func (m *Model) loadActive() tea.Cmd {
 			return activeLoadedMsg{run: run, profile: &p, err: err}
 		}
 		if !ok {
-			return activeLoadedMsg{run: run, profile: &p,
-				err: errors.New("the credential needs its password: press enter on the profile (Profiles, 1) to type it")}
+			return activeLoadedMsg{run: run, profile: &p, err: common.ErrNeedsPassword}
 		}
 		cred, err := session.LoadCredential(p, pw)
 		return activeLoadedMsg{run: run, profile: &p, cred: cred, err: err}
@@ -338,6 +339,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		pw[msg.Profile] = msg.Password
 		m.c.Password = pw
 		m.pushCommon()
+		if m.c.Active != nil && m.c.Active.Name == msg.Profile && m.c.Cred == nil {
+			return m.loadActive() // typed on Probe or Send: the active profile opens
+		}
 		return nil
 	case activeLoadedMsg:
 		if msg.run != m.activeRun {
@@ -345,6 +349,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.c.Active, m.c.Cred, m.c.CredErr = msg.profile, msg.cred, msg.err
 		m.pushCommon()
+		return nil
+	case common.ExpiringMsg:
+		m.expiring = msg.Names
 		return nil
 	case common.ProfilesChangedMsg:
 		return tea.Batch(m.loadActive(), m.broadcast(msg))

@@ -227,3 +227,34 @@ func TestGoldenEmptyConsole(t *testing.T) {
 		})
 	}
 }
+
+// A locked active profile: the header says so in two words (not the
+// sentence it was), and a password typed on Probe or Send reloads it.
+func TestLockedHeaderAndReload(t *testing.T) {
+	m, _ := withFakes()
+	p := profiles.Profile{Name: "locked", Environment: certs.Development, Topic: "com.example.app"}
+	m.Update(activeLoadedMsg{run: m.activeRun, profile: &p, err: common.ErrNeedsPassword})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	head := strings.Split(ansi.Strip(m.View().Content), "\n")[0]
+	if !strings.Contains(head, "locked: password needed") {
+		t.Fatalf("header %q", head)
+	}
+	run := m.activeRun
+	_, cmd := m.Update(common.PasswordMsg{Profile: "locked", Password: "pw"})
+	_ = cmd // no store here: the reload is counted, not run
+	if m.activeRun != run+1 {
+		t.Fatal("the active profile was not reloaded with its password")
+	}
+}
+
+func TestHeaderWarnsOfOtherExpiringProfiles(t *testing.T) {
+	m, _ := withFakes()
+	p := profiles.Profile{Name: "app-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthCertificate}
+	r := certs.Report{Usable: true, Certificate: &certs.CertInfo{DaysLeft: 300}}
+	m.Update(activeLoadedMsg{run: m.activeRun, profile: &p, cred: &certs.Credential{Kind: certs.AuthCertificate, Report: r}})
+	m.Update(common.ExpiringMsg{Names: []string{"app-prod", "old"}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if head := strings.Split(ansi.Strip(m.View().Content), "\n")[0]; !strings.Contains(head, "⚠ 2 expiring") {
+		t.Fatalf("header %q", head)
+	}
+}

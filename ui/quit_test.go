@@ -141,7 +141,7 @@ func TestQuitDuringSendKeepsEveryResult(t *testing.T) {
 	waitFor(t, tm, "300 here")
 	tm.Send(common.KeyPress("A"))
 	tm.Send(common.KeyPress("5"))
-	waitFor(t, tm, "enter sends to 300 device(s)")
+	waitFor(t, tm, "enter sends to 300 devices")
 	tm.Send(common.KeyPress("enter"))
 	deadline := time.Now().Add(10 * time.Second)
 	for w.answers.Load() < 40 {

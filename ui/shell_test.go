@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
@@ -227,5 +229,78 @@ func TestHeaderFitsAt80(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if head := strings.Split(ansi.Strip(m.View().Content), "\n")[0]; ansi.StringWidth(head) > 80 || !strings.Contains(head, "demo-dev") {
 		t.Fatalf("long topic: %q", head)
+	}
+}
+
+// fullHinted is a screen with a full help as long as the Profiles screen's.
+type fullHinted struct {
+	fake
+	cols [][]key.Binding
+}
+
+func (h *fullHinted) FullHelp() [][]key.Binding { return h.cols }
+
+// TestHelpPanelFitsEverySize: the ? panel shows every key of the screen
+// and every global key, whole, at 60x16 and 80x24 (it was cut at 80x24,
+// losing the global keys).
+func TestHelpPanelFitsEverySize(t *testing.T) {
+	var a, b []key.Binding
+	for i, d := range []string{"up", "down", "filter", "scroll report", "scroll report up", "activate", "add", "edit", "delete", "dev/prod", "sort by urgency", "start the demo", "password"} {
+		k := key.NewBinding(key.WithKeys("x"), key.WithHelp(fmt.Sprintf("k%d", i), d))
+		if i < 5 {
+			a = append(a, k)
+		} else {
+			b = append(b, k)
+		}
+	}
+	h := &fullHinted{fake: fake{title: "Profiles"}, cols: [][]key.Binding{a, b}}
+	m := withScreen(h)
+	m.Update(key1("?"))
+	for _, sz := range []struct{ w, h int }{{60, 16}, {80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+			v := ansi.Strip(m.View().Content)
+			for _, k := range append(append(a, b...), m.shellHelp()...) {
+				if !strings.Contains(v, k.Help().Key+" ") || !strings.Contains(v, k.Help().Desc) {
+					t.Errorf("%q %q is not in the help:\n%s", k.Help().Key, k.Help().Desc, v)
+				}
+			}
+			lines := strings.Split(v, "\n")
+			if len(lines) != sz.h {
+				t.Fatalf("%d lines", len(lines))
+			}
+			for _, l := range lines {
+				if ansi.StringWidth(l) > sz.w {
+					t.Fatalf("line wider than %d: %q", sz.w, l)
+				}
+			}
+			if sz.w != 120 {
+				golden.RequireEqual(t, v)
+			}
+		})
+	}
+}
+
+// Seven tabs at 60 columns: every number shows, the active tab's name is
+// whole, and 7 switches to the seventh (the shell knew six).
+func TestSevenTabsFit60(t *testing.T) {
+	var fakes []common.Screen
+	for _, n := range []string{"Profiles", "Probe", "Payload", "Devices", "Send", "History", "Channels"} {
+		fakes = append(fakes, &fake{title: n})
+	}
+	m := New(Options{NoColor: true, Screens: func(common.Common) []common.Screen { return fakes }})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	m.Update(key1("7"))
+	if m.Tab() != 6 {
+		t.Fatalf("7 went to tab %d", m.Tab()+1)
+	}
+	tabs := strings.Split(ansi.Strip(m.View().Content), "\n")[1]
+	if ansi.StringWidth(tabs) > 60 || !strings.Contains(tabs, "7 Channels") {
+		t.Fatalf("tabs %q", tabs)
+	}
+	for i := 1; i <= 7; i++ {
+		if !strings.Contains(tabs, fmt.Sprintf("%d ", i)) {
+			t.Fatalf("tab %d missing: %q", i, tabs)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
@@ -81,7 +82,13 @@ func (m *Model) render() string {
 	st := m.c.Styles
 	w := m.width
 	scr := m.screens[m.tab]
-	body := common.PadLines(common.ClipLines(scr.View(), w, m.c.Height), m.c.Height)
+	var content string
+	if m.fullHelp {
+		content = m.helpPanel(w, m.c.Height)
+	} else {
+		content = scr.View()
+	}
+	body := common.PadLines(common.ClipLines(content, w, m.c.Height), m.c.Height)
 	rule := st.Subtle.Render(strings.Repeat("─", w))
 	parts := []string{
 		m.header(),
@@ -149,6 +156,9 @@ func (m *Model) headerAt(level int) string {
 	b = append(b, st.Title.Render(p.Name), env)
 	var meta []string
 	switch {
+	case errors.Is(m.c.CredErr, common.ErrNeedsPassword) && m.c.Cred == nil:
+		// Two words, not a sentence: Probe and Send ask for it when needed.
+		meta = append(meta, st.Warning.Render("locked: password needed"))
 	case m.c.CredErr != nil && m.c.Cred == nil:
 		meta = append(meta, st.Problem.Render("✗ "+humanize.FirstLine(m.c.CredErr.Error())))
 	case m.c.Cred != nil:
@@ -167,7 +177,29 @@ func (m *Model) headerAt(level int) string {
 	if p.Topic != "" {
 		meta = append(meta, st.Header.Meta.Render(p.Topic))
 	}
+	if w := m.expiringWarning(p.Name, level); w != "" {
+		meta = append(meta, st.Warning.Render(w))
+	}
 	return strings.Join(b, gap) + gap + strings.Join(meta, sep)
+}
+
+// expiringWarning warns of saved profiles other than the active one whose
+// certificates are expired or within the warning window: "⚠ 2 expiring"
+// ("⚠2" when short).
+func (m *Model) expiringWarning(active string, level int) string {
+	n := 0
+	for _, name := range m.expiring {
+		if name != active {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case level >= hdrEnv:
+		return fmt.Sprintf("⚠%d", n)
+	}
+	return fmt.Sprintf("⚠ %d expiring (Profiles, s)", n)
 }
 
 // daysLeft is the credential's state for the header; short is "364d".
@@ -186,37 +218,55 @@ func (m *Model) daysLeft(c *certs.Credential, short bool) string {
 		return st.Good.Render("✓ token key, no expiry")
 	}
 	d := r.Certificate.DaysLeft
-	left := fmt.Sprintf("%d days left", d)
+	left := common.DaysText(&r)
 	if short {
-		left = fmt.Sprintf("%dd", d)
+		left = common.DaysShort(&r)
 	}
 	switch {
 	case d < 0:
-		return st.Problem.Render("✗ expired")
-	case d < 30:
+		return st.Problem.Render("✗ " + common.DaysShort(&r))
+	case d < common.WarnDays:
 		return st.Warning.Render("⚠ " + left)
 	}
 	return st.Header.Meta.Render(left)
 }
 
-// tabs is the tab bar; a placeholder tab is greyed.
+// tabs is the tab bar; a placeholder tab is greyed. When the names do not
+// fit (seven tabs at 60 columns), the other tabs' names shorten, the
+// active one stays whole, and every number stays.
 func (m *Model) tabs() string {
 	st := m.c.Styles
-	out := make([]string, len(m.screens))
-	for i, s := range m.screens {
-		label := fmt.Sprintf("%d %s", i+1, s.Title())
-		switch {
-		case i == m.tab:
-			out[i] = st.Tabs.Active.Render(label)
-		case isDisabled(s):
-			out[i] = st.Tabs.Disabled.Render(label)
-		default:
-			out[i] = st.Tabs.Inactive.Render(label)
+	render := func(cut int, sep string) string {
+		out := make([]string, len(m.screens))
+		for i, s := range m.screens {
+			title := s.Title()
+			if i != m.tab && cut > 0 && len([]rune(title)) > cut {
+				title = string([]rune(title)[:cut])
+			}
+			label := fmt.Sprintf("%d %s", i+1, title)
+			switch {
+			case i == m.tab:
+				out[i] = st.Tabs.Active.Render(label)
+			case isDisabled(s):
+				out[i] = st.Tabs.Disabled.Render(label)
+			default:
+				out[i] = st.Tabs.Inactive.Render(label)
+			}
 		}
+		return strings.Join(out, st.Tabs.Sep.Render(sep))
 	}
-	line := " " + strings.Join(out, st.Tabs.Sep.Render(" │ "))
-	if ansi.StringWidth(line) > m.width {
-		line = strings.Join(out, st.Tabs.Sep.Render("│")) // narrow: every tab still whole
+	line := " " + render(0, " │ ")
+	for cut := 0; ansi.StringWidth(line) > m.width && cut >= 0; {
+		switch {
+		case cut == 0:
+			line = render(0, "│") // narrow: every tab still whole
+			cut = 9
+		case cut > 1:
+			cut--
+			line = render(cut, "│")
+		default:
+			cut = -1
+		}
 	}
 	return line
 }
@@ -250,7 +300,17 @@ func (m *Model) statusLines() []string {
 		}
 		return lines
 	case m.info != "":
-		return []string{st.Status.Info.Render(textsafe.Clean(m.info))}
+		// Wrapped like an error (up to three lines): an info often ends in
+		// a path the user needs whole.
+		lines := strings.Split(ansi.Wrap(textsafe.Clean(m.info), max(m.width, 20), " /"), "\n")
+		if len(lines) > maxStatusLines {
+			lines = lines[:maxStatusLines]
+			lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], m.width-1, "") + "…"
+		}
+		for i, l := range lines {
+			lines[i] = st.Status.Info.Render(common.Clip(l, m.width))
+		}
+		return lines
 	}
 	return []string{""}
 }

@@ -29,3 +29,12 @@ func Latency(d time.Duration) string {
 	}
 	return d.Round(time.Second).String()
 }
+
+// Count is a number with its noun, singular or plural: "1 device",
+// "3 devices" (never "1 devices" or "3 device(s)").
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -102,11 +102,10 @@ func (h Health) Badge() (string, Tone) {
 		return "✗ unusable", ToneBad
 	}
 	if r.Certificate != nil {
-		d := r.Certificate.DaysLeft
-		if d < 30 {
-			return fmt.Sprintf("⚠ %dd", d), ToneWarn
+		if r.Certificate.DaysLeft < WarnDays {
+			return "⚠ " + DaysShort(r), ToneWarn
 		}
-		return fmt.Sprintf("✓ %dd", d), ToneGood
+		return "✓ " + DaysShort(r), ToneGood
 	}
 	if r.TokenKey != nil {
 		return "✓ token", ToneGood

@@ -56,3 +56,8 @@ type PasswordMsg struct {
 func Cmd(msg tea.Msg) tea.Cmd {
 	return func() tea.Msg { return msg }
 }
+
+// ExpiringMsg tells the shell which saved profiles' certificates are
+// expired or within the warning window (WarnDays), so the header can warn
+// whichever profile is active.
+type ExpiringMsg struct{ Names []string }

@@ -31,6 +31,11 @@ type Styles struct {
 	Good, Warning, Problem          lipgloss.Style
 	Pane, FocusedPane               lipgloss.Style
 	TableHeader                     lipgloss.Style
+	// JSON is the editor's syntax colours, readable on the background
+	// they were built for (nil without colour).
+	JSON struct {
+		Key, String, Number, Literal, Punct color.Color
+	}
 }
 
 // DefaultStyles builds the styles for a dark or light background; noColor
@@ -98,5 +103,12 @@ func DefaultStyles(isDark, noColor bool) Styles {
 		s.FocusedPane = lipgloss.NewStyle().Border(lipgloss.ThickBorder()).Padding(0, 1)
 	}
 	s.TableHeader = lipgloss.NewStyle().Bold(true)
+	if !noColor {
+		s.JSON.Key = ld(lipgloss.Color("#1F5FA8"), lipgloss.Color("#7CB7FF"))
+		s.JSON.String = ld(lipgloss.Color("#0B7A35"), lipgloss.Color("#8BDB9A"))
+		s.JSON.Number = ld(lipgloss.Color("#A14A00"), lipgloss.Color("#F5B971"))
+		s.JSON.Literal = ld(lipgloss.Color("#8A2BB8"), lipgloss.Color("#D79BFF"))
+		s.JSON.Punct = s.Muted
+	}
 	return s
 }

@@ -302,12 +302,13 @@ func fit(s string, w int) string {
 // Fit truncates s to w cells with an ellipsis and pads it to exactly w.
 func Fit(s string, w int) string { return fit(s, w) }
 
-// clip cuts a rendered line to w cells (0 means no limit).
+// clip cuts a rendered line to w cells (0 means no limit), with a … so a
+// cut line never looks whole.
 func clip(s string, w int) string {
 	if w <= 0 || ansi.StringWidth(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, "")
+	return ansi.Truncate(s, w, "…")
 }
 
 // Clip cuts a rendered line to w cells so it never wraps (0 means no limit).

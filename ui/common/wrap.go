@@ -1,35 +1,26 @@
 package common
 
 import (
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 )
 
 // WrapWords breaks s at spaces into lines of at most w cells (20 at least),
 // each starting with prefix. A word longer than w keeps a line of its own
-// rather than being cut.
+// rather than being cut. Runs of white space (newlines too) count as one
+// space. The wrapping itself is ansi.Wordwrap's.
 func WrapWords(s string, w int, prefix string) []string {
-	w = max(20, w)
 	s = textsafe.Clean(s) // wrapped text is data from outside (reasons, findings)
-	var lines []string
-	line, lineW := "", 0
-	for _, word := range strings.Fields(s) {
-		ww := ansi.StringWidth(word)
-		if line != "" && lineW+1+ww > w {
-			lines = append(lines, prefix+line)
-			line, lineW = "", 0
-		}
-		if line != "" {
-			line += " "
-			lineW++
-		}
-		line += word
-		lineW += ww
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return nil
 	}
-	if line != "" {
-		lines = append(lines, prefix+line)
+	lines := strings.Split(ansi.Wordwrap(s, max(20, w), ""), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + strings.TrimRight(l, " ")
 	}
 	return lines
 }

@@ -2,6 +2,7 @@ package devices
 
 import (
 	"errors"
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,14 +25,15 @@ func load(s *profiles.Store) tea.Cmd {
 	}
 }
 
-// saveDevice adds d; an edit that changed the token or environment removes
-// the old entry first so the book does not keep both.
+// saveDevice adds d. An edit replaces the old entry (removed first): the
+// store's add merges groups, so an edit could not remove one, and a new
+// token or environment must not leave the old entry behind.
 func saveDevice(s *profiles.Store, orig profiles.Device, editing bool, d profiles.Device) tea.Cmd {
 	return func() tea.Msg {
 		if s == nil {
 			return savedMsg{d: d, err: errNoStore}
 		}
-		if editing && (orig.Token != d.Token || orig.Environment != d.Environment) {
+		if editing {
 			if err := s.RemoveDevice(orig.Token); err != nil {
 				return savedMsg{d: d, err: err}
 			}
@@ -64,7 +66,10 @@ func importFile(s *profiles.Store, path string, env certs.Environment) tea.Cmd {
 				p = filepath.Join(home, p[2:])
 			}
 		}
-		data, err := os.ReadFile(p)
+		// fsafe: a FIFO would block this Cmd forever, /dev/zero would fill
+		// the memory; the limit fits a token list (issue 12).
+		data, err := fsafe.ReadFile(p, fsafe.LimitTokens, "device import")
+		data = fsafe.StripBOM(data)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return importedMsg{path: path, err: errors.New("there is no such file; type the full path (~/ works)")}

@@ -33,6 +33,12 @@ const (
 // KeyMap is the Devices screen's keys.
 type KeyMap struct {
 	Filter, Toggle, All, Groups, Add, Edit, Delete, Import, Yes, No, Submit, Cancel key.Binding
+	// Clear empties the selection.
+	Clear key.Binding
+	// In the filter and import fields.
+	KeepFilter, ClearFilter, DoImport key.Binding
+	// In the group picker.
+	GroupUp, GroupDown, GroupToggle, GroupDone, GroupClose key.Binding
 }
 
 // DefaultKeyMap returns the Devices screen's keys.
@@ -50,6 +56,17 @@ func DefaultKeyMap() KeyMap {
 		No:     key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
 		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Clear:  key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "clear selection")),
+
+		KeepFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the filter")),
+		DoImport:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "import")),
+
+		GroupUp:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "up")),
+		GroupDown:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "down")),
+		GroupToggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle group")),
+		GroupDone:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "toggle and close")),
+		GroupClose:  key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "close")),
 	}
 }
 
@@ -155,9 +172,12 @@ func (m *Model) SetCommon(c common.Common) {
 // reason and when) gets what the label and the groups do not need; at 80
 // columns the groups shrink first.
 func columns(w int) []common.Column {
-	label, groups := 36, 20
+	label, groups, last := 36, 20, 22
 	if w < 100 {
 		label, groups = 25, 6
+	}
+	if w < 70 {
+		last = 16 // "✗ BadDeviceToken": the short form
 	}
 	return []common.Column{
 		{Title: "", Width: 1},
@@ -165,7 +185,7 @@ func columns(w int) []common.Column {
 		{Title: "Token", Width: 13},
 		{Title: "Env", Width: 4},
 		{Title: "Groups", Min: 6, Max: groups},
-		{Title: "Last result", Min: 22},
+		{Title: "Last result", Min: last},
 	}
 }
 
@@ -249,7 +269,7 @@ func (m *Model) refilter() {
 			}
 			return 1
 		}
-		return strings.Compare(strings.ToLower(label(da)), strings.ToLower(label(db)))
+		return common.NaturalCompare(label(da), label(db))
 	})
 	m.table.SetRows(len(m.shown))
 }
@@ -373,14 +393,14 @@ func (m *Model) paste(msg tea.PasteMsg) tea.Cmd {
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.mode {
 	case modeFilter:
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, m.keys.ClearFilter):
 			m.filter.SetValue("")
 			m.filter.Blur()
 			m.mode = modeList
 			m.refilter()
 			return nil
-		case "enter":
+		case key.Matches(msg, m.keys.KeepFilter):
 			m.filter.Blur()
 			m.mode = modeList
 			return nil
@@ -414,11 +434,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case modeImport:
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, m.keys.Cancel):
 			m.mode = modeList
 			return nil
-		case "enter":
+		case key.Matches(msg, m.keys.DoImport):
 			path := strings.TrimSpace(m.importIn.Value())
 			if path == "" {
 				m.setNote("type the path of a file to import (esc cancels)", true)
@@ -467,6 +487,11 @@ func (m *Model) keyList(msg tea.KeyPressMsg) tea.Cmd {
 		return m.selectionCmd()
 	case key.Matches(msg, m.keys.All):
 		return m.selectAll()
+	case key.Matches(msg, m.keys.Clear) && len(m.selected) > 0:
+		n := len(m.selected)
+		clear(m.selected)
+		m.setNote("selection cleared ("+common.Count(n, "device")+")", false)
+		return m.selectionCmd()
 	case key.Matches(msg, m.keys.Groups):
 		m.groups = m.groupCounts()
 		if len(m.groups) == 0 {
@@ -495,7 +520,7 @@ func (m *Model) keyList(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Import):
 		m.mode = modeImport
 		return m.importIn.Focus()
-	case msg.String() == "esc" && m.filter.Value() != "":
+	case key.Matches(msg, m.keys.ClearFilter) && m.filter.Value() != "":
 		m.filter.SetValue("")
 		m.refilter()
 	}
@@ -526,9 +551,9 @@ func (m *Model) selectAll() tea.Cmd {
 		}
 	}
 	if all {
-		m.setNote(fmt.Sprintf("cleared %d devices", len(keys)), false)
+		m.setNote("cleared "+common.Count(len(keys), "device"), false)
 	} else {
-		m.setNote(fmt.Sprintf("selected %d devices", len(keys)), false)
+		m.setNote("selected "+common.Count(len(keys), "device"), false)
 	}
 	return m.selectionCmd()
 }
@@ -538,35 +563,56 @@ func (m *Model) openForm(d profiles.Device, editing bool) {
 	m.mode = modeForm
 }
 
-// ShortHelp is the keys for the footer.
+// ShortHelp is the keys that work now.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.mode {
 	case modeFilter:
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
-		}
+		return []key.Binding{k.KeepFilter, k.ClearFilter}
 	case modeImport:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "import")), k.Cancel}
+		return []key.Binding{k.DoImport, k.Cancel}
 	case modeForm:
-		return []key.Binding{m.form.keys.Next, k.Submit, k.Cancel}
+		b := []key.Binding{m.form.keys.Next, k.Submit, k.Cancel}
+		if m.form.field == fEnv {
+			b = append(b, m.form.keys.Change)
+		}
+		return b
 	case modeConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case modeGroups:
-		return []key.Binding{k.Toggle, k.Cancel}
+		return []key.Binding{k.GroupToggle, k.GroupDone, k.GroupClose}
 	}
-	return []key.Binding{k.Toggle, k.All, k.Groups, k.Filter, k.Add, k.Edit, k.Delete, k.Import}
+	var b []key.Binding
+	if m.table.Rows() > 0 {
+		b = append(b, k.Toggle, k.All)
+	}
+	if len(m.selected) > 0 {
+		b = append(b, k.Clear)
+	}
+	if len(m.groupCounts()) > 0 {
+		b = append(b, k.Groups)
+	}
+	b = append(b, k.Filter, k.Add)
+	if m.table.Rows() > 0 {
+		b = append(b, k.Edit, k.Delete)
+	}
+	b = append(b, k.Import)
+	if m.filter.Value() != "" {
+		b = append(b, k.ClearFilter)
+	}
+	return b
 }
 
-// FullHelp is every key of the screen.
+// FullHelp is every key that works now.
 func (m *Model) FullHelp() [][]key.Binding {
-	k := m.keys
-	return [][]key.Binding{
-		m.table.FullHelp(),
-		{k.Toggle, k.All, k.Groups, k.Filter},
-		{k.Add, k.Edit, k.Delete, k.Import},
+	switch m.mode {
+	case modeGroups:
+		k := m.keys
+		return [][]key.Binding{{k.GroupUp, k.GroupDown}, {k.GroupToggle, k.GroupDone, k.GroupClose}}
+	case modeList:
+		return [][]key.Binding{m.table.FullHelp(), m.ShortHelp()}
 	}
+	return [][]key.Binding{m.ShortHelp()}
 }
 
 // WantsEsc is true while a filter is applied: esc clears it.

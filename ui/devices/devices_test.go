@@ -123,8 +123,8 @@ func TestAddNormalisesTheTokenLive(t *testing.T) {
 	m := newModel(t, 100, 20, store)
 	m.Update(m.Init()())
 	press(m, "a")
-	if m.mode != modeForm || m.form.field != fToken {
-		t.Fatal("a should open the form on the token")
+	if m.mode != modeForm || m.form.field != fLabel {
+		t.Fatal("a should open the form on its first field shown, the label")
 	}
 	m.Update(tea.PasteMsg{Content: "<A1B2C3D4 E5F60718 293A4B5C"})
 	if s, ok := m.form.tokenStatus(); ok || !strings.Contains(s, "cut off") {
@@ -185,10 +185,31 @@ func TestImportReportsBadLines(t *testing.T) {
 }
 
 func TestDevicesGolden(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	for _, sz := range [][2]int{{60, 11}, {80, 24}, {120, 40}} {
 		t.Run("selection_and_dead_"+strconv.Itoa(sz[0])+"x"+strconv.Itoa(sz[1]), func(t *testing.T) {
 			m := loaded(t, sz[0], sz[1])
 			press(m, "space", "down", "space", "end")
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
+		// The dialogs: the form, the delete question, the group picker.
+		size := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
+		t.Run("form"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "e")
+			out := ansi.Strip(m.View())
+			if !strings.Contains(out, "environment") {
+				t.Fatalf("the form's last field is not on screen:\n%s", out)
+			}
+			golden.RequireEqual(t, out)
+		})
+		t.Run("delete"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "x")
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
+		t.Run("groups"+size, func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "+")
 			golden.RequireEqual(t, ansi.Strip(m.View()))
 		})
 	}

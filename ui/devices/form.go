@@ -70,10 +70,7 @@ func (f *deviceForm) open(d profiles.Device, editing bool) {
 	if f.env == "" {
 		f.env = certs.Development
 	}
-	f.field = fLabel
-	if !editing {
-		f.field = fToken
-	}
+	f.field = fLabel // the order shown: label, token, groups, environment
 }
 
 func (f *deviceForm) input(i int) *textinput.Model {
@@ -119,6 +116,11 @@ func (f *deviceForm) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 	}
+	if pm, ok := msg.(tea.PasteMsg); ok && f.field != fToken && looksLikeToken(pm.Content) {
+		// A token pasted anywhere in the form belongs in the token field.
+		f.field = fToken
+		f.focus()
+	}
 	in := f.input(f.field)
 	if in == nil {
 		if pm, ok := msg.(tea.PasteMsg); ok {
@@ -135,6 +137,24 @@ func (f *deviceForm) update(msg tea.Msg) tea.Cmd {
 	*in, cmd = in.Update(msg)
 	f.err = ""
 	return cmd
+}
+
+// looksLikeToken is true for pasted text that is (part of) a device
+// token: iOS's <…> form, or hex digits only.
+func looksLikeToken(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<") {
+		return true
+	}
+	if len(s) < 16 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF -", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenStatus is the live verdict on the token field.

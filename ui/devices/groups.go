@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/ui/common"
@@ -44,14 +45,20 @@ func (m *Model) groupCounts() []groupCount {
 }
 
 func (m *Model) keyGroups(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc", "q":
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.GroupClose):
 		m.mode = modeList
-	case "up", "k":
+	case key.Matches(msg, k.GroupUp):
 		m.groupCur = max(0, m.groupCur-1)
-	case "down", "j":
+	case key.Matches(msg, k.GroupDown):
 		m.groupCur = min(len(m.groups)-1, m.groupCur+1)
-	case "space", "enter":
+	case key.Matches(msg, k.Clear):
+		clear(m.selected)
+		m.groups = m.groupCounts()
+		m.setNote("selection cleared", false)
+		return m.selectionCmd()
+	case key.Matches(msg, k.GroupToggle), key.Matches(msg, k.GroupDone):
 		g := m.groups[m.groupCur]
 		all := g.nSel == g.n
 		for _, k := range g.keysOfIt {
@@ -65,9 +72,9 @@ func (m *Model) keyGroups(msg tea.KeyPressMsg) tea.Cmd {
 		if all {
 			verb = "cleared"
 		}
-		m.setNote(fmt.Sprintf("%s group %s (%d devices)", verb, g.name, g.n), false)
+		m.setNote(fmt.Sprintf("%s group %s (%s)", verb, g.name, common.Count(g.n, "device")), false)
 		m.groups = m.groupCounts()
-		if msg.String() == "enter" {
+		if key.Matches(msg, k.GroupDone) {
 			m.mode = modeList
 		}
 		return m.selectionCmd()
@@ -77,7 +84,7 @@ func (m *Model) keyGroups(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) groupsView(w, h int) string {
 	st := m.c.Styles
-	lines := []string{st.Title.Render("Select a group") + st.Subtle.Render("  space toggle · enter toggle and close · esc close")}
+	lines := []string{st.Title.Render("Select a group") + st.Subtle.Render("  space toggle · enter toggle and close · C clear all · esc close")}
 	for i, g := range m.groups {
 		mark := "[ ]"
 		switch {
@@ -86,7 +93,7 @@ func (m *Model) groupsView(w, h int) string {
 		case g.nSel > 0:
 			mark = "[-]"
 		}
-		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%d devices, %d selected", g.n, g.nSel)))
+		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%s, %d selected", common.Count(g.n, "device"), g.nSel)))
 		if i == m.groupCur {
 			line = st.Selected.Render("› ") + line
 		} else {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/ui/common"
 )
 
 // payload4KB is a formatted alert payload of about 4 KB: many lines, as a
@@ -33,6 +35,25 @@ func BenchmarkKeystroke4KB(b *testing.B) {
 	if len(body) < 3900 || len(body) > 4096 || !m.report.Valid {
 		b.Fatalf("fixture: %d bytes, report %+v", len(body), m.report)
 	}
+	m.Update(kp("enter"))
+	m.moveTo(m.ta.LineCount()/2, 10)
+	keys := []tea.Msg{kp("x"), kp("backspace")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Update(keys[i%2])
+		_ = m.View()
+	}
+}
+
+// BenchmarkKeystroke4KBColour is BenchmarkKeystroke4KB with colours on
+// (JSON syntax colouring drawn).
+func BenchmarkKeystroke4KBColour(b *testing.B) {
+	m := newModel(b, 120, 40, nil)
+	c := m.c
+	c.Styles = common.DefaultStyles(false, false)
+	m.SetCommon(c)
+	setText(b, m, payload4KB())
 	m.Update(kp("enter"))
 	m.moveTo(m.ta.LineCount()/2, 10)
 	keys := []tea.Msg{kp("x"), kp("backspace")}

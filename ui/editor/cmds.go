@@ -2,6 +2,7 @@ package editor
 
 import (
 	"errors"
+	"github.com/pushdeck/pushdeck/push/payload"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -34,11 +35,11 @@ func loadLibrary(s *profiles.Store) tea.Cmd {
 	}
 }
 
-func savePayload(s *profiles.Store, p profiles.SavedPayload) tea.Cmd {
+func savePayload(s *profiles.Store, p profiles.SavedPayload, body string, h payload.Headers) tea.Cmd {
 	return func() tea.Msg {
 		if s == nil {
 			return savedMsg{name: p.Name, err: errNoStore}
 		}
-		return savedMsg{name: p.Name, err: s.SavePayload(p)}
+		return savedMsg{name: p.Name, body: body, hdr: h, err: s.SavePayload(p)}
 	}
 }

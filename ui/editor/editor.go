@@ -36,6 +36,7 @@ const (
 	modeGallery             // the template gallery
 	modeLibrary             // the saved payloads
 	modeSaveAs              // naming the payload to save
+	modeConfirm             // asking before a load replaces edited work
 )
 
 // Msgs of this screen.
@@ -58,6 +59,8 @@ type (
 	// savedMsg reports a library save.
 	savedMsg struct {
 		name string
+		body string
+		hdr  payload.Headers
 		err  error
 	}
 )
@@ -97,6 +100,12 @@ type Model struct {
 	saveAs  textinput.Model
 	note    string // a one-line notice under the editor (format failed, …)
 
+	hist     history                // undo and redo
+	clsCache map[string][]jsonClass // syntax classes by line text (render.go)
+	typed    bool                   // the change on its way is a typed letter (see record)
+	base     snapshot               // what was last loaded: the text is not the user's work while equal
+	confirm  *pendingLoad           // the load waiting for y
+
 	draftSeq    int
 	outSeq      uint64 // numbers PayloadChangedMsg, see announce
 	draftDelay  time.Duration
@@ -126,6 +135,8 @@ func New(c common.Common) *Model {
 	m.ta.MoveToBegin()
 	m.needLoad = c.Store != nil
 	m.revalidate()
+	m.base = snapshot{text: m.text, hdr: m.hdr}
+	m.hist.cur = m.base
 	m.SetSize(c.Width, c.Height)
 	return m
 }
@@ -212,7 +223,11 @@ func (m *Model) Capturing() bool { return m.mode != modeBrowse }
 // default topic and so the lint.
 func (m *Model) SetCommon(c common.Common) {
 	storeChanged := c.Store != m.c.Store
+	restyle := c.Styles.IsDark != m.c.Styles.IsDark || (c.Styles.Accent == nil) != (m.c.Styles.Accent == nil)
 	m.c = c
+	if restyle {
+		m.applyStyles() // a light terminal gets the light palette, editor included
+	}
 	if storeChanged && c.Store != nil && !m.draftLoaded {
 		m.needLoad = true
 	}
@@ -325,6 +340,8 @@ func (m *Model) where(f payload.Finding) (line, col int, ok bool) {
 // notice to the Send screen.
 func (m *Model) changed() tea.Cmd {
 	m.revalidate()
+	m.record(m.typed)
+	m.typed = false
 	m.draftSeq++
 	seq := m.draftSeq
 	return tea.Batch(
@@ -350,7 +367,9 @@ func (m *Model) load(name, body string, h payload.Headers) tea.Cmd {
 	m.form.fill(m.hdr, m.defaultTopic())
 	m.sel = -1
 	m.note = ""
-	return m.changed()
+	cmd := m.changed()
+	m.base = snapshot{text: m.text, hdr: m.hdr}
+	return cmd
 }
 
 // Update handles a message.
@@ -377,6 +396,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.ta.SetValue(msg.p.Body)
 			m.ta.MoveToBegin()
 			m.revalidate()
+			m.hist = history{cur: m.state()} // the draft is where undo starts
 			cmds = append(cmds, m.announce())
 		default:
 			cmds = append(cmds, m.announce())
@@ -402,13 +422,18 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			cmds = append(cmds, common.ErrorCmd(fmt.Errorf("could not save %q: %w", msg.name, msg.err)))
 		} else {
 			m.name = msg.name
+			m.base = snapshot{text: msg.body, hdr: msg.hdr} // kept in the library: no longer at risk
 			cmds = append(cmds, common.StatusCmd(fmt.Sprintf("saved %q to the payload library", msg.name)))
 		}
 	case common.LoadPayloadMsg:
 		h, err := headersOf(msg.Payload)
-		cmds = append(cmds, m.load(msg.Payload.Name, msg.Payload.Body, h))
 		m.mode = modeBrowse
 		m.ta.Blur()
+		what := "a past send"
+		if msg.Payload.Name != "" {
+			what = fmt.Sprintf("%q", msg.Payload.Name)
+		}
+		cmds = append(cmds, m.ask(what, msg.Payload.Name, msg.Payload.Body, h))
 		if err != nil {
 			m.note = err.Error()
 		}
@@ -453,7 +478,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case modeText:
 		return m.keyText(msg)
 	case modeHeaders:
-		if key.Matches(msg, m.keys.Close) || msg.String() == "enter" {
+		if key.Matches(msg, m.keys.Close) || key.Matches(msg, m.keys.Choose) {
 			m.mode = modeBrowse
 			m.relayout()
 			return nil
@@ -467,12 +492,23 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	case modeGallery, modeLibrary:
 		return m.keyPicker(msg)
+	case modeConfirm:
+		p := m.confirm
+		switch {
+		case key.Matches(msg, m.keys.Yes):
+			m.mode, m.confirm = modeBrowse, nil
+			return m.loadSaying(p.what, p.name, p.body, p.hdr)
+		case key.Matches(msg, m.keys.No):
+			m.mode, m.confirm = modeBrowse, nil
+			m.note = "kept your payload"
+		}
+		return nil
 	case modeSaveAs:
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, m.keys.Close):
 			m.mode = modeBrowse
 			return nil
-		case "enter":
+		case key.Matches(msg, m.keys.Choose):
 			name := strings.TrimSpace(m.saveAs.Value())
 			if name == "" {
 				m.note = "type a name to save the payload under (esc cancels)"
@@ -480,7 +516,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			m.mode = modeBrowse
 			m.note = ""
-			return savePayload(m.c.Store, savedOf(name, m.text, m.hdr, m.now()))
+			return savePayload(m.c.Store, savedOf(name, m.text, m.hdr, m.now()), m.text, m.hdr)
 		}
 		var cmd tea.Cmd
 		m.saveAs, cmd = m.saveAs.Update(msg)
@@ -510,6 +546,10 @@ func (m *Model) keyBrowse(msg tea.KeyPressMsg) tea.Cmd {
 // command runs the screen commands shared by both modes.
 func (m *Model) command(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
+	case key.Matches(msg, m.keys.Undo):
+		return m.undoStep(-1), true
+	case key.Matches(msg, m.keys.Redo):
+		return m.undoStep(1), true
 	case key.Matches(msg, m.keys.Templates):
 		m.gallery = picker{title: "Templates", empty: "no templates", items: templateChoices(payload.TemplatesAt(m.now()))}
 		m.mode = modeGallery
@@ -607,9 +647,9 @@ func (m *Model) keyPicker(msg tea.KeyPressMsg) tea.Cmd {
 		p.move(-1)
 	case key.Matches(msg, m.keys.Down):
 		p.move(1)
-	case msg.String() == "pgup":
+	case key.Matches(msg, m.keys.PageUp):
 		p.move(-10)
-	case msg.String() == "pgdown":
+	case key.Matches(msg, m.keys.PageDown):
 		p.move(10)
 	case key.Matches(msg, m.keys.Choose):
 		it, ok := p.selected()
@@ -620,10 +660,12 @@ func (m *Model) keyPicker(msg tea.KeyPressMsg) tea.Cmd {
 		if m.mode == modeGallery {
 			name = ""
 		}
-		h := it.Headers
+		what := fmt.Sprintf("the template %q", it.Name)
+		if m.mode == modeLibrary {
+			what = fmt.Sprintf("%q", it.Name)
+		}
 		m.mode = modeBrowse
-		cmd := m.load(name, it.Body, h)
-		return tea.Batch(cmd, common.StatusCmd(fmt.Sprintf("loaded %q", it.Name)))
+		return m.ask(what, name, it.Body, it.Headers)
 	}
 	return nil
 }
@@ -638,23 +680,41 @@ func (m *Model) ShortHelp() []key.Binding {
 			b.SetHelp(keys, b.Help().Desc)
 			return b
 		}
-		return []key.Binding{k.Done, k.Templates, only(k.Format, "ctrl+l"), only(k.NextFinding, "alt+n"), only(k.Save, "ctrl+s")}
+		return []key.Binding{k.Done, k.Undo, k.Redo, k.Templates, only(k.Format, "ctrl+l"), only(k.NextFinding, "alt+n"), only(k.Save, "ctrl+s")}
 	case modeHeaders:
 		return []key.Binding{k.NextField, k.Left, k.Right, k.Close}
 	case modeGallery, modeLibrary:
 		return []key.Binding{k.Up, k.Down, k.Choose, k.Close}
 	case modeSaveAs:
 		return []key.Binding{k.Choose, k.Close}
+	case modeConfirm:
+		return []key.Binding{k.Yes, k.No}
 	}
-	return []key.Binding{k.Edit, k.Templates, k.Headers, k.PushType, k.NextFinding, k.Save, k.Open}
+	b := []key.Binding{k.Edit, k.Templates, k.Headers, k.PushType}
+	if len(m.findings) > 0 {
+		b = append(b, k.NextFinding)
+	}
+	if len(m.hist.undo) > 0 {
+		b = append(b, k.Undo)
+	}
+	if len(m.hist.redo) > 0 {
+		b = append(b, k.Redo)
+	}
+	return append(b, k.Save, k.Open)
 }
 
-// FullHelp is every key of the screen.
+// FullHelp is every key that works now.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{
-		{k.Edit, k.Done, k.NextFinding, k.PrevFinding},
-		{k.Templates, k.Format, k.Minify},
-		{k.Save, k.Open, k.Headers, k.PushType},
+	switch m.mode {
+	case modeText:
+		return [][]key.Binding{{k.Done, k.Undo, k.Redo, k.NextFinding, k.PrevFinding}, {k.Templates, k.Format, k.Minify, k.Save, k.Open}}
+	case modeHeaders, modeGallery, modeLibrary, modeSaveAs, modeConfirm:
+		return [][]key.Binding{m.ShortHelp()}
 	}
+	nav := []key.Binding{k.Edit, k.Undo, k.Redo}
+	if len(m.findings) > 0 {
+		nav = append(nav, k.NextFinding, k.PrevFinding)
+	}
+	return [][]key.Binding{nav, {k.Templates, k.Format, k.Minify}, {k.Save, k.Open, k.Headers, k.PushType}}
 }

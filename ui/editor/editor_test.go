@@ -360,6 +360,10 @@ func TestSaveAndOpenFromLibrary(t *testing.T) {
 		t.Fatalf("library: mode %v items %d", m.mode, len(m.library.items))
 	}
 	send(m, kp("enter"))
+	if m.mode != modeConfirm {
+		t.Fatalf("loading over edited text did not ask (mode %v)", m.mode)
+	}
+	send(m, kp("y"))
 	if m.Text() != `{"aps":{"alert":"saved one"}}` {
 		t.Errorf("loaded %q", m.Text())
 	}
@@ -383,7 +387,7 @@ func TestLoadPayloadMsgFromHistory(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+	for _, sz := range []struct{ w, h int }{{60, 11}, {80, 24}, {120, 40}} {
 		name := func(s string) string { return s + "_" + itoa(sz.w) + "x" + itoa(sz.h) }
 		t.Run(name("valid"), func(t *testing.T) {
 			m := newModel(t, sz.w, sz.h, nil)
@@ -403,6 +407,21 @@ func TestGolden(t *testing.T) {
 		t.Run(name("gallery"), func(t *testing.T) {
 			m := newModel(t, sz.w, sz.h, nil)
 			send(m, kp("ctrl+t"), kp("down"))
+			golden.RequireEqual(t, view(m))
+		})
+		t.Run(name("replace_question"), func(t *testing.T) {
+			m := newModel(t, sz.w, sz.h, nil)
+			setText(t, m, `{"aps":{"alert":"mine"}}`)
+			send(m, kp("ctrl+t"), kp("down"), kp("down"), kp("enter"))
+			out := view(m)
+			if !strings.Contains(out, "y replace") {
+				t.Fatalf("the question's answers are not on screen:\n%s", out)
+			}
+			golden.RequireEqual(t, out)
+		})
+		t.Run(name("headers"), func(t *testing.T) {
+			m := newModel(t, sz.w, sz.h, nil)
+			send(m, kp("h"))
 			golden.RequireEqual(t, view(m))
 		})
 	}

@@ -10,6 +10,11 @@ type KeyMap struct {
 	Save, Open, Headers       key.Binding
 	PushType                  key.Binding
 	NextFinding, PrevFinding  key.Binding
+	Undo, Redo                key.Binding
+	// Answers before a load replaces edited work.
+	Yes, No key.Binding
+	// Page through a picker.
+	PageUp, PageDown key.Binding
 	// Inside the gallery, the library and the headers form.
 	Up, Down, Left, Right, Choose, Delete, Close, NextField, PrevField key.Binding
 }
@@ -28,6 +33,13 @@ func DefaultKeyMap() KeyMap {
 		PushType:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "next push type")),
 		NextFinding: key.NewBinding(key.WithKeys("alt+n", "n"), key.WithHelp("n/alt+n", "next finding")),
 		PrevFinding: key.NewBinding(key.WithKeys("alt+p", "N"), key.WithHelp("N/alt+p", "previous finding")),
+
+		Undo:     key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo")),
+		Redo:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "redo")),
+		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "replace")),
+		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "keep mine")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),

@@ -3,6 +3,7 @@ package editor
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/lipgloss/v2"
@@ -35,6 +36,8 @@ type textStyles struct {
 	numStyle, curNumStyle          lipgloss.Style
 	errMark, warnMark              string
 	numbers                        map[numberKey]string
+	syntax                         [nClasses]sgr
+	colour                         bool // syntax colours are on
 }
 
 type numberKey struct {
@@ -43,11 +46,12 @@ type numberKey struct {
 }
 
 func newTextStyles(s textarea.Styles, st common.Styles) textStyles {
+	// The cursor is the terminal's own reverse video: visible on a light
+	// background as on a dark one (a coloured cursor was near invisible on
+	// white).
 	cur := lipgloss.NewStyle().Reverse(true)
-	if s.Cursor.Color != nil {
-		cur = cur.Foreground(s.Cursor.Color)
-	}
 	return textStyles{
+		syntax: syntaxStyles(st), colour: st.Accent != nil,
 		cursor: cur, selection: s.Focused.Selection, placeholder: st.Subtle,
 		numStyle: st.Subtle, curNumStyle: st.Selected,
 		errMark: st.Problem.Render("✗"), warnMark: st.Warning.Render("!"),
@@ -109,9 +113,10 @@ func (m *Model) textView(w, h int) string {
 	selFrom, selTo, hasSel := m.ta.Selection()
 
 	var b strings.Builder
-	b.Grow(h * (w + 16))
+	b.Grow(h * (w + 16) * 3) // room for the syntax colours
 	line := m.lay.lineAt(m.top)
 	wl := m.top - m.lay.rowStart[line]
+	clsLine, cls := -1, []jsonClass(nil)
 	for r := range h {
 		if r > 0 {
 			b.WriteByte('\n')
@@ -120,6 +125,9 @@ func (m *Model) textView(w, h int) string {
 			continue
 		}
 		segs := m.wraps.segments(m.lay.lines[line], tw)
+		if clsLine != line {
+			clsLine, cls = line, m.classes(m.lay.lines[line])
+		}
 		base := 0
 		for _, s := range segs[:wl] {
 			base += len(s.runes)
@@ -160,7 +168,8 @@ func (m *Model) textView(w, h int) string {
 					cursor = -1
 				}
 			}
-			b.WriteString(m.segmentRow(segs[wl], tw, cursor, from, to))
+			end := min(base+len(segs[wl].runes), len(cls))
+			b.WriteString(m.segmentRow(segs[wl], cls[min(base, end):end], tw, cursor, from, to))
 		}
 		wl++
 		if wl >= len(segs) {
@@ -172,35 +181,45 @@ func (m *Model) textView(w, h int) string {
 
 // segmentRow draws one wrapped row, padded to tw cells: the cursor at rune
 // index cursor (-1: none) and the runes [from, to) selected.
-func (m *Model) segmentRow(row wrapRow, tw, cursor, from, to int) string {
+func (m *Model) segmentRow(row wrapRow, cls []jsonClass, tw, cursor, from, to int) string {
 	ts := m.tstyles
 	width := row.width
-	if cursor < 0 && from >= to {
+	if cursor < 0 && from >= to && !ts.colour {
 		if width >= tw {
 			return row.text
 		}
 		return row.text + strings.Repeat(" ", tw-width)
 	}
-	seg := []rune(row.text)
+	seg := row.runes
+	if n := utf8.RuneCountInString(row.text); n < len(seg) {
+		seg = seg[:n] // the wrap's trailing space past the edge is not drawn
+	}
+	if len(cls) < len(seg) {
+		cls = append(append(make([]jsonClass, 0, len(seg)), cls...), make([]jsonClass, len(seg)-len(cls))...)
+	}
+	cls = cls[:len(seg)]
 	var b strings.Builder
+	b.Grow(len(row.text) + 24*8 + tw - width)
 	switch {
 	case from >= 0 && from < to:
 		to = min(to, len(seg))
 		from = min(from, to)
-		b.WriteString(string(seg[:from]))
+		ts.coloured(&b, seg[:from], cls[:from])
 		b.WriteString(ts.selection.Render(string(seg[from:to])))
-		b.WriteString(string(seg[to:]))
+		ts.coloured(&b, seg[to:], cls[to:])
+	case cursor < 0:
+		ts.coloured(&b, seg, cls)
 	case cursor < len(seg):
-		b.WriteString(string(seg[:cursor]))
+		ts.coloured(&b, seg[:cursor], cls[:cursor])
 		b.WriteString(ts.cursor.Render(string(seg[cursor])))
-		b.WriteString(string(seg[cursor+1:]))
+		ts.coloured(&b, seg[cursor+1:], cls[cursor+1:])
 	case width < tw:
-		b.WriteString(row.text)
+		ts.coloured(&b, seg, cls)
 		b.WriteString(ts.cursor.Render(" "))
 		width++
 	case len(seg) > 0:
 		// A hard-broken word fills the row: the cursor sits on its last cell.
-		b.WriteString(string(seg[:len(seg)-1]))
+		ts.coloured(&b, seg[:len(seg)-1], cls[:len(seg)-1])
 		b.WriteString(ts.cursor.Render(string(seg[len(seg)-1])))
 	}
 	if width < tw {
@@ -223,4 +242,18 @@ func (m *Model) placeholderRow(tw int, focused bool) string {
 		first = m.tstyles.cursor.Render(string(p[:1]))
 	}
 	return first + m.tstyles.placeholder.Render(string(p[1:]))
+}
+
+// classes is the syntax classes of a line, cached by its text: a frame
+// draws the same lines as the one before, and typing changes one.
+func (m *Model) classes(line string) []jsonClass {
+	if c, ok := m.clsCache[line]; ok {
+		return c
+	}
+	if m.clsCache == nil || len(m.clsCache) > 4096 {
+		m.clsCache = make(map[string][]jsonClass, 256)
+	}
+	c := classify([]rune(line))
+	m.clsCache[line] = c
+	return c
 }

@@ -31,6 +31,7 @@ func (m *Model) keyText(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
+	m.note = "" // a notice is about the last command, not what is typed next
 	return m.edit(msg)
 }
 
@@ -85,6 +86,7 @@ func (m *Model) edit(msg tea.KeyPressMsg) tea.Cmd {
 	case m.textareaKey(msg):
 		return m.viaUpdate(msg)
 	case msg.Text != "":
+		m.typed = isTyping(msg)
 		return m.insert(msg.Text)
 	default:
 		return nil

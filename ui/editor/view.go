@@ -23,6 +23,12 @@ func (m *Model) View() string {
 	case modeLibrary:
 		return common.PadLines(m.library.view(st, w, h, "↑↓ choose · enter load · esc close"), h)
 	}
+	if m.mode == modeConfirm {
+		// The question first, whatever the height: its answers must be seen.
+		q := m.confirmView(w)
+		rest := max(h-len(q)-1, 0)
+		return common.PadLines(common.ClipLines(strings.Join(q, "\n"), w, 0)+"\n"+st.Subtle.Render(strings.Repeat("─", w))+"\n"+m.textView(w, rest), h)
+	}
 	var b strings.Builder
 	if m.mode == modeHeaders {
 		b.WriteString(m.form.view(st, m.hdr, m.defaultTopic(), w))
@@ -32,9 +38,10 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(m.textView(w, m.ta.Height()))
 	b.WriteByte('\n')
-	if m.mode == modeSaveAs {
+	switch m.mode {
+	case modeSaveAs:
 		b.WriteString(common.Clip(m.saveAs.View(), w))
-	} else {
+	default:
 		b.WriteString(common.Clip(m.statusLine(), w))
 	}
 	b.WriteByte('\n')
@@ -89,6 +96,11 @@ func (m *Model) statusLine() string {
 	st := m.c.Styles
 	r := m.report
 	size := fmt.Sprintf("%d / %d bytes", r.Bytes, r.Limit)
+	pos := ""
+	if m.mode == modeText {
+		// Where the cursor is, as line:column (a column counts characters).
+		pos = fmt.Sprintf("%d:%d · ", m.ta.Line()+1, m.ta.Column()+1)
+	}
 	var s string
 	switch {
 	case len(r.Errors) > 0:
@@ -104,7 +116,7 @@ func (m *Model) statusLine() string {
 		// The size stays whole; a long message is shortened here because
 		// the findings list below shows it in full.
 		msg := "✗ " + loc + f.Message
-		if room := m.width - lipgloss.Width(more+" · "+size); lipgloss.Width(msg) > room {
+		if room := m.width - lipgloss.Width(pos+more+" · "+size); lipgloss.Width(msg) > room {
 			msg = ansi.Truncate(msg, max(room, 10), "…")
 		}
 		s = st.Problem.Render(msg+more) + st.Subtle.Render(" · "+size)
@@ -112,6 +124,9 @@ func (m *Model) statusLine() string {
 		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size+" · ") + st.Warning.Render(plural(len(r.Warnings), "warning"))
 	default:
 		s = st.Good.Render("✓ valid") + st.Subtle.Render(" · "+size)
+	}
+	if pos != "" {
+		s = st.Subtle.Render(pos) + s
 	}
 	if m.note != "" {
 		return s + "  " + st.Warning.Render(m.note)

@@ -5,7 +5,6 @@ package history
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -26,16 +25,31 @@ const reloadDelay = time.Second
 // KeyMap is the History screen's keys.
 type KeyMap struct {
 	Filter, Detail, Load, Back, Reload key.Binding
+	// Group toggles one row per send.
+	Group key.Binding
+	// In the filter field.
+	KeepFilter, ClearFilter key.Binding
+	// In a detail.
+	Down, Up, PageDown, PageUp key.Binding
 }
 
 // DefaultKeyMap returns the History screen's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter (device: reason: apns:)")),
+		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter: 410 prod failed device: …")),
 		Detail: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
 		Load:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "load into editor")),
 		Back:   key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
 		Reload: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+		Group:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "by send / every result")),
+
+		KeepFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "scroll")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "scroll up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 	}
 }
 
@@ -69,6 +83,8 @@ type Model struct {
 
 	filtering bool
 	filter    textinput.Model
+	grouped   bool        // one row per send
+	groups    []sendGroup // the sends of the shown entries, when grouped
 	detail    int
 	detailY   int
 }
@@ -77,7 +93,7 @@ type Model struct {
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1}
 	m.table = common.NewTable(columns(0))
-	m.filter = common.NewInput(c.Styles, "/", "text, or device:NAME reason:REASON apns:ID")
+	m.filter = common.NewInput(c.Styles, "/", "410 · prod · failed · device:NAME reason:R apns:ID send:ID")
 	m.needLoad = c.Store != nil
 	m.SetSize(c.Width, c.Height)
 	return m
@@ -91,14 +107,17 @@ func columns(w int) []common.Column {
 	if w >= 110 {
 		id = 36
 	}
-	return []common.Column{
+	cols := []common.Column{
 		{Title: "When", Width: 11}, // 2 Jan 15:04
 		{Title: "Device", Min: 12},
 		{Title: "Env", Width: 4},
 		{Title: "Status", Width: 6},
 		{Title: "Reason", Min: 22, Max: 27}, // DeviceTokenNotForTopic, TooManyProviderTokenUpdates
-		{Title: "apns-id", Width: id},
 	}
+	if w >= 80 || w == 0 {
+		cols = append(cols, common.Column{Title: "apns-id", Width: id}) // the detail shows it below 80
+	}
+	return cols
 }
 
 // SetClock replaces the clock (tests use a fixed one).
@@ -136,6 +155,9 @@ func (m *Model) SetSize(w, h int) {
 	}
 	m.width, m.height = w, h
 	m.table.Columns = columns(w)
+	if m.grouped {
+		m.table.Columns = groupColumns(w)
+	}
 	m.table.SetSize(w, max(2, h-2))
 	m.filter.SetWidth(max(10, w-4))
 }
@@ -188,15 +210,16 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
 	if m.filtering {
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, k.ClearFilter):
 			m.filter.SetValue("")
 			m.filtering = false
 			m.filter.Blur()
 			m.refilter()
 			return nil
-		case "enter":
+		case key.Matches(msg, k.KeepFilter):
 			m.filtering = false
 			m.filter.Blur()
 			return nil
@@ -207,19 +230,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	if m.detail >= 0 {
+		page := max(1, m.height-2)
 		switch {
-		case key.Matches(msg, m.keys.Load):
+		case key.Matches(msg, k.Load):
 			return m.loadIntoEditor(m.entries[m.detail])
-		case key.Matches(msg, m.keys.Back):
+		case key.Matches(msg, k.Back):
 			m.detail = -1
-		case msg.String() == "down" || msg.String() == "j":
+		case key.Matches(msg, k.Down):
 			m.detailY++
-		case msg.String() == "up" || msg.String() == "k":
+		case key.Matches(msg, k.Up):
 			m.detailY = max(0, m.detailY-1)
-		case msg.String() == "pgdown" || msg.String() == "space":
-			m.detailY += max(1, m.height-2)
-		case msg.String() == "pgup":
-			m.detailY = max(0, m.detailY-max(1, m.height-2))
+		case key.Matches(msg, k.PageDown):
+			m.detailY += page
+		case key.Matches(msg, k.PageUp):
+			m.detailY = max(0, m.detailY-page)
 		}
 		return nil
 	}
@@ -227,23 +251,35 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, m.keys.Filter):
+	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m.filter.Focus()
-	case key.Matches(msg, m.keys.Detail):
+	case key.Matches(msg, k.Group) && len(m.entries) > 0:
+		m.grouped = !m.grouped
+		m.refilter()
+		m.table.SetCursor(0)
+	case key.Matches(msg, k.Detail) && m.grouped:
+		// A send: its results, flat.
+		if c := m.table.Cursor(); c < len(m.groups) {
+			m.grouped = false
+			m.filter.SetValue("send:" + m.groups[c].batch)
+			m.refilter()
+			m.table.SetCursor(0)
+		}
+	case key.Matches(msg, k.Detail):
 		if e, ok := m.current(); ok {
 			m.detail, m.detailY = e, 0
 		}
-	case key.Matches(msg, m.keys.Load):
+	case key.Matches(msg, k.Load) && !m.grouped:
 		if e, ok := m.current(); ok {
 			return m.loadIntoEditor(m.entries[e])
 		}
-	case key.Matches(msg, m.keys.Reload):
+	case key.Matches(msg, k.Reload):
 		if m.c.Store != nil {
 			m.seq++
 			return query(m.c.Store, m.seq)
 		}
-	case msg.String() == "esc" && m.filter.Value() != "":
+	case key.Matches(msg, k.ClearFilter) && m.filter.Value() != "":
 		m.filter.SetValue("")
 		m.refilter()
 	}
@@ -281,7 +317,7 @@ func (m *Model) loadIntoEditor(e profiles.HistoryEntry) tea.Cmd {
 	return tea.Batch(
 		func() tea.Msg { return common.LoadPayloadMsg{Payload: p} },
 		func() tea.Msg { return common.SwitchScreenMsg{Tab: 3} },
-		common.StatusCmd(fmt.Sprintf("loaded the payload sent to %s at %s", labelOf(e), e.At.Format("2 Jan 15:04"))),
+		common.StatusCmd(fmt.Sprintf("the payload sent to %s at %s, to the Payload screen", labelOf(e), e.At.Format("2 Jan 15:04"))),
 	)
 }
 
@@ -295,45 +331,22 @@ func short(s string) string {
 // refilter applies the filter: device:, reason: and apns: narrow to one
 // field; other words must appear in the label, token, reason or apns-id.
 func (m *Model) refilter() {
-	var device, reason, apns string
-	var words []string
-	for _, f := range strings.Fields(strings.ToLower(m.filter.Value())) {
-		switch {
-		case strings.HasPrefix(f, "device:"):
-			device = strings.TrimPrefix(f, "device:")
-		case strings.HasPrefix(f, "reason:"):
-			reason = strings.TrimPrefix(f, "reason:")
-		case strings.HasPrefix(f, "apns:"), strings.HasPrefix(f, "apns-id:"):
-			apns = f[strings.IndexByte(f, ':')+1:]
-		default:
-			words = append(words, f)
-		}
-	}
+	q := parseQuery(m.filter.Value())
 	m.shown = m.shown[:0]
-	for i, e := range m.entries {
-		label := strings.ToLower(e.Label)
-		r := strings.ToLower(e.Reason)
-		id := strings.ToLower(e.ApnsID)
-		if device != "" && !strings.Contains(label, device) && !strings.HasPrefix(e.Token, device) {
-			continue
-		}
-		if reason != "" && !strings.Contains(r, reason) {
-			continue
-		}
-		if apns != "" && !strings.HasPrefix(id, apns) {
-			continue
-		}
-		ok := true
-		for _, w := range words {
-			if !strings.Contains(label, w) && !strings.Contains(e.Token, w) && !strings.Contains(r, w) && !strings.Contains(id, w) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+	for i := range m.entries {
+		if q.match(&m.entries[i]) {
 			m.shown = append(m.shown, i)
 		}
 	}
+	if m.grouped {
+		m.groups = groupBySend(m.entries, m.shown)
+		m.table.Columns = groupColumns(m.width)
+		m.table.SetSize(m.width, max(2, m.height-2)) // lays the new columns out
+		m.table.SetRows(len(m.groups))
+		return
+	}
+	m.table.Columns = columns(m.width)
+	m.table.SetSize(m.width, max(2, m.height-2))
 	m.table.SetRows(len(m.shown))
 }
 
@@ -344,23 +357,49 @@ func labelOf(e profiles.HistoryEntry) string {
 	return common.ShortToken(e.Token)
 }
 
-// ShortHelp is the keys for the footer.
+// ShortHelp is the keys that work now.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch {
 	case m.filtering:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
+		return []key.Binding{k.KeepFilter, k.ClearFilter}
 	case m.detail >= 0:
-		return []key.Binding{k.Load, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), k.Back}
+		return []key.Binding{k.Load, k.Back, k.Down, k.Up}
+	case len(m.entries) == 0:
+		if m.c.Store != nil {
+			return []key.Binding{k.Reload}
+		}
+		return nil
 	}
 	// The screen's own actions first: the footer leaves out what does not fit.
-	return append([]key.Binding{k.Detail, k.Filter, k.Load}, m.table.ShortHelp()...)
+	b := []key.Binding{}
+	if m.table.Rows() > 0 {
+		b = append(b, k.Detail)
+	}
+	b = append(b, k.Filter, k.Group)
+	if !m.grouped && m.table.Rows() > 0 {
+		b = append(b, k.Load)
+	}
+	if m.filter.Value() != "" {
+		b = append(b, k.ClearFilter)
+	}
+	return append(b, m.table.ShortHelp()...)
 }
 
-// FullHelp is every key of the screen.
+// FullHelp is every key that works now.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{m.table.FullHelp(), {k.Detail, k.Filter, k.Load, k.Reload, k.Back}}
+	switch {
+	case m.filtering:
+		return [][]key.Binding{{k.KeepFilter, k.ClearFilter}}
+	case m.detail >= 0:
+		return [][]key.Binding{{k.Load, k.Back}, {k.Down, k.Up, k.PageDown, k.PageUp}}
+	case len(m.entries) == 0:
+		return [][]key.Binding{m.ShortHelp()}
+	}
+	own := m.ShortHelp()
+	own = append(own[:len(own)-len(m.table.ShortHelp())], k.Reload)
+	return [][]key.Binding{own, m.table.FullHelp()}
 }
 
 // WantsEsc is true while a filter is applied: esc clears it.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/viewport"
+
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
@@ -23,9 +25,12 @@ func (m *Model) View() string {
 		return common.PadLines(m.detailView(w, h), h)
 	}
 	var b strings.Builder
-	title := st.Title.Render("History") + st.Subtle.Render(fmt.Sprintf("  %d results, newest first", len(m.entries)))
+	title := st.Title.Render("History") + st.Subtle.Render("  "+common.Count(len(m.entries), "result")+", newest first")
 	if len(m.shown) != len(m.entries) {
 		title += st.Subtle.Render(fmt.Sprintf(" · %d match", len(m.shown)))
+	}
+	if m.grouped {
+		title += st.Subtle.Render(" · " + common.Count(len(m.groups), "send"))
 	}
 	b.WriteString(common.Clip(title, w))
 	b.WriteByte('\n')
@@ -38,6 +43,8 @@ func (m *Model) View() string {
 		b.WriteString(st.Subtle.Render("Nothing sent yet. Results of every send appear here."))
 	case len(m.shown) == 0:
 		b.WriteString(st.Subtle.Render("No result matches the filter; esc clears it."))
+	case m.grouped:
+		b.WriteString(m.table.View(st, m.groupCell, nil))
 	default:
 		b.WriteString(m.table.View(st, m.cell, nil))
 	}
@@ -54,26 +61,26 @@ func (m *Model) View() string {
 
 func (m *Model) cell(row, col int) (string, common.Tone) {
 	e := &m.entries[m.shown[row]]
-	switch col {
-	case 0:
+	switch m.table.Columns[col].Title {
+	case "When":
 		now := m.now()
 		if e.At.Year() == now.Year() && e.At.YearDay() == now.YearDay() {
 			return e.At.Format("15:04:05"), common.ToneMuted
 		}
 		return e.At.Format("2 Jan 15:04"), common.ToneMuted
-	case 1:
+	case "Device":
 		return labelOf(*e), common.ToneNormal
-	case 2:
+	case "Env":
 		if e.Environment == certs.Production {
 			return "prod", common.ToneWarn
 		}
 		return "dev", common.ToneNormal
-	case 3:
+	case "Status":
 		return status(*e)
-	case 4:
+	case "Reason":
 		_, tone := status(*e)
 		return e.Reason, tone
-	case 5:
+	case "apns-id":
 		return e.ApnsID, common.ToneMuted
 	}
 	return "", common.ToneNormal
@@ -93,7 +100,7 @@ func status(e profiles.HistoryEntry) (string, common.Tone) {
 
 func (m *Model) detailView(w, h int) string {
 	st := m.c.Styles
-	e := m.entries[m.detail]
+	e := cleanEntry(m.entries[m.detail]) // drawn as is below: strip escape codes first
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
 	kv := func(k, v string) {
@@ -151,10 +158,58 @@ func (m *Model) detailView(w, h int) string {
 	for _, line := range strings.Split(body, "\n") {
 		add("  " + line)
 	}
-	for i := range l {
-		l[i] = common.Clip(l[i], w)
+	// Keep the title; scroll the rest in a viewport.
+	vp := viewport.New(viewport.WithWidth(w), viewport.WithHeight(max(1, h-1)))
+	vp.SetContentLines(l[1:])
+	vp.SetYOffset(m.detailY)
+	return common.Clip(l[0], w) + "\n" + common.ClipLines(vp.View(), w, h-1)
+}
+
+// groupColumns are the columns of the grouped view: one row per send.
+func groupColumns(w int) []common.Column {
+	cols := []common.Column{
+		{Title: "When", Width: 11},
+		{Title: "Send", Min: 10, Max: 24},
+		{Title: "Env", Width: 4},
 	}
-	bodyH := max(1, h-1)
-	y := min(m.detailY, max(0, len(l)-1-bodyH))
-	return strings.Join(append([]string{l[0]}, l[1+y:min(len(l), 1+y+bodyH)]...), "\n")
+	if w >= 70 || w == 0 {
+		cols = append(cols, common.Column{Title: "Sent", Width: 6})
+	}
+	return append(cols,
+		common.Column{Title: "OK", Width: 5},
+		common.Column{Title: "Failed", Width: 6},
+		common.Column{Title: "Top reason", Min: 14},
+	)
+}
+
+func (m *Model) groupCell(row, col int) (string, common.Tone) {
+	g := m.groups[row]
+	switch m.table.Columns[col].Title {
+	case "When":
+		at := m.entries[g.first].At
+		now := m.now()
+		if at.Year() == now.Year() && at.YearDay() == now.YearDay() {
+			return at.Format("15:04:05"), common.ToneMuted
+		}
+		return at.Format("2 Jan 15:04"), common.ToneMuted
+	case "Send":
+		return g.batch, common.ToneNormal
+	case "Env":
+		if g.env == certs.Production {
+			return "prod", common.ToneWarn
+		}
+		return "dev", common.ToneNormal
+	case "Sent":
+		return fmt.Sprint(g.n), common.ToneNormal
+	case "OK":
+		return fmt.Sprint(g.ok), common.ToneGood
+	case "Failed":
+		if g.failed > 0 {
+			return fmt.Sprint(g.failed), common.ToneBad
+		}
+		return "0", common.ToneMuted
+	case "Top reason":
+		return g.topReason(), common.ToneBad
+	}
+	return "", common.ToneNormal
 }

@@ -82,11 +82,16 @@ type Model struct {
 	// are their channels, for Close to drain if quitting could not wait.
 	live    int
 	streams map[<-chan push.ProbeEvent]bool
+
+	// pw asks for a locked credential's password right here.
+	pw     *common.PasswordPrompt
+	pwKeys common.PasswordKeyMap
+	pwRun  int
 }
 
 // New builds the Probe screen.
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), port: 443, streams: map[<-chan push.ProbeEvent]bool{}}
+	m := &Model{c: c, keys: DefaultKeyMap(), port: 443, streams: map[<-chan push.ProbeEvent]bool{}, pwKeys: common.DefaultPasswordKeyMap()}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Selected))
 	return m
 }
@@ -94,8 +99,8 @@ func New(c common.Common) *Model {
 // Title is the tab label.
 func (m *Model) Title() string { return "Probe" }
 
-// Capturing is false: the screen has no text field.
-func (m *Model) Capturing() bool { return false }
+// Capturing is true while the password prompt has the keys.
+func (m *Model) Capturing() bool { return m.pw != nil }
 
 // WantsEsc is true while a probe runs, so esc cancels it.
 func (m *Model) WantsEsc() bool { return m.running }
@@ -176,7 +181,24 @@ func (m *Model) Port() int { return m.port }
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if m.pw != nil {
+			return m, m.promptKey(msg)
+		}
 		return m, m.key(msg)
+	case tea.PasteMsg:
+		if m.pw != nil {
+			return m, m.promptKey(msg)
+		}
+	case common.UnlockedMsg:
+		if m.pw == nil || !m.pw.Mine(msg) || !m.pw.Answer(msg) {
+			return m, nil
+		}
+		m.pw = nil
+		p := m.c.Active
+		if p == nil || p.Name != msg.Profile {
+			return m, nil
+		}
+		return m, tea.Batch(common.Cmd(common.PasswordMsg{Profile: msg.Profile, Password: msg.Password}), m.startWith(*p, msg.Cred))
 	case startedMsg:
 		m.streams[msg.ch] = true
 		return m, listen(msg.run, msg.ch) // an earlier probe's is read to its end, its events dropped
@@ -267,15 +289,53 @@ func (m *Model) togglePort() tea.Cmd {
 func (m *Model) Start() tea.Cmd {
 	p, cred := m.c.Active, m.c.Cred
 	if p == nil {
-		return common.ErrorCmd(errors.New("no active profile to probe: pick one on the Profiles screen (1) and press enter"))
+		// Said on this screen, not in the status line: an error there
+		// would follow the user to every other screen.
+		m.refuse(errors.New("no active profile to probe: pick one on the Profiles screen (1) and press enter"))
+		return nil
+	}
+	if cred == nil && errors.Is(m.c.CredErr, common.ErrNeedsPassword) {
+		m.pwRun++
+		m.pw = common.NewPasswordPrompt(m.c.Styles, p.Name, "to probe", m.pwRun)
+		return nil
 	}
 	if cred == nil {
 		err := m.c.CredErr
 		if err == nil {
 			err = errors.New("it is still loading")
 		}
-		return common.ErrorCmd(fmt.Errorf("cannot probe %s: its credential is not usable: %v", p.Name, err))
+		m.refuse(fmt.Errorf("the credential of %s is not usable: %v", p.Name, err))
+		return nil
 	}
+	return m.startWith(*p, cred)
+}
+
+// refuse says on the screen why a probe cannot start.
+func (m *Model) refuse(err error) {
+	m.cancelRun()
+	m.run++
+	m.running, m.cancelled = false, false
+	m.steps, m.verdict, m.startErr = nil, nil, err
+	m.profile = ""
+}
+
+// promptKey gives a key or paste to the password prompt.
+func (m *Model) promptKey(msg tea.Msg) tea.Cmd {
+	p := m.c.Active
+	if p == nil {
+		m.pw = nil
+		return nil
+	}
+	cmd, cancel := m.pw.Update(msg, m.pwKeys, *p, session.LoadCredential)
+	if cancel {
+		m.pw = nil
+	}
+	return cmd
+}
+
+// startWith probes profile p with its loaded credential.
+func (m *Model) startWith(prof profiles.Profile, cred *certs.Credential) tea.Cmd {
+	p := &prof
 	m.cancelRun()
 	m.run++
 	m.live++
@@ -320,15 +380,39 @@ func listen(run int, ch <-chan push.ProbeEvent) tea.Cmd {
 	}
 }
 
-// ShortHelp is the screen's keys for the footer.
+// ShortHelp is the screen's keys that work now.
 func (m *Model) ShortHelp() []key.Binding {
-	if m.running {
+	switch {
+	case m.pw != nil:
+		return []key.Binding{m.pwKeys.Submit, m.pwKeys.Cancel}
+	case m.running:
 		return []key.Binding{m.keys.Cancel, m.keys.Run}
 	}
-	return []key.Binding{m.keys.Run, m.keys.Port, m.keys.Down}
+	b := []key.Binding{m.keys.Run}
+	if m.portApplies() {
+		b = append(b, m.keys.Port)
+	}
+	if m.scrollable() {
+		b = append(b, m.keys.Down, m.keys.Up)
+	}
+	return b
 }
 
-// FullHelp is every key of the screen.
+// portApplies is true when p switches ports: on Apple's hosts only.
+func (m *Model) portApplies() bool {
+	p := m.c.Active
+	return p != nil && !common.HostHasPort(*p)
+}
+
+// scrollable is true when the report has more lines than the screen.
+func (m *Model) scrollable() bool {
+	return len(m.steps) > 0 && m.height > 0 && m.reportLines() > m.height
+}
+
+// FullHelp is every key that works now.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{m.keys.Run, m.keys.Cancel, m.keys.Port}, {m.keys.Up, m.keys.Down}}
+	if m.pw != nil || m.running {
+		return [][]key.Binding{m.ShortHelp()}
+	}
+	return [][]key.Binding{m.ShortHelp()}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-var sizes = []struct{ w, h int }{{80, 19}, {120, 35}}
+var sizes = []struct{ w, h int }{{60, 11}, {80, 19}, {120, 35}} // the screen's area in 60x16, 80x24, 120x40
 
 func active() common.Common {
 	p := profiles.Profile{Name: "app-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthCertificate}
@@ -117,7 +117,7 @@ func TestGoldenProbeFailure(t *testing.T) {
 				Reason: "403 BadCertificateEnvironment: the certificate is for another environment",
 				Advice: "This certificate is for production; the profile says development. Press t on the Profiles screen, or use a development certificate."}})
 			out := ansi.Strip(m.View())
-			if !strings.Contains(out, "✗ Credential") || !strings.Contains(out, "the profile says development") {
+			if !strings.Contains(out, "✗ Credential") || !strings.Contains(out, "the profile says") {
 				t.Fatalf("the failure is not shown:\n%s", out)
 			}
 			golden.RequireEqual(t, out)
@@ -210,13 +210,88 @@ func TestPortToggle(t *testing.T) {
 
 func TestNoActiveProfile(t *testing.T) {
 	m := New(common.Common{Styles: common.DefaultStyles(true, true)})
+	m.SetSize(80, 19)
 	_, cmd := m.Update(press("enter"))
-	if em, ok := cmd().(common.ErrorMsg); !ok || !strings.Contains(em.Err.Error(), "no active profile") {
-		t.Fatalf("got %#v", cmd())
+	// Said on the screen, not as a status-line error that would follow the
+	// user to the Payload screen (issue 16, item 13).
+	if cmd != nil {
+		if _, ok := cmd().(common.ErrorMsg); ok {
+			t.Fatal("the refusal went to the status line")
+		}
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "no active profile") {
+		t.Fatalf("the screen does not say why:\n%s", ansi.Strip(m.View()))
 	}
 	if m.Running() {
 		t.Fatal("a probe started without a profile")
 	}
+}
+
+// A locked credential: enter asks for the password on the Probe screen
+// (masked), then probes with what it opened, and hands the password to
+// the shell for the session.
+func TestLockedAsksForPasswordHere(t *testing.T) {
+	c := active()
+	c.Cred, c.CredErr = nil, common.ErrNeedsPassword
+	c.Active.Host = "https://127.0.0.1:1" // the probe the test starts stays on loopback (refused at once)
+	m := New(c)
+	m.SetSize(80, 19)
+	m.Update(press("enter"))
+	if !m.Capturing() || m.pw == nil {
+		t.Fatal("enter did not ask for the password")
+	}
+	for _, r := range "hunter2" {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "hunter2") || !strings.Contains(v, "•••••••") {
+		t.Fatalf("the password is not masked:\n%s", v)
+	}
+	_, cmd := m.Update(press("enter"))
+	if cmd == nil {
+		t.Fatal("enter did not try the password")
+	}
+	// The answer (as the Cmd would give it for a credential that opened).
+	cred := active().Cred
+	_, cmd = m.Update(common.UnlockedMsg{Run: m.pwRun, Profile: c.Active.Name, Password: "hunter2", Cred: cred})
+	if m.pw != nil || !m.Running() {
+		t.Fatal("the probe did not start with the unlocked credential")
+	}
+	found := false
+	for _, msg := range collectBatch(cmd) {
+		if pm, ok := msg.(common.PasswordMsg); ok && pm.Password == "hunter2" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the password was not handed to the shell for the session")
+	}
+}
+
+// collectBatch runs the Cmds of a batch that return at once (not ticks or
+// the probe's stream).
+func collectBatch(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	b, ok := cmd().(tea.BatchMsg)
+	if !ok {
+		return nil
+	}
+	var out []tea.Msg
+	for _, c := range b {
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			out = append(out, msg)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return out
 }
 
 func TestStartFailureShown(t *testing.T) {
@@ -224,5 +299,21 @@ func TestStartFailureShown(t *testing.T) {
 	m.Update(failedMsg{run: 1, err: errors.New("cannot read the server CA")})
 	if m.Running() || !strings.Contains(ansi.Strip(m.View()), "cannot read the server CA") {
 		t.Fatal("a start failure is not shown")
+	}
+}
+
+func TestGoldenPasswordPrompt(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			c := active()
+			c.Cred, c.CredErr = nil, common.ErrNeedsPassword
+			m := New(c)
+			m.SetSize(sz.w, sz.h)
+			m.Update(press("enter"))
+			for _, r := range "secret" {
+				m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
 	}
 }

@@ -1,7 +1,9 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/push"
@@ -17,6 +19,9 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	w := m.width
 	head := m.headLines(w)
+	if m.pw != nil {
+		return common.ClipLines(strings.Join(append(head, m.pw.View(st, w)), "\n"), w, m.height)
+	}
 	if m.run == 0 && !m.running {
 		return strings.Join(append(head, m.idleLines(w)...), "\n")
 	}
@@ -24,13 +29,13 @@ func (m *Model) View() string {
 	room := max(m.height-len(head)-len(foot), 1)
 	// As much detail per step as fits, then scroll.
 	var body []string
-	for _, n := range []int{-1, 3, 2, 1} {
+	for _, n := range []int{-1, 3, 2, 1, 0} {
 		if body = m.stepLines(w, n); len(body) <= room {
 			break
 		}
 	}
 	if len(body) > room {
-		off := min(m.offset, len(body)-room)
+		off := min(m.offset+m.failedAt(body, room), len(body)-room)
 		more := off+room < len(body)
 		body = body[off : off+room]
 		if more {
@@ -42,6 +47,26 @@ func (m *Model) View() string {
 		lines = append(lines, "")
 	}
 	return common.ClipLines(strings.Join(append(lines, foot...), "\n"), w, m.height)
+}
+
+// failedAt is where the body starts when it does not fit: so the failed
+// step is on screen (the verdict below talks about it), else the top.
+func (m *Model) failedAt(body []string, room int) int {
+	if m.running || m.verdict == nil || m.verdict.OK {
+		return 0
+	}
+	for i, l := range body {
+		if strings.HasPrefix(strings.TrimLeft(ansi.Strip(l), " "), "✗") {
+			return max(0, i-room+1)
+		}
+	}
+	return 0
+}
+
+// reportLines is how many lines the report takes at its tersest.
+func (m *Model) reportLines() int {
+	w := m.width
+	return len(m.headLines(w)) + len(m.stepLines(w, 1)) + len(m.verdictLines(w))
 }
 
 func (m *Model) headLines(w int) []string {
@@ -73,12 +98,15 @@ func (m *Model) idleLines(w int) []string {
 	}
 	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has."
 	lines := common.WrapIndent(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
-	port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
-	if common.HostHasPort(*m.c.Active) {
-		port = "This profile's host names its own port, so p (443/2197) does not apply."
+	if !common.HostHasPort(*m.c.Active) {
+		port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
+		lines = append(lines, "")
+		lines = append(lines, common.WrapIndent(st.Subtle.Render, "", port, w)...)
 	}
-	lines = append(lines, "")
-	lines = append(lines, common.WrapIndent(st.Subtle.Render, "", port, w)...)
+	if errors.Is(m.c.CredErr, common.ErrNeedsPassword) && m.c.Cred == nil {
+		lines = append(lines, "")
+		lines = append(lines, common.WrapIndent(st.Warning.Render, "", "The credential is locked: enter asks for its password here.", w)...)
+	}
 	return lines
 }
 

@@ -126,7 +126,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	keys("6")
 	waitFor("newest first")
 	keys("R")
-	waitFor("payload sent to") // "loaded the" may already be on screen
+	// The editor holds typed work (" today"): it asks before replacing it.
+	waitFor("Replace your edited payload")
+	keys("y")
+	waitFor("loaded a past send")
 	keys("q")
 
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)

@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"slices"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
@@ -21,46 +25,54 @@ import (
 
 func (m *Model) keyDetail(msg tea.KeyPressMsg) tea.Cmd {
 	r := m.results[m.detail]
+	k := m.keys
 	if m.askOther {
-		switch msg.String() {
-		case "y":
+		switch {
+		case key.Matches(msg, k.Yes):
 			m.askOther = false
 			m.other[m.detail] = otherMsg{index: -1} // pending
 			m.trying++
-			return retryOther(m.life, m.c.Store, m.run.profile, m.c.Cred, m.detail, r, m.run.out)
-		case "n", "esc":
+			return retryOther(m.life, m.c.Store, m.run.profile, m.cred(), m.detail, r, m.run.out)
+		case key.Matches(msg, k.No):
 			m.askOther = false
 		}
 		return nil
 	}
 	page := max(1, m.height-2)
-	switch msg.String() {
-	case "esc", "q", "backspace":
+	switch {
+	case key.Matches(msg, k.Back):
 		m.detail = -1
-	case "down", "j":
+	case key.Matches(msg, k.Down):
 		m.detailY++
-	case "up", "k":
+	case key.Matches(msg, k.Up):
 		m.detailY = max(0, m.detailY-1)
-	case "pgdown", "space":
+	case key.Matches(msg, k.PageDown):
 		m.detailY += page
-	case "pgup":
+	case key.Matches(msg, k.PageUp):
 		m.detailY = max(0, m.detailY-page)
-	case "home", "g":
+	case key.Matches(msg, k.Top):
 		m.detailY = 0
-	case "o":
-		if r.Reason == apnsreason.BadDeviceToken {
+	case key.Matches(msg, k.Other):
+		if _, tried := m.other[m.detail]; r.Reason == apnsreason.BadDeviceToken && !tried {
 			m.askOther = true
 		}
-	case "left", "h":
+	case key.Matches(msg, k.Prev):
 		if m.detail > 0 {
 			m.detail--
 			m.detailY = 0
 		}
-	case "right", "l":
+	case key.Matches(msg, k.Next):
 		if m.detail < len(m.results)-1 {
 			m.detail++
 			m.detailY = 0
 		}
+	case key.Matches(msg, k.Move) && m.canMove():
+		o := m.other[m.detail]
+		return moveDevice(m.c.Store, r.Token, m.run.profile.Environment, o.env)
+	case key.Matches(msg, k.Curl):
+		return m.export(curlCommand(m.run.profile, m.cred(), r), "curl", ".sh")
+	case key.Matches(msg, k.SimFile):
+		return m.export(simulatorFile(m.run.out.Body, requestTopic(r, m.run.profile)), "simulator payload", ".apns")
 	}
 	return nil
 }
@@ -108,11 +120,21 @@ func retryOther(life context.Context, s *profiles.Store, active profiles.Profile
 // it means.
 func (m *Model) detailView(w, h int) string {
 	st := m.c.Styles
-	r := m.results[m.detail]
+	r := cleanResult(m.results[m.detail]) // drawn as is below: strip escape codes first
 	env := m.run.profile.Environment
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
-	kv := func(k, v string) { add(st.Subtle.Render(fmt.Sprintf("%-16s", k)) + v) }
+	// Values wrap under themselves: a token or an id cut at 60 columns
+	// could not be copied.
+	kv := func(k, v string) {
+		p := st.Subtle.Render(fmt.Sprintf("%-16s", k))
+		for i, l := range strings.Split(ansi.Wrap(v, max(w-16, 10), " "), "\n") {
+			if i > 0 {
+				p = strings.Repeat(" ", 16)
+			}
+			add(p + l)
+		}
+	}
 
 	// The keys are in the footer; the title says only which result this is.
 	add(st.Title.Render(fmt.Sprintf("Result %d of %d · %s", m.detail+1, len(m.results), labelOf(r))))
@@ -123,12 +145,12 @@ func (m *Model) detailView(w, h int) string {
 	kv("status", common.ToneStyle(st, tone, status+" "+reasonOf(r)))
 	kv("attempts", fmt.Sprintf("%d · latency %s", r.Attempts, common.Latency(r.Latency)))
 	kv("apns-id", orDash(r.ApnsID))
-	kv("apns-unique-id", orDash(r.ApnsUniqueID))
+	kv("apns-unique-id", uniqueIDText(st, r, env))
 	if !r.UnregisteredAt.IsZero() {
 		kv("unregistered", r.UnregisteredAt.UTC().Format("2 Jan 2006 15:04 MST")+" (Apple's time)")
 	}
 	if r.Err != nil {
-		kv("error", st.Problem.Render(r.Err.Error()))
+		kv("error", st.Problem.Render(textsafe.Clean(r.Err.Error())))
 	}
 	add("")
 	if !r.OK() {
@@ -143,20 +165,17 @@ func (m *Model) detailView(w, h int) string {
 	if r.Status == 0 && len(r.Response.Headers) == 0 {
 		add(st.Subtle.Render("  no response came back"))
 	} else {
-		add(fmt.Sprintf("  :status %d", r.Status))
+		if _, ok := r.Response.Headers[":status"]; !ok {
+			add(fmt.Sprintf("  %s %d", st.Subtle.Render(":status:"), r.Status))
+		}
 		add(headerLines(st, r.Response.Headers)...)
 		add(bodyLines(r.Response.Body)...)
 	}
-	for i := range l {
-		l[i] = common.Clip(l[i], w)
-	}
-	// Keep the title; scroll the rest.
-	bodyH := max(1, h-1)
-	maxY := max(0, len(l)-1-bodyH)
-	y := min(m.detailY, maxY)
-	end := min(len(l), 1+y+bodyH)
-	out := append([]string{l[0]}, l[1+y:end]...)
-	return strings.Join(out, "\n")
+	// Keep the title; scroll the rest in a viewport.
+	vp := viewport.New(viewport.WithWidth(w), viewport.WithHeight(max(1, h-1)))
+	vp.SetContentLines(l[1:])
+	vp.SetYOffset(m.detailY)
+	return common.Clip(l[0], w) + "\n" + common.ClipLines(vp.View(), w, h-1)
 }
 
 // explain adds APNs' reason with its meaning and fix, and for
@@ -165,9 +184,14 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 	st := m.c.Styles
 	add := func(s ...string) { *l = append(*l, s...) }
 	para := func(s string) { add(common.WrapWords(s, w-4, "  ")...) }
-	if r.Class == "cancelled" {
+	if r.Class == push.ClassCancelled {
 		add(st.Warning.Render("⊘ cancelled: the send was stopped before this device got an answer."))
 		para("Fix: press r on the results to resend to the failed and cancelled devices.")
+		return
+	}
+	if why, ok := push.NotAPNs(r); ok {
+		add(st.Problem.Render(fmt.Sprintf("✗ not APNs (HTTP %d)", r.Status)))
+		para(upperFirst(why) + ".")
 		return
 	}
 	reason := r.Reason
@@ -197,9 +221,11 @@ func (m *Model) explain(l *[]string, r push.Result, env certs.Environment, w int
 		add("", st.Subtle.Render(fmt.Sprintf("trying %s on %s…", labelOf(r), other)))
 	case tried && o.err != nil:
 		add("", st.Problem.Render(fmt.Sprintf("✗ could not try %s: %v", other, o.err)))
+	case tried && o.result.OK() && m.moved[r.Token]:
+		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it, and the device is now a %s device in the book.", other, other)))
 	case tried && o.result.OK():
 		add("", st.Good.Render(fmt.Sprintf("✓ %s accepted it: this token belongs to %s.", other, other)))
-		para(fmt.Sprintf("Fix: edit the device on the Devices screen (e) and set its environment to %s.", other))
+		para(fmt.Sprintf("Fix: press m to move the device to %s in the device book.", other))
 	case tried:
 		add("", st.Problem.Render(fmt.Sprintf("✗ %s refused it too: %s", other, reasonOf(o.result))))
 		para("The token is not valid in either environment: get a fresh token from the app.")
@@ -268,4 +294,75 @@ func envBadge(st common.Styles, env certs.Environment) string {
 		return st.EnvBadge.Production.Render("PRODUCTION")
 	}
 	return st.EnvBadge.Development.Render(string(env))
+}
+
+// uniqueIDText is the apns-unique-id with where to look it up: Apple's
+// delivery log in the Push Notifications Console (CloudKit console), which
+// knows the notification by this id. APNs gives one only in development.
+func uniqueIDText(st common.Styles, r push.Result, env certs.Environment) string {
+	if r.ApnsUniqueID == "" {
+		if env == certs.Production {
+			return "—" + st.Subtle.Render("  (APNs gives one in development only)")
+		}
+		return "—"
+	}
+	return r.ApnsUniqueID + st.Subtle.Render("  look it up: Push Notifications Console › Delivery Log")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// canMove is true when the result shown is a device the other
+// environment accepted, not moved yet.
+func (m *Model) canMove() bool {
+	if m.detail < 0 || m.detail >= len(m.results) {
+		return false
+	}
+	o, tried := m.other[m.detail]
+	r := m.results[m.detail]
+	return tried && o.index >= 0 && o.err == nil && o.result.OK() && !m.moved[r.Token] && m.c.Store != nil
+}
+
+// movedMsg says how moving a device to the other environment went.
+type movedMsg struct {
+	token, label string
+	env          certs.Environment
+	err          error
+}
+
+// moveDevice moves the book's device with token from one environment to
+// the other, keeping its label and groups (its last result belonged to
+// the old environment).
+func moveDevice(s *profiles.Store, token string, from, to certs.Environment) tea.Cmd {
+	return func() tea.Msg {
+		ds, err := s.Devices()
+		if err != nil {
+			return movedMsg{token: token, err: err}
+		}
+		for _, d := range ds {
+			if d.Token != token || d.Environment != from {
+				continue
+			}
+			if err := s.RemoveDevice(d.Token); err != nil {
+				return movedMsg{token: token, err: err}
+			}
+			d.Environment, d.Last, d.UnregisteredAt = to, nil, time.Time{}
+			if _, _, err := s.AddDevice(d); err != nil {
+				return movedMsg{token: token, err: err}
+			}
+			return movedMsg{token: token, label: labelOfDevice(d), env: to}
+		}
+		return movedMsg{token: token, err: fmt.Errorf("the token is not in the device book as a %s device (a pasted token? b saves it first)", from)}
+	}
+}
+
+func labelOfDevice(d profiles.Device) string {
+	if d.Label != "" {
+		return d.Label
+	}
+	return common.ShortToken(d.Token)
 }

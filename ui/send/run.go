@@ -11,6 +11,7 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 	"github.com/pushdeck/pushdeck/session"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -26,7 +27,9 @@ func (m *Model) blocker() string {
 	switch {
 	case m.c.Active == nil:
 		return "no active profile: make one active on the Profiles screen (1)"
-	case m.c.Cred == nil:
+	case m.cred() == nil && m.locked():
+		return fmt.Sprintf("the credential of profile %s is locked: enter asks for its password", m.c.Active.Name)
+	case m.cred() == nil:
 		why := "it is not loaded"
 		if m.c.CredErr != nil {
 			why = m.c.CredErr.Error()
@@ -40,10 +43,10 @@ func (m *Model) blocker() string {
 		if m.out.ErrLine > 0 {
 			where = fmt.Sprintf(" at line %d:%d", m.out.ErrLine, m.out.ErrColumn)
 		}
-		return fmt.Sprintf("the payload has %d lint error(s); the first%s: %s. Fix it on the Payload screen (3)", len(m.out.Report.Errors), where, f.Message)
-	case len(m.sel) == 0:
-		return "no devices selected: pick them on the Devices screen (4) with space"
-	case m.selEnv != m.c.Active.Environment:
+		return fmt.Sprintf("the payload has %s; the first%s: %s. Fix it on the Payload screen (3)", common.Count(len(m.out.Report.Errors), "lint error"), where, f.Message)
+	case len(m.sel) == 0 && len(m.pasted) == 0:
+		return "no devices: select them on the Devices screen (4) with space, or press t to paste tokens"
+	case len(m.sel) > 0 && m.selEnv != m.c.Active.Environment:
 		return fmt.Sprintf("the selected devices are %s devices but the profile sends to %s: select again on the Devices screen (4)", m.selEnv, m.c.Active.Environment)
 	}
 	return ""
@@ -51,13 +54,18 @@ func (m *Model) blocker() string {
 
 // prepare checks what would be sent and starts, or asks first for production.
 func (m *Model) prepare() tea.Cmd {
+	if m.cred() == nil && m.locked() && m.c.Active != nil {
+		m.pwRun++
+		m.pw = common.NewPasswordPrompt(m.c.Styles, m.c.Active.Name, "to send", m.pwRun)
+		return nil
+	}
 	if why := m.blocker(); why != "" {
 		m.setNote("✗ cannot send: "+why, true)
 		return nil
 	}
 	m.run.profile = *m.c.Active
 	m.run.out = m.out
-	m.run.devices = append([]profiles.Device(nil), m.sel...)
+	m.run.devices = append(append([]profiles.Device(nil), m.sel...), m.pastedNotSelected()...)
 	if m.c.Active.Environment == certs.Production {
 		m.phase, m.confirmFrom = phaseConfirm, phaseReady
 		return nil
@@ -90,6 +98,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	m.detail = -1
 	m.other = map[int]otherMsg{}
 	m.table.Follow = true
+	m.filter, m.view, m.reasons, m.statuses = resultFilter{}, nil, nil, nil
 	m.table.SetRows(0)
 	m.table.SetCursor(0)
 	m.setNote("", false)
@@ -100,7 +109,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 	}
 	retries := m.retries
 	opts := push.BatchOptions{OnRetry: func(int, int, string) { retries.Add(1) }}
-	cred := m.c.Cred
+	cred := m.cred()
 	k := clientKey(p, cred)
 	client := m.clients[k]
 	run := m.run.id
@@ -167,15 +176,17 @@ func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 		switch {
 		case r.OK():
 			m.okN++
-		case r.Class == "cancelled":
+		case r.Class == push.ClassCancelled:
 			m.cancelN++
 		default:
 			m.failN++
 		}
 	}
+	from := len(m.results)
 	m.results = append(m.results, msg.results...)
+	m.countReasons(msg.results)
 	m.retried = m.retries.Load()
-	m.table.SetRows(len(m.results))
+	m.filtered(from)
 	if msg.closed {
 		m.phase = phaseDone
 		m.finished = now
@@ -195,30 +206,65 @@ func (m *Model) summaryNote() string {
 	if m.cancelN > 0 {
 		s += fmt.Sprintf(", %d cancelled", m.cancelN)
 	}
+	if n := m.resendable(); n > 0 {
+		s += fmt.Sprintf(" · r resends %d", n)
+		if g := m.reasons[apnsreason.Unregistered]; g > 0 {
+			s += fmt.Sprintf(" (not the %d Unregistered)", g)
+		}
+	}
 	if m.failN+m.cancelN > 0 {
-		s += " · enter explains a row · r resends the failed"
+		s += " · f filters"
+	}
+	if n := m.unsavedPasted(); n > 0 {
+		s += fmt.Sprintf(" · b saves the %s to the device book", count(n, "pasted token"))
 	}
 	return s
+}
+
+// gone is true for a result that says the token is dead: resending to it
+// would only repeat the 410 ("stop sending to this token").
+func gone(r push.Result) bool { return r.Status == 410 || r.Reason == apnsreason.Unregistered }
+
+// resendable is how many devices r would resend to.
+func (m *Model) resendable() int {
+	return m.failN + m.cancelN - m.reasons[apnsreason.Unregistered]
 }
 
 // resendFailed starts a run to the devices whose result was not accepted.
 func (m *Model) resendFailed() tea.Cmd {
 	var devs []profiles.Device
+	skipped := 0
 	for _, r := range m.results {
-		if !r.OK() {
+		switch {
+		case r.OK():
+		case gone(r):
+			skipped++
+		default:
 			devs = append(devs, profiles.Device{Label: r.Label, Token: r.Token, Environment: m.run.profile.Environment})
 		}
 	}
 	if len(devs) == 0 {
+		if skipped > 0 {
+			m.setNote(fmt.Sprintf("nothing to resend: the %s left failed with 410 Unregistered (stop sending to those tokens)", count(skipped, "device")), true)
+			return nil
+		}
 		m.setNote("nothing to resend: every device accepted", false)
 		return nil
+	}
+	m.skipped = skipped
+	skippedNote := ""
+	if skipped > 0 {
+		skippedNote = fmt.Sprintf("skipped %s that answered 410 Unregistered (stop sending to those tokens)", count(skipped, "device"))
 	}
 	if m.run.profile.Environment == certs.Production {
 		m.run.devices = devs
 		m.phase, m.confirmFrom = phaseConfirm, phaseDone
+		m.setNote(skippedNote, false)
 		return nil
 	}
-	return m.start(m.run.profile, m.run.out, devs)
+	cmd := m.start(m.run.profile, m.run.out, devs)
+	m.setNote(skippedNote, false)
+	return cmd
 }
 
 // listen waits for the next result, then takes whatever else is already

@@ -2,6 +2,7 @@ package send
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -40,6 +41,16 @@ func saveResults(path string, results []push.Result, run runInfo) tea.Cmd {
 	}
 }
 
+// savePath is where a typed name is saved: a bare name goes into the
+// exports folder (never the folder the console was started from), ~/ is
+// the home folder, a path is taken as it is.
+func savePath(typed, dir string) string {
+	if !strings.ContainsAny(typed, `/\`) && !strings.HasPrefix(typed, "~") {
+		return filepath.Join(dir, typed)
+	}
+	return typed
+}
+
 func writeResults(path string, results []push.Result, batch string) (int, error) {
 	p := path
 	if strings.HasPrefix(p, "~/") {
@@ -47,11 +58,9 @@ func writeResults(path string, results []push.Result, batch string) (int, error)
 			p = filepath.Join(home, p[2:])
 		}
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return 0, err
-	}
-	w := bufio.NewWriter(f)
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	var err error
 	rows := func(yield func(resultRow) bool) {
 		for _, r := range results {
 			row := resultRow{
@@ -87,8 +96,8 @@ func writeResults(path string, results []push.Result, batch string) (int, error)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = writeExport(p, buf.Bytes())
 	}
 	if err != nil {
 		return 0, fmt.Errorf("writing %s: %w", path, err)

@@ -7,7 +7,10 @@ package send
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -36,26 +39,53 @@ const (
 // KeyMap is the Send screen's keys.
 type KeyMap struct {
 	Send, Confirm, Cancel, Resend, Save, Detail, Other, Back, New key.Binding
+	// Pasted tokens: open the field, take it, forget them, save them to
+	// the device book after a send.
+	Paste, PasteOK, Forget, SaveBook key.Binding
+	// The results filter: next filter, all rows again.
+	Filter, AllRows key.Binding
 	// In a result's detail.
-	Step, Scroll, Yes, No key.Binding
+	Prev, Next, Down, Up, PageDown, PageUp, Top, Yes, No key.Binding
+	// Pointers for a debugging developer: copy as curl, export the
+	// payload as a Simulator .apns file.
+	Curl, SimFile key.Binding
+	// Move moves a device whose token the other environment accepted.
+	Move key.Binding
+	// SaveOK is enter in the save field.
+	SaveOK key.Binding
 }
 
 // DefaultKeyMap returns the Send screen's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Send:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
-		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send to production")),
-		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Resend:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resend failed")),
-		Save:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save results")),
-		Detail:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
-		Other:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "retry on other environment")),
-		Back:    key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
-		New:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new send")),
-		Step:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp("←/→", "previous/next result")),
-		Scroll:  key.NewBinding(key.WithKeys("up", "down", "j", "k", "pgup", "pgdown", "space", "home", "g"), key.WithHelp("↑/↓", "scroll")),
-		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send it")),
-		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
+		Send:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		Confirm:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send to production")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Resend:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resend failed")),
+		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save results")),
+		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
+		Other:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "try other env")),
+		Back:     key.NewBinding(key.WithKeys("esc", "q", "backspace"), key.WithHelp("esc", "back")),
+		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new send")),
+		Paste:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "paste tokens")),
+		PasteOK:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take the tokens")),
+		Forget:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "forget pasted tokens")),
+		SaveBook: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "save pasted to device book")),
+		Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter: failed, by reason, by status")),
+		AllRows:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "show all results")),
+		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←", "prev")),
+		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "scroll")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "scroll up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, send it")),
+		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
+		Curl:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "curl")),
+		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move device")),
+		SimFile:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", ".apns file")),
+		SaveOK:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 	}
 }
 
@@ -158,6 +188,28 @@ type Model struct {
 	saving bool
 	saveIn textinput.Model
 
+	// pw asks for a locked credential's password right here; unlocked is
+	// what it opened, used until the shell's reload brings it.
+	pw       *common.PasswordPrompt
+	pwKeys   common.PasswordKeyMap
+	pwRun    int
+	unlocked *common.UnlockedMsg
+	moved    map[string]bool // tokens moved to the other environment (m)
+
+	// Pasted tokens (not in the device book).
+	pasting     bool
+	pasteIn     textinput.Model
+	pasteErr    string
+	pasted      []string
+	pastedSaved bool
+
+	// The results filter and the breakdown by reason.
+	filter   resultFilter
+	view     []int // rows of results matching the filter (nil: all)
+	reasons  map[string]int
+	statuses map[int]int
+	skipped  int // 410s the last resend left out
+
 	clients map[string]*push.Client
 	rec     recorder
 	note    string
@@ -176,13 +228,14 @@ type Model struct {
 // New builds the Send screen.
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, clients: map[string]*push.Client{}, other: map[int]otherMsg{},
-		streams: map[<-chan push.Result]bool{}}
+		streams: map[<-chan push.Result]bool{}, pwKeys: common.DefaultPasswordKeyMap(), moved: map[string]bool{}}
 	m.life, m.endLife = context.WithCancel(context.Background())
 	m.retries = new(atomic.Int64)
 	m.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
 	m.bar.FullColor = c.Styles.Accent
 	m.bar.EmptyColor = c.Styles.Muted
 	m.saveIn = common.NewInput(c.Styles, "save to: ", "results.jsonl or results.csv")
+	m.pasteIn = common.NewInput(c.Styles, "tokens: ", "paste device tokens: hex or <…> as iOS prints them")
 	m.table = common.NewTable(columns(0))
 	m.SetSize(c.Width, c.Height)
 	return m
@@ -201,8 +254,23 @@ func (m *Model) Title() string { return "Send" }
 // Capturing is true while the production question, the save field or a
 // result's detail has the keys.
 func (m *Model) Capturing() bool {
-	return m.phase == phaseConfirm || m.saving || m.detail >= 0
+	return m.phase == phaseConfirm || m.saving || m.pasting || m.pw != nil || m.detail >= 0
 }
+
+// cred is the active profile's credential: the shell's, else the one just
+// unlocked on this screen.
+func (m *Model) cred() *certs.Credential {
+	if m.c.Cred != nil {
+		return m.c.Cred
+	}
+	if u := m.unlocked; u != nil && m.c.Active != nil && u.Profile == m.c.Active.Name {
+		return u.Cred
+	}
+	return nil
+}
+
+// locked is true when the active credential waits for its password.
+func (m *Model) locked() bool { return errors.Is(m.c.CredErr, common.ErrNeedsPassword) }
 
 // SetCommon takes the shell's latest state.
 func (m *Model) SetCommon(c common.Common) {
@@ -217,9 +285,10 @@ func (m *Model) SetSize(w, h int) {
 	}
 	m.width, m.height = w, h
 	m.table.Columns = columns(w)
-	m.table.SetSize(w, max(2, h-4))
+	m.sizeTable()
 	m.bar.SetWidth(max(10, min(60, w-30)))
 	m.saveIn.SetWidth(max(10, w-12))
+	m.pasteIn.SetWidth(max(10, w-10))
 }
 
 // maxReason is the longest APNs reason, TooManyProviderTokenUpdates.
@@ -237,7 +306,9 @@ func columns(w int) []common.Column {
 		{Title: "Device", Min: 12},
 		{Title: "Status", Width: 6},
 		{Title: "Reason", Min: 16, Max: maxReason},
-		{Title: "apns-id", Width: id},
+	}
+	if w >= 70 || w == 0 {
+		cols = append(cols, common.Column{Title: "apns-id", Width: id}) // below 70 the detail shows it
 	}
 	if w >= 100 {
 		cols = append(cols, common.Column{Title: "apns-unique-id", Width: id})
@@ -249,6 +320,15 @@ func columns(w int) []common.Column {
 }
 
 func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
+
+// sizeTable gives the table what the lines above and below it leave.
+func (m *Model) sizeTable() {
+	h := m.height - 4
+	if m.showBreakdown() {
+		h--
+	}
+	m.table.SetSize(m.width, max(2, h))
+}
 
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
@@ -280,7 +360,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.err != nil {
 			m.setNote(fmt.Sprintf("could not save the results to %s: %v", msg.path, msg.err), true)
 		} else {
-			m.setNote(fmt.Sprintf("saved %d results to %s", msg.n, msg.path), false)
+			m.setNote(fmt.Sprintf("saved %s to %s", common.Count(msg.n, "result"), msg.path), false)
 		}
 	case otherMsg:
 		m.trying = max(0, m.trying-1)
@@ -289,7 +369,44 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.expect(1)
 			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
 		}
+	case common.UnlockedMsg:
+		if m.pw == nil || !m.pw.Mine(msg) || !m.pw.Answer(msg) {
+			break
+		}
+		m.pw = nil
+		m.unlocked = &msg
+		cmds = append(cmds, common.Cmd(common.PasswordMsg{Profile: msg.Profile, Password: msg.Password}), m.prepare())
+	case movedMsg:
+		if msg.err != nil {
+			m.setNote("could not move the device: "+msg.err.Error(), true)
+		} else {
+			m.moved[msg.token] = true
+			m.setNote(fmt.Sprintf("%s now is a %s device in the book", msg.label, msg.env), false)
+			cmds = append(cmds, common.Cmd(common.DevicesChangedMsg{}))
+		}
+		cmds = append(cmds, common.StatusCmd(m.note))
+	case exportedMsg:
+		if msg.err != nil {
+			m.setNote(fmt.Sprintf("could not write the %s: %v", msg.what, msg.err), true)
+		} else {
+			m.setNote(fmt.Sprintf("%s copied (where the terminal allows OSC 52) and saved to %s", upperFirst(msg.what), msg.path), false)
+		}
+		cmds = append(cmds, common.StatusCmd(m.note))
+	case savedPastedMsg:
+		if msg.err != nil {
+			m.setNote(fmt.Sprintf("could not save the pasted tokens: %v", msg.err), true)
+			break
+		}
+		m.pastedSaved = true
+		m.setNote(fmt.Sprintf("%s added to the device book (Devices screen, 4: e gives each a name)", count(msg.added, "device")), false)
+		cmds = append(cmds, common.Cmd(common.DevicesChangedMsg{}))
 	case tea.PasteMsg:
+		if m.pw != nil {
+			cmds = append(cmds, m.promptKey(msg))
+		}
+		if m.pasting {
+			m.pasteText(msg.Content)
+		}
 		if m.saving {
 			var cmd tea.Cmd
 			m.saveIn, cmd = m.saveIn.Update(msg)
@@ -309,20 +426,33 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.saving:
 		return m.keySave(msg)
+	case m.pasting:
+		return m.pasteKey(msg)
+	case m.pw != nil:
+		return m.promptKey(msg)
 	case m.detail >= 0:
 		return m.keyDetail(msg)
 	case m.phase == phaseConfirm:
 		switch {
 		case key.Matches(msg, m.keys.Confirm):
 			return m.start(m.run.profile, m.run.out, m.run.devices)
-		case key.Matches(msg, m.keys.Cancel), msg.String() == "n":
+		case key.Matches(msg, m.keys.No):
 			m.phase = m.confirmFrom
 			m.setNote("not sent", false)
 		}
 		return nil
 	case m.phase == phaseReady:
-		if key.Matches(msg, m.keys.Send) {
+		switch {
+		case key.Matches(msg, m.keys.Send):
 			return m.prepare()
+		case key.Matches(msg, m.keys.Paste):
+			m.pasting, m.pasteErr = true, ""
+			m.pasteIn.SetValue(strings.Join(m.pasted, " "))
+			m.pasteIn.CursorEnd()
+			return m.pasteIn.Focus()
+		case key.Matches(msg, m.keys.Forget) && len(m.pasted) > 0:
+			m.pasted = nil
+			m.setNote("pasted tokens forgotten", false)
 		}
 		return nil
 	}
@@ -337,16 +467,22 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.setNote("cancelling: every device not yet sent gets a cancelled result", true)
 	case key.Matches(msg, m.keys.Detail):
-		if len(m.results) > 0 {
-			m.detail = m.table.Cursor()
+		if m.table.Rows() > 0 {
+			m.detail = m.rowIndex(m.table.Cursor())
 			m.detailY = 0
 			m.askOther = false
 		}
+	case key.Matches(msg, m.keys.Filter) && m.phase == phaseDone:
+		m.nextFilter()
+	case key.Matches(msg, m.keys.AllRows) && m.filter.kind != filterAll:
+		m.setFilter(resultFilter{})
+	case key.Matches(msg, m.keys.SaveBook) && m.phase == phaseDone && m.unsavedPasted() > 0:
+		return savePasted(m.c.Store, pastedDevices(m.pasted, m.run.profile.Environment))
 	case key.Matches(msg, m.keys.Resend) && m.phase == phaseDone:
 		return m.resendFailed()
 	case key.Matches(msg, m.keys.Save) && len(m.results) > 0:
 		m.saving = true
-		m.saveIn.SetValue(fmt.Sprintf("pushdeck-%s.jsonl", m.run.batch))
+		m.saveIn.SetValue(filepath.Join(exportDir(m.c), fmt.Sprintf("pushdeck-%s.jsonl", m.run.batch)))
 		m.saveIn.CursorEnd()
 		return m.saveIn.Focus()
 	case key.Matches(msg, m.keys.New) && m.phase == phaseDone:
@@ -356,60 +492,114 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// promptKey gives a key or paste to the password prompt.
+func (m *Model) promptKey(msg tea.Msg) tea.Cmd {
+	if m.c.Active == nil {
+		m.pw = nil
+		return nil
+	}
+	cmd, cancel := m.pw.Update(msg, m.pwKeys, *m.c.Active, session.LoadCredential)
+	if cancel {
+		m.pw = nil
+	}
+	return cmd
+}
+
 func (m *Model) keySave(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
 		m.saving = false
 		return nil
-	case "enter":
+	case key.Matches(msg, m.keys.SaveOK):
 		path := m.saveIn.Value()
 		if path == "" {
 			m.setNote("type a file name ending in .jsonl or .csv", true)
 			return nil
 		}
-		return saveResults(path, m.results, m.run)
+		return saveResults(savePath(path, exportDir(m.c)), m.results, m.run)
 	}
 	var cmd tea.Cmd
 	m.saveIn, cmd = m.saveIn.Update(msg)
 	return cmd
 }
 
-// ShortHelp is the keys for the footer.
+// ShortHelp is the keys that work now, the most useful first.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch {
 	case m.saving:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), k.Cancel}
+		return []key.Binding{k.SaveOK, k.Cancel}
+	case m.pasting:
+		return []key.Binding{k.PasteOK, k.Cancel}
+	case m.pw != nil:
+		return []key.Binding{m.pwKeys.Submit, m.pwKeys.Cancel}
 	case m.detail >= 0 && m.askOther:
 		return []key.Binding{k.Yes, k.No}
 	case m.detail >= 0:
-		// o only where it does something: a BadDeviceToken not tried yet.
-		keys := []key.Binding{k.Step, k.Scroll}
-		if _, tried := m.other[m.detail]; m.results[m.detail].Reason == apnsreason.BadDeviceToken && !tried {
-			keys = append(keys, k.Other)
-		}
-		return append(keys, k.Back)
+		return m.detailKeys()
 	case m.phase == phaseConfirm:
-		return []key.Binding{k.Confirm, k.Cancel}
+		return []key.Binding{k.Confirm, k.No}
 	case m.phase == phaseReady:
-		return []key.Binding{k.Send}
+		var b []key.Binding
+		if m.blocker() == "" || (m.cred() == nil && m.locked()) {
+			b = append(b, k.Send)
+		}
+		b = append(b, k.Paste)
+		if len(m.pasted) > 0 {
+			b = append(b, k.Forget)
+		}
+		return b
 	case m.phase == phaseRunning:
 		// The screen's own actions first: the footer leaves out what does
 		// not fit.
 		return append([]key.Binding{k.Detail, k.Cancel}, m.table.ShortHelp()...)
 	}
-	return append([]key.Binding{k.Detail, k.Resend, k.Save, k.New}, m.table.ShortHelp()...)
+	b := []key.Binding{k.Detail}
+	if m.resendable() > 0 {
+		b = append(b, k.Resend)
+	}
+	if m.failN+m.cancelN > 0 {
+		b = append(b, k.Filter)
+	}
+	if m.filter.kind != filterAll {
+		b = append(b, k.AllRows)
+	}
+	if m.unsavedPasted() > 0 {
+		b = append(b, k.SaveBook)
+	}
+	return append(append(b, k.Save, k.New), m.table.ShortHelp()...)
 }
 
-// FullHelp is every key of the screen.
-func (m *Model) FullHelp() [][]key.Binding {
+// detailKeys are a result detail's keys that work on this result.
+func (m *Model) detailKeys() []key.Binding {
 	k := m.keys
-	return [][]key.Binding{
-		m.table.FullHelp(),
-		{k.Send, k.Confirm, k.Cancel},
-		{k.Detail, k.Other, k.Resend, k.Save, k.New},
-		{k.Step, k.Scroll, k.Back},
+	b := []key.Binding{k.Back}
+	if _, tried := m.other[m.detail]; m.results[m.detail].Reason == apnsreason.BadDeviceToken && !tried {
+		b = append(b, k.Other)
 	}
+	if m.canMove() {
+		b = append(b, k.Move)
+	}
+	b = append(b, k.Curl, k.SimFile)
+	if m.detail > 0 {
+		b = append(b, k.Prev)
+	}
+	if m.detail < len(m.results)-1 {
+		b = append(b, k.Next)
+	}
+	return append(b, k.Down, k.Up, k.PageDown, k.PageUp, k.Top)
+}
+
+// FullHelp is every key that works now, in columns.
+func (m *Model) FullHelp() [][]key.Binding {
+	switch {
+	case m.detail >= 0 || m.saving || m.pasting || m.pw != nil || m.phase == phaseConfirm || m.phase == phaseReady:
+		return [][]key.Binding{m.ShortHelp()}
+	case m.phase == phaseRunning:
+		return [][]key.Binding{{m.keys.Detail, m.keys.Cancel}, m.table.FullHelp()}
+	}
+	own := m.ShortHelp()
+	return [][]key.Binding{own[:len(own)-len(m.table.ShortHelp())], m.table.FullHelp()}
 }
 
 // Results are the results of the current run so far, in arrival order

@@ -51,7 +51,7 @@ func (d *driver) send(msg tea.Msg) {
 			d.run(c)
 		}
 		return
-	case common.DevicesChangedMsg, common.HistoryChangedMsg, common.ErrorMsg, common.StatusMsg:
+	case common.DevicesChangedMsg, common.HistoryChangedMsg, common.ErrorMsg, common.StatusMsg, common.PasswordMsg:
 		d.seen = append(d.seen, msg)
 		if e, ok := msg.(common.ErrorMsg); ok {
 			d.t.Errorf("error shown: %v", e.Err)
@@ -196,12 +196,24 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 		t.Error("the Devices screen was not told to reload")
 	}
 
-	// r resends to the failed only.
-	failed := m.failN
+	// r resends to the failed only, and skips the 410 Unregistered ones
+	// ("stop sending to this token"), saying how many.
+	failed, gone := m.failN, 0
+	for _, r := range m.results {
+		if r.Status == 410 {
+			gone++
+		}
+	}
+	if gone == 0 {
+		t.Fatal("the demo world has no Unregistered device: the test proves nothing")
+	}
 	d.send(common.KeyPress("r"))
+	if !strings.Contains(m.note, fmt.Sprintf("skipped %s that answered 410", count(gone, "device"))) {
+		t.Errorf("the resend does not say it skipped the 410s: %q", m.note)
+	}
 	d.until("the resend", d.idle)
-	if m.total != failed || len(m.results) != failed {
-		t.Errorf("resend went to %d devices, want the %d failed", m.total, failed)
+	if m.total != failed-gone || len(m.results) != failed-gone {
+		t.Errorf("resend went to %d devices, want the %d failed less the %d Unregistered", m.total, failed, gone)
 	}
 
 	// The BadDeviceToken device, tried on production (an opt-in real send), is accepted there.
@@ -225,6 +237,24 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 			hist, _ := w.store.QueryHistory(profiles.HistoryFilter{Device: r.Token})
 			if len(hist) == 0 || hist[0].Environment != certs.Production || hist[0].Status != 200 {
 				t.Errorf("the production try is not in history first: %+v", hist)
+			}
+			// One key moves the device to production (it took five).
+			if !strings.Contains(m.View(), "press m to move") {
+				t.Errorf("m is not offered:\n%s", m.View())
+			}
+			d.send(common.KeyPress("m"))
+			d.until("the move", func() bool { return m.moved[r.Token] || strings.Contains(m.note, "could not move") })
+			moved := false
+			for _, dv := range w.devices(t, certs.Production) {
+				moved = moved || dv.Token == r.Token
+			}
+			for _, dv := range w.devices(t, certs.Development) {
+				if dv.Token == r.Token {
+					t.Error("the device is still in development")
+				}
+			}
+			if !moved {
+				t.Errorf("the device was not moved to production (note %q)", m.note)
 			}
 		}
 	}

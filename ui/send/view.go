@@ -2,6 +2,7 @@ package send
 
 import (
 	"fmt"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
 	"time"
 
@@ -27,6 +28,12 @@ func (m *Model) View() string {
 	}
 	switch m.phase {
 	case phaseReady, phaseConfirm:
+		if m.pasting {
+			return common.PadLines(common.ClipLines(m.pasteView(w), w, h), h)
+		}
+		if m.pw != nil {
+			return common.PadLines(common.ClipLines(m.pw.View(m.c.Styles, w), w, h), h)
+		}
 		return common.PadLines(common.ClipLines(m.summaryView(w), w, h), h)
 	}
 	var b strings.Builder
@@ -36,6 +43,10 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(common.Clip(m.countsLine(), w))
 	b.WriteByte('\n')
+	if m.showBreakdown() {
+		b.WriteString(common.Clip(m.breakdownLine(w), w))
+		b.WriteByte('\n')
+	}
 	b.WriteString(m.table.View(m.c.Styles, m.cell, nil))
 	body := common.PadLines(b.String(), h-1)
 	last := m.noteLine()
@@ -43,6 +54,25 @@ func (m *Model) View() string {
 		last = m.saveIn.View()
 	}
 	return body + "\n" + common.Clip(last, w)
+}
+
+// showBreakdown is true when there are failures to break down and room
+// for the line (the table keeps at least 3 rows).
+func (m *Model) showBreakdown() bool {
+	return len(m.reasons) > 0 && m.height >= 9
+}
+
+// pasteView is the field for pasted tokens, with what it accepts.
+func (m *Model) pasteView(w int) string {
+	st := m.c.Styles
+	l := []string{st.Title.Render("Send to pasted tokens"), ""}
+	l = append(l, common.WrapWords("Paste one or more device tokens: 64 hex digits each, or <…> as iOS prints them, separated by spaces, commas or new lines. They are sent to like selected devices; after the send, b saves them to the device book.", w, "")...)
+	l = append(l, "", m.pasteIn.View())
+	if m.pasteErr != "" {
+		l = append(l, "")
+		l = append(l, common.WrapIndent(st.Problem.Render, "✗ ", m.pasteErr, w)...)
+	}
+	return strings.Join(l, "\n")
 }
 
 func (m *Model) noteLine() string {
@@ -114,9 +144,9 @@ func (m *Model) summaryView(w int) string {
 		verdict := st.Good.Render("✓ valid")
 		switch {
 		case len(r.Errors) > 0:
-			verdict = st.Problem.Render(fmt.Sprintf("✗ %d lint error(s)", len(r.Errors)))
+			verdict = st.Problem.Render("✗ " + common.Count(len(r.Errors), "lint error"))
 		case len(r.Warnings) > 0:
-			verdict += st.Warning.Render(fmt.Sprintf(" · %d warning(s)", len(r.Warnings)))
+			verdict += st.Warning.Render(" · " + common.Count(len(r.Warnings), "warning"))
 		}
 		name := ""
 		if out.Name != "" {
@@ -126,17 +156,26 @@ func (m *Model) summaryView(w int) string {
 	} else {
 		kv("payload", st.Warning.Render("none yet (Payload screen, 3)"))
 	}
-	kv("devices", m.devicesText(devs, w-14))
+	if m.phase == phaseConfirm {
+		kv("devices", m.devicesText(devs, w-14))
+	} else {
+		if len(devs) > 0 || len(m.pasted) == 0 {
+			kv("devices", m.devicesText(devs, w-14))
+		}
+		if len(m.pasted) > 0 {
+			kv("pasted", count(len(m.pasted), "token")+st.Subtle.Render(" (not in the device book · t edits · x forgets)"))
+		}
+	}
 	add("")
 	if m.phase == phaseConfirm {
 		n := len(m.run.devices)
-		add(st.EnvBadge.Production.Render("PRODUCTION") + " " + st.Problem.Render(fmt.Sprintf("This sends to %d real device(s) in production.", n)))
+		add(st.EnvBadge.Production.Render("PRODUCTION") + " " + st.Problem.Render(fmt.Sprintf("This sends to %s in production.", count(n, "real device"))))
 		add(st.Title.Render("Press y to send, esc to go back."))
 	} else if why := m.blocker(); why != "" {
 		add(common.Clip(st.Problem.Render("✗ cannot send: "), w))
 		add(common.WrapWords(why, w-2, "  ")...)
 	} else {
-		add(st.Title.Render(fmt.Sprintf("enter sends to %d device(s)", len(m.sel))))
+		add(st.Title.Render("enter sends to " + count(len(m.sel)+len(m.pastedNotSelected()), "device")))
 	}
 	if m.note != "" && m.phase == phaseReady && m.note != "✗ cannot send: "+m.blocker() {
 		add("", m.noteLine())
@@ -159,7 +198,7 @@ func (m *Model) devicesText(devs []profiles.Device, w int) string {
 	}
 	s := fmt.Sprintf("%d: ", len(devs))
 	for i, d := range devs {
-		name := d.Label
+		name := textsafe.Clean(d.Label) // labels come from imported files
 		if name == "" {
 			name = common.ShortToken(d.Token)
 		}
@@ -188,7 +227,7 @@ func (m *Model) runLine() string {
 		state = "sent"
 	}
 	s := env + " " + st.Title.Render(fmt.Sprintf("run %d", m.run.id)) +
-		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %d devices", state, m.run.out.Headers.PushType, topic, m.total))
+		st.Subtle.Render(fmt.Sprintf(" · %s · %s → %s · %s", state, m.run.out.Headers.PushType, topic, common.Count(m.total, "device")))
 	// The batch id (History's) only if it fits whole: a cut id finds nothing.
 	if batch := " · " + m.run.batch; ansi.StringWidth(s)+ansi.StringWidth(batch) <= m.width {
 		s += st.Subtle.Render(batch)
@@ -230,7 +269,7 @@ func statusCell(r push.Result) (string, common.Tone) {
 	switch {
 	case r.OK():
 		return "✓ 200", common.ToneGood
-	case r.Class == "cancelled":
+	case r.Class == push.ClassCancelled:
 		return "⊘", common.ToneWarn
 	case r.Status == 0:
 		return "✗ —", common.ToneBad
@@ -239,7 +278,7 @@ func statusCell(r push.Result) (string, common.Tone) {
 }
 
 func (m *Model) cell(row, col int) (string, common.Tone) {
-	r := &m.results[row]
+	r := &m.results[m.rowIndex(row)]
 	name := m.table.Columns[col].Title
 	switch name {
 	case "Device":

@@ -1,6 +1,7 @@
 package send
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"errors"
 	"fmt"
 	"strconv"
@@ -67,7 +68,7 @@ func runningModel(tb testing.TB, w, h, total, n int) *Model {
 func plain(s string) string { return ansi.Strip(s) }
 
 func TestSendGolden(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	for _, sz := range [][2]int{{60, 11}, {80, 24}, {120, 40}} {
 		suffix := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
 		t.Run("in_progress"+suffix, func(t *testing.T) {
 			m := runningModel(t, sz[0], sz[1], 100, 37)
@@ -95,6 +96,28 @@ func TestSendGolden(t *testing.T) {
 				{Label: "Ben's iPad", Token: strings.Repeat("b", 64), Environment: certs.Production}}})
 			m.Update(common.KeyPress("enter"))
 			golden.RequireEqual(t, plain(m.View()))
+		})
+		t.Run("paste_tokens"+suffix, func(t *testing.T) {
+			p := profiles.Profile{Name: "app-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthToken}
+			m := New(common.Common{Width: sz[0], Height: sz[1], Styles: common.DefaultStyles(true, true), Active: &p, Cred: &certs.Credential{}})
+			m.Update(common.KeyPress("t"))
+			m.Update(tea.PasteMsg{Content: strings.Repeat("ab", 32) + "\n<1234>"})
+			m.Update(common.KeyPress("enter"))
+			golden.RequireEqual(t, plain(m.View()))
+		})
+		t.Run("password"+suffix, func(t *testing.T) {
+			p := profiles.Profile{Name: "app-dev", Environment: certs.Development, Topic: "com.example.app", Auth: certs.AuthCertificate}
+			m := New(common.Common{Width: sz[0], Height: sz[1], Styles: common.DefaultStyles(true, true), Active: &p, CredErr: common.ErrNeedsPassword})
+			m.Update(common.PayloadChangedMsg{Out: outgoing(`{"aps":{"alert":"hello"}}`, payload.Headers{PushType: payload.Alert})})
+			m.Update(common.KeyPress("enter"))
+			for _, k := range common.Type("secret") {
+				m.Update(k)
+			}
+			out := plain(m.View())
+			if strings.Contains(out, "secret") {
+				t.Fatal("the password is on screen")
+			}
+			golden.RequireEqual(t, out)
 		})
 	}
 }
