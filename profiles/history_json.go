@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -49,13 +50,17 @@ const historyJSONInts = 6 // at, priority, payload_size, status, attempts, unreg
 
 var historyJSONSelect = func() string {
 	var b bytes.Buffer
-	// concat and concat_ws size the result once; a chain of || copies
-	// the growing string at every step.
-	b.WriteString("concat(concat_ws(',', h.at, h.priority, h.payload_size, h.status, h.attempts, ifnull(h.unregistered_at, '-')")
+	// printf writes the numbers into one buffer and concat sizes the
+	// result once, where a chain of || would copy the growing string at
+	// every step and turn each number into text in its own allocation.
+	// Strings go through concat, never printf's %s (which stops at a NUL).
+	b.WriteString("concat(printf('%lld,%lld,%lld,%lld,%lld,%s")
+	b.WriteString(strings.Repeat(",%lld", len(historyJSONStrings)))
+	b.WriteString(";', h.at, h.priority, h.payload_size, h.status, h.attempts, ifnull(h.unregistered_at, '-')")
 	for _, c := range historyJSONStrings {
 		fmt.Fprintf(&b, ", octet_length(h.%s)", c)
 	}
-	b.WriteString("), ';'")
+	b.WriteString(")")
 	for _, c := range historyJSONStrings {
 		fmt.Fprintf(&b, ", h.%s", c)
 	}
@@ -253,6 +258,15 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the ASCII bytes a JSON string carries as they are (with
+// encoding/json's HTML escaping: not <, > or &).
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString quotes s as encoding/json does with HTML escaping on
 // (its Encoder's default): <, > and & as \u003c..., control characters
 // escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. No escape
@@ -262,7 +276,7 @@ func appendJSONString(b, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
