@@ -18,6 +18,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/certs/certgen"
+	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push/apnstest"
 	"github.com/pushdeck/pushdeck/ui"
 )
@@ -148,8 +149,8 @@ func badInputs() []badInput {
 		return append([]string{"probe", "--cert", cert, "--password-file", "{{DIR}}/pw", "--host", "https://127.0.0.1:1"}, extra...)
 	}
 	corruptProfiles := map[string]string{"profiles.json": `{"schema":1,"profiles":[{"name":"a",}]}`}
-	corruptDevices := map[string]string{"devices.json": `{"schema":1,"devices":[{"token":5}]}`}
-	newer := map[string]string{"profiles.json": `{"schema":99,"profiles":[]}`, "devices.json": `{"schema":99,"devices":[]}`}
+	corruptDB := map[string]string{"pushdeck.db": "this was a database until something saved text over it\n" + strings.Repeat("x", 5000)}
+	newer := map[string]string{"profiles.json": `{"schema":99,"profiles":[]}`}
 	return []badInput{
 		// inspect
 		{name: "inspect/no file", args: []string{"inspect"}, want: "one or more credential FILEs"},
@@ -209,7 +210,7 @@ func badInputs() []badInput {
 		{name: "send/device unknown", args: []string{"send", "--cert", cert, "--password-file", "{{DIR}}/pw", "--host", "https://127.0.0.1:1", "--device", "nope", "--alert", "hi"}, files: pwf, want: "nope"},
 		{name: "send/wrong password", args: send(), files: map[string]string{"pw": "wrong\n"}, want: "password is wrong"},
 		{name: "send/random-bytes credential", args: []string{"send", "--cert", "{{FX}}/random-bytes.p12", "--token", badTok, "--alert", "hi"}, want: "not a credential"},
-		{name: "send/corrupt devices.json", args: []string{"send", "--cert", cert, "--password-file", "{{DIR}}/pw", "--host", "https://127.0.0.1:1", "--group", "qa", "--alert", "hi"}, files: pwf, home: corruptDevices, want: "devices.json is not in the shape"},
+		{name: "send/corrupt devices.json", args: []string{"send", "--cert", cert, "--password-file", "{{DIR}}/pw", "--host", "https://127.0.0.1:1", "--group", "qa", "--alert", "hi"}, files: pwf, home: corruptDB, want: "is damaged"},
 		// probe
 		{name: "probe/no credential", args: []string{"probe"}, want: "no credential"},
 		{name: "probe/unknown flag", args: probe("--bogus"), files: pwf, want: "-bogus"},
@@ -261,8 +262,16 @@ func badInputs() []badInput {
 		{name: "devices/add no env", args: []string{"devices", "add", badTok, "--label", "l"}, want: "env"},
 		{name: "devices/remove unknown", args: []string{"devices", "remove", "nope"}, want: "nope"},
 		{name: "devices/list env unknown", args: []string{"devices", "list", "--env", "mars"}, want: "mars"},
-		{name: "devices/list corrupt file", args: []string{"devices", "list"}, home: corruptDevices, want: "devices.json is not in the shape"},
-		{name: "devices/list newer schema", args: []string{"devices", "list"}, home: newer, want: "newer pushdeck"},
+		{name: "devices/list damaged database", args: []string{"devices", "list"}, home: corruptDB, want: "pushdeck doctor"},
+		{name: "history/damaged database", args: []string{"history"}, home: corruptDB, want: "is damaged"},
+		{name: "history/status not HTTP", args: []string{"history", "--status", "1000"}, want: "not an HTTP status"},
+		{name: "history/env unknown", args: []string{"history", "--env", "mars"}, want: "mars"},
+		{name: "history/until garbage", args: []string{"history", "--until", "later"}, want: "later"},
+		{name: "doctor/argument", args: []string{"doctor", "now"}, want: "now"},
+		{name: "doctor/damaged database", args: []string{"doctor"}, home: corruptDB, want: "damaged", code: 1, report: true},
+		{name: "profiles/import no file", args: []string{"profiles", "import"}, want: "give one FILE"},
+		{name: "profiles/import not an export", args: []string{"profiles", "import", "{{DIR}}/p.json"}, files: map[string]string{"p.json": `{"devices":[]}`}, want: "not a profiles export"},
+		{name: "profiles/import broken JSON", args: []string{"profiles", "import", "{{DIR}}/p.json"}, files: map[string]string{"p.json": "{\n\"kind\": "}, want: "not a profiles export"},
 		{name: "devices/import missing", args: []string{"devices", "import", "{{DIR}}/nope", "--env", "development"}, want: "no such file"},
 		{name: "devices/import broken JSON", args: []string{"devices", "import", "{{DIR}}/d.json"}, files: map[string]string{"d.json": `{"devices":[{"token":`}, want: "not valid device JSON"},
 		{name: "devices/import only separators", args: []string{"devices", "import", "{{DIR}}/t", "--env", "development"}, files: map[string]string{"t": ";\n:::\n"}, want: "no device token", code: 1},
@@ -540,9 +549,13 @@ func TestSecretsNeverWritten(t *testing.T) {
 		t.Logf("exit %d: pushdeck %s", code, strings.Join(r.args[:min(2, len(r.args))], " "))
 	}
 	files := n.checkFolder(t, home)
-	hist, _ := os.ReadFile(filepath.Join(home, "history.jsonl"))
-	if bytes.Count(hist, []byte("\n")) < 5 {
-		t.Errorf("history has %d lines: the sends did not run, the test proves little", bytes.Count(hist, []byte("\n")))
+	hn := 0
+	if st, err := profiles.Open(home); err == nil {
+		hn, _ = st.HistoryCount(profiles.HistoryFilter{})
+		st.Close()
+	}
+	if hn < 5 {
+		t.Errorf("history has %d entries: the sends did not run, the test proves little", hn)
 	}
 	t.Logf("%d runs, %d files under PUSHDECK_HOME, %d needles: none found", len(runs), files, len(n.b))
 }
@@ -599,7 +612,7 @@ func TestConfigModesFixed(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, te.stderr.String())
 	}
 	os.Chmod(home, 0o755)
-	os.Chmod(filepath.Join(home, "devices.json"), 0o644)
+	os.Chmod(filepath.Join(home, "pushdeck.db"), 0o644)
 	te = &testEnv{vars: map[string]string{"PUSHDECK_HOME": home}}
 	if code := te.run("devices", "list"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, te.stderr.String())

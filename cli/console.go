@@ -30,7 +30,11 @@ func runConsole(e env) int {
 		return exitUsage
 	}
 	m := ui.New(ui.Options{Store: store, NoColor: noColor(e), StartDemo: ui.NewDemoWorld})
-	return runProgram(e, m)
+	code := runProgram(e, m)
+	// What opening the store did (the old JSON files imported, a shared
+	// folder left as it is) is said once the screen is back.
+	cfgWarn(e, store)
+	return code
 }
 
 const demoLong = `Opens the console on a built-in demo: two local APNs servers (development and

@@ -5,7 +5,6 @@ import (
 	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -66,8 +65,10 @@ func devicesEnvFlag(e env, cmd, v string) (certs.Environment, bool) {
 
 // DevicesListOptions are the flags of pushdeck devices list.
 type DevicesListOptions struct {
-	Env, Group string
-	JSON       bool
+	Env, Group   string
+	Kind         string
+	Unregistered bool
+	JSON         bool
 }
 
 func newDevicesListCmd(e env) *cobra.Command {
@@ -91,6 +92,8 @@ every field.`,
 	fs := c.Flags()
 	fs.StringVar(&o.Env, "env", "", "only devices of this environment")
 	fs.StringVar(&o.Group, "group", "", "only devices in group `G`")
+	fs.StringVar(&o.Kind, "kind", "", "only tokens of this `KIND`: device, liveactivity-start, liveactivity-update")
+	fs.BoolVar(&o.Unregistered, "unregistered", false, "only devices APNs said are gone (410 Unregistered)")
 	fs.BoolVar(&o.JSON, "json", false, "print the devices as a JSON list")
 	return c
 }
@@ -105,29 +108,32 @@ func runDevicesList(e env, o *DevicesListOptions) int {
 	if !ok {
 		return exitUsage
 	}
-	all, err := s.Devices()
+	f := profiles.DeviceFilter{Environment: envv, Group: o.Group, Unregistered: o.Unregistered}
+	if o.Kind != "" {
+		k, err := profiles.ParseTokenKind(o.Kind)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck devices list: --kind: %v\n", err)
+			return exitUsage
+		}
+		f.Kind = k
+	}
+	ds, err := s.DevicesWhere(f)
 	if err != nil {
 		return cfgDone(e, "devices list", s, err)
 	}
-	ds := []profiles.Device{}
-	for _, d := range all {
-		if envv != "" && d.Environment != envv {
-			continue
-		}
-		if o.Group != "" && !slices.ContainsFunc(d.Groups, func(g string) bool { return strings.EqualFold(g, o.Group) }) {
-			continue
-		}
-		ds = append(ds, d)
+	if ds == nil {
+		ds = []profiles.Device{}
 	}
 	if o.JSON {
 		cfgJSON(e.stdout, ds)
 		return cfgDone(e, "devices list", s, nil)
 	}
 	if len(ds) == 0 {
-		if len(all) == 0 {
+		all, _ := s.DeviceCount()
+		if all == 0 {
 			fmt.Fprintln(e.stderr, "The device book is empty. Add a device: pushdeck devices add TOKEN --label \"Anna's iPhone\" --env development")
 		} else {
-			fmt.Fprintf(e.stderr, "No device matches (the book has %d).\n", len(all))
+			fmt.Fprintf(e.stderr, "No device matches (the book has %d).\n", all)
 		}
 		return cfgDone(e, "devices list", s, nil)
 	}

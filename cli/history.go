@@ -1,34 +1,50 @@
 package cli
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
+	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 )
 
 // HistoryOptions are the flags of pushdeck history.
 type HistoryOptions struct {
-	Filter profiles.HistoryFilter
-	Since  string
-	JSON   bool
+	Filter  profiles.HistoryFilter
+	Since   string
+	Until   string
+	Env     string
+	Status  int
+	Batches bool
+	JSON    bool
 }
 
 const historyLong = `Shows past sends, newest first: every result of every send is kept in
-the config folder's history (never a password or key).
+the config folder's database (never a password or key).
 
-  --since 24h, --since 7d, --since 2026-11-01, --since 2026-11-01T09:30:00Z
+  --since/--until 24h, 7d, 2026-11-01, "2026-11-01 09:30", or RFC 3339
   --device takes a label or the start of a token (8 hex digits or more)
-  --json prints one JSON object per line (JSON Lines), for jq and scripts
+  --status 410 keeps one HTTP status (0: no answer, a transport failure);
+  --failed keeps everything APNs did not accept
+  --batches lists sends instead of results: time, profile, devices,
+  accepted, failed (filters: --since, --until, --profile, --env, --failed)
+  --json prints one JSON object per line (JSON Lines), for jq and scripts;
+  with --limit 0 it streams the whole history in constant memory
 
-Exit codes: 0 done (even if nothing matches), 2 usage error or unreadable file.`
+Every filter is answered from an index: a look-up by apns-id, batch,
+reason or token prefix takes milliseconds with a million entries.
+
+Exit codes: 0 done (even if nothing matches), 2 usage error or unreadable
+database.`
 
 func newHistoryCmd(e env) *cobra.Command {
 	var o HistoryOptions
@@ -36,92 +52,179 @@ func newHistoryCmd(e env) *cobra.Command {
 		Use:   "history",
 		Short: "Query the history of sends",
 		Long:  historyLong,
-		Example: `  pushdeck history --since 24h
+		Example: `  pushdeck history --since 24h --failed
   pushdeck history --device "Anna's iPhone" --reason BadDeviceToken
-  pushdeck history --batch 3f2a9c1e0b7d4a55 --json | jq .status`,
+  pushdeck history --batches --since 7d
+  pushdeck history --batch 3f2a9c1e0b7d4a55 --json | jq .status
+  pushdeck history --limit 0 --json > all.jsonl`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if !noArgs(e, "history", args, "filters are flags: --device, --reason, --since, --apns-id") {
+			if !noArgs(e, "history", args, "filters are flags: --device, --reason, --status, --since, --apns-id") {
 				return codeErr(exitUsage)
 			}
-			return codeErr(runHistory(e, &o))
+			if c.Flags().Changed("status") {
+				o.Filter.Status, o.Filter.StatusSet = o.Status, true
+			}
+			return codeErr(runHistory(c.Context(), e, &o))
 		},
 	}
 	fs := c.Flags()
 	fs.SortFlags = false
 	fs.StringVar(&o.Filter.Device, "device", "", "only sends to the device with this `LABEL` or token prefix")
 	fs.StringVar(&o.Filter.Reason, "reason", "", "only results with this APNs `REASON` (e.g. BadDeviceToken, any case)")
-	fs.StringVar(&o.Since, "since", "", "only sends after `D`: a duration back from now (30m, 24h, 7d) or a date/time")
+	fs.IntVar(&o.Status, "status", 0, "only results with this HTTP `STATUS` (200, 400, 410, ...; 0: no answer)")
+	fs.BoolVar(&o.Filter.Failed, "failed", false, "only results APNs did not accept (any status but 200)")
+	fs.StringVar(&o.Env, "env", "", "only sends to this `ENVIRONMENT` (development/sandbox or production)")
+	fs.StringVar(&o.Filter.Profile, "profile", "", "only sends made with this `PROFILE`")
+	fs.StringVar(&o.Since, "since", "", "only sends at or after `D`: a duration back from now (30m, 24h, 7d) or a date/time")
+	fs.StringVar(&o.Until, "until", "", "only sends before `D` (same forms as --since)")
 	fs.StringVar(&o.Filter.ApnsID, "apns-id", "", "only the result with this apns-id")
+	fs.StringVar(&o.Filter.ApnsUniqueID, "apns-unique-id", "", "only the result with this apns-unique-id (development)")
 	fs.StringVar(&o.Filter.Batch, "batch", "", "only the results of the send with this batch `ID`")
+	fs.BoolVar(&o.Batches, "batches", false, "list sends (one line per batch) instead of results")
 	fs.IntVar(&o.Filter.Limit, "limit", 50, "show the newest `N` (0: all)")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON Lines: one entry per line")
 	return c
 }
 
-// runHistory prints the entries that match.
-func runHistory(e env, o *HistoryOptions) int {
+// runHistory prints the entries that match, as they are read: the whole
+// history goes through in constant memory.
+func runHistory(ctx context.Context, e env, o *HistoryOptions) int {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if o.Filter.Limit < 0 {
 		fmt.Fprintln(e.stderr, "pushdeck history: --limit must be 0 (all) or more")
 		return exitUsage
 	}
-	if o.Since != "" {
-		t, err := historySince(o.Since, time.Now())
+	now := time.Now()
+	for _, tf := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--since", o.Since, &o.Filter.Since}, {"--until", o.Until, &o.Filter.Until}} {
+		if tf.v == "" {
+			continue
+		}
+		t, err := historySince(tf.v, now)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "pushdeck history: --since: %v\n", err)
+			fmt.Fprintf(e.stderr, "pushdeck history: %s: %v\n", tf.flag, err)
 			return exitUsage
 		}
-		o.Filter.Since = t
+		*tf.dst = t
+	}
+	if o.Env != "" {
+		env, err := certs.ParseEnvironment(o.Env)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck history: --env: %v\n", err)
+			return exitUsage
+		}
+		o.Filter.Environment = env
+	}
+	if o.Filter.StatusSet && (o.Filter.Status < 0 || o.Filter.Status > 599) {
+		fmt.Fprintf(e.stderr, "pushdeck history: --status %d is not an HTTP status: use 200, 400, 403, 410, 429, 500 ... (0: no answer)\n", o.Filter.Status)
+		return exitUsage
 	}
 	s, ok := cfgOpen(e, "history")
 	if !ok {
 		return exitUsage
 	}
-	entries, err := s.QueryHistory(o.Filter)
+	defer s.Close()
+	if o.Batches {
+		return cfgDone(e, "history", s, historyBatches(ctx, e, s, o))
+	}
+	w := bufio.NewWriterSize(e.stdout, 64<<10)
+	n := 0
+	var err error
+	if o.JSON {
+		enc := json.NewEncoder(w)
+		err = s.StreamHistory(ctx, o.Filter, func(h *profiles.HistoryEntry) error {
+			n++
+			return enc.Encode(h)
+		})
+	} else {
+		err = s.StreamHistory(ctx, o.Filter, func(h *profiles.HistoryEntry) error {
+			if n == 0 {
+				fmt.Fprintf(w, historyRowFormat, "TIME", "DEVICE", "ENV", "STATUS", "REASON", "APNS-ID", "LATENCY", "BATCH")
+			}
+			n++
+			historyRow(w, h)
+			return nil
+		})
+	}
+	if ferr := w.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("writing the output: %w", ferr)
+	}
 	if err != nil {
 		return cfgDone(e, "history", s, err)
 	}
-	if o.JSON {
-		enc := json.NewEncoder(e.stdout)
-		for i := range entries {
-			_ = enc.Encode(&entries[i])
-		}
-		return cfgDone(e, "history", s, nil)
-	}
-	if len(entries) == 0 {
+	if n == 0 && !o.JSON {
 		fmt.Fprintln(e.stderr, "No sends match.")
-		return cfgDone(e, "history", s, nil)
 	}
-	historyTable(e, entries)
-	if o.Filter.Limit > 0 && len(entries) == o.Filter.Limit {
+	if !o.JSON && o.Filter.Limit > 0 && n == o.Filter.Limit {
 		fmt.Fprintf(e.stderr, "(the newest %d; --limit N for more, --limit 0 for all)\n", o.Filter.Limit)
 	}
 	return cfgDone(e, "history", s, nil)
 }
 
-func historyTable(e env, entries []profiles.HistoryEntry) {
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tDEVICE\tENV\tSTATUS\tREASON\tAPNS-ID\tLATENCY\tBATCH")
-	for _, h := range entries {
-		dev := h.Label
-		if dev == "" && len(h.Token) >= 8 {
-			dev = h.Token[:8] + "…"
-		}
-		status := strconv.Itoa(h.Status)
-		reason := h.Reason
-		if h.Status == 0 {
-			status = "-"
-			if reason == "" {
-				reason = h.Error
-			}
-		}
-		// Everything read back from history came from outside once (labels,
-		// server reasons, IDs): clean it before the terminal sees it.
-		c := textsafe.Clean
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", h.At.Local().Format(time.DateTime), c(dev), c(string(h.Environment)),
-			status, c(reason), c(h.ApnsID), h.LatencyMS, c(h.Batch))
+// historyRowFormat has fixed columns, so rows can be printed as they are
+// read instead of measured all first.
+const historyRowFormat = "%-19s  %-24s  %-11s  %-6s  %-24s  %-36s  %8s  %s\n"
+
+func historyRow(w io.Writer, h *profiles.HistoryEntry) {
+	dev := h.Label
+	if dev == "" && len(h.Token) >= 8 {
+		dev = h.Token[:8] + "…"
 	}
-	tw.Flush()
+	if dev == "" && h.Channel != "" {
+		dev = "channel " + h.Channel
+	}
+	status := strconv.Itoa(h.Status)
+	reason := h.Reason
+	if h.Status == 0 {
+		status = "-"
+		if reason == "" {
+			reason = h.Error
+		}
+	}
+	fmt.Fprintf(w, historyRowFormat, h.At.Local().Format(time.DateTime), fit(textsafe.Clean(dev), 24), h.Environment,
+		status, fit(textsafe.Clean(reason), 24), textsafe.Clean(h.ApnsID), fmt.Sprintf("%.0fms", h.LatencyMS), textsafe.Clean(h.Batch))
+}
+
+// fit cuts s to n characters, marking the cut.
+func fit(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// historyBatches prints the sends (one per batch), newest first.
+func historyBatches(ctx context.Context, e env, s *profiles.Store, o *HistoryOptions) error {
+	w := bufio.NewWriter(e.stdout)
+	n := 0
+	enc := json.NewEncoder(w)
+	const format = "%-19s  %-16s  %-11s  %7s  %8s  %6s  %s\n"
+	err := s.Sends(ctx, o.Filter, func(b profiles.SendSummary) error {
+		if o.JSON {
+			n++
+			return enc.Encode(b)
+		}
+		if n == 0 {
+			fmt.Fprintf(w, format, "STARTED", "PROFILE", "ENV", "DEVICES", "ACCEPTED", "FAILED", "BATCH")
+		}
+		n++
+		fmt.Fprintf(w, format, b.Started.Local().Format(time.DateTime), fit(textsafe.Clean(b.Profile), 16), b.Environment,
+			strconv.Itoa(b.Devices), strconv.Itoa(b.Accepted), strconv.Itoa(b.Failed), textsafe.Clean(b.Batch))
+		return nil
+	})
+	if ferr := w.Flush(); err == nil && ferr != nil {
+		err = ferr
+	}
+	if err == nil && n == 0 && !o.JSON {
+		fmt.Fprintln(e.stderr, "No sends match.")
+	}
+	return err
 }
 
 // historySince reads --since: a duration back from now (Go's 90m, 24h, and

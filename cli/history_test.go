@@ -106,17 +106,84 @@ func TestHistoryCommandFilters(t *testing.T) {
 	}
 }
 
-func TestHistoryCommandTornLine(t *testing.T) {
+// TestHistoryCommandImportsTheOldFile: the first command after an upgrade
+// imports history.jsonl (the old store's), says so, reports its torn last
+// line, and keeps the file renamed.
+func TestHistoryCommandImportsTheOldFile(t *testing.T) {
 	home := cfgHome(t)
-	historySeed(t, home, 3)
-	f, _ := os.OpenFile(filepath.Join(home, "history.jsonl"), os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString(`{"at":"2026-11-01T12:00:09Z","tok`)
-	f.Close()
+	var b strings.Builder
+	for i := range 3 {
+		e := profiles.HistoryEntry{At: time.Date(2026, 11, 1, 12, 0, i, 0, time.UTC), Environment: certs.Development,
+			Token: devTok("abc"[i]), Label: "old", Status: 200, ApnsID: fmt.Sprintf("ID-%d", i)}
+		line, _ := json.Marshal(e)
+		b.Write(append(line, '\n'))
+	}
+	b.WriteString(`{"at":"2026-11-01T12:00:09Z","tok`)
+	os.WriteFile(filepath.Join(home, "history.jsonl"), []byte(b.String()), 0o600)
 	out, errs, code := cfgRun(t, "", "history")
 	if code != exitOK || strings.Count(out, "\n") != 4 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	cfgWant(t, "stderr", errs, "warning:", "history.jsonl", "last line is incomplete")
+	cfgWant(t, "stderr", errs, "note:", "3 history entries", "history.jsonl.imported", "warning:", "history.jsonl", "last line is incomplete")
+	if kept, _ := os.ReadFile(filepath.Join(home, "history.jsonl.imported")); string(kept) != b.String() {
+		t.Error("the old file was not kept as it was")
+	}
+	_, errs, _ = cfgRun(t, "", "history")
+	if strings.Contains(errs, "note:") {
+		t.Errorf("the import is announced twice: %s", errs)
+	}
+}
+
+// TestHistoryCommandFilters: the filters users asked for, and --batches.
+func TestHistoryCommandNewFilters(t *testing.T) {
+	home := cfgHome(t)
+	historySeed(t, home, 20) // every 4th is a 410; batches of 5
+	s, err := profiles.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	s.AppendHistory(profiles.HistoryEntry{At: now, Batch: "prod-1", Profile: "shop-prod", Environment: certs.Production,
+		Token: devTok('d'), Label: "Dora", Status: 0, Reason: "timeout", Error: "timeout"})
+	s.Close()
+	count := func(want int, args ...string) []profiles.HistoryEntry {
+		t.Helper()
+		es := historyJSON(t, args...)
+		if len(es) != want {
+			t.Errorf("%v: %d entries, want %d", args, len(es), want)
+		}
+		return es
+	}
+	count(5, "--status", "410")
+	count(1, "--status", "0")
+	count(6, "--failed")
+	count(1, "--env", "production")
+	count(20, "--env", "sandbox")
+	count(1, "--profile", "shop-prod")
+	count(21, "--limit", "0")
+	count(3, "--since", "3m59s", "--until", now.Add(-time.Second).Format(time.RFC3339Nano))
+	count(1, "--reason", "TIMEOUT", "--failed")
+	out, errs, code := cfgRun(t, "", "history", "--batches")
+	if code != exitOK {
+		t.Fatalf("--batches: exit %d %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[0], "ACCEPTED") || !strings.Contains(lines[1], "prod-1") || !strings.Contains(lines[1], "shop-prod") {
+		t.Errorf("--batches:\n%s", out)
+	}
+	out, _, _ = cfgRun(t, "", "history", "--batches", "--json", "--failed", "--env", "development")
+	var b profiles.SendSummary
+	sc := bufio.NewScanner(strings.NewReader(out))
+	n := 0
+	for sc.Scan() {
+		if err := json.Unmarshal(sc.Bytes(), &b); err != nil || b.Devices != 5 || b.Failed == 0 || b.Accepted+b.Failed != 5 {
+			t.Errorf("--batches --json line %q: %+v %v", sc.Text(), b, err)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Errorf("--batches --failed --env development: %d sends, want 4", n)
+	}
 }
 
 func TestHistorySince(t *testing.T) {

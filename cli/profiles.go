@@ -47,7 +47,7 @@ func newProfilesCmd(e env) *cobra.Command {
 			return codeErr(runProfilesList(e, &ProfilesListOptions{}))
 		},
 	}
-	c.AddCommand(newProfilesListCmd(e), newProfilesShowCmd(e), newProfilesAddCmd(e),
+	c.AddCommand(newProfilesListCmd(e), newProfilesShowCmd(e), newProfilesAddCmd(e), newProfilesExportCmd(e), newProfilesImportCmd(e),
 		newProfilesNameCmd(e, "remove", []string{"rm"}, "Remove a profile (its credential files stay)", func(s *profiles.Store, name string) (string, error) {
 			return "removed profile " + name, s.RemoveProfile(name)
 		}),
@@ -235,6 +235,9 @@ func cfgDone(e env, cmd string, s *profiles.Store, err error) int {
 
 func cfgWarn(e env, s *profiles.Store) {
 	if s != nil {
+		for _, n := range s.Notices() {
+			fmt.Fprintf(e.stderr, "note: %s\n", n)
+		}
 		for _, w := range s.Warnings() {
 			fmt.Fprintf(e.stderr, "warning: %s\n", w)
 		}

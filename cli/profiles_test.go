@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
 )
 
@@ -207,17 +208,101 @@ func TestProfilesCorruptFileStopsWithMessage(t *testing.T) {
 	}
 }
 
-func TestWidePermissionsAreFixedAndReported(t *testing.T) {
+// TestSharedFolderIsLeftAsItIs: PUSHDECK_HOME at a folder pushdeck did not
+// create (0755) keeps its mode, even through a write; the user is told.
+func TestSharedFolderIsLeftAsItIs(t *testing.T) {
 	home := cfgHome(t)
-	p := filepath.Join(home, "devices.json")
-	os.WriteFile(p, []byte(`{"schema": 1, "devices": []}`), 0o644)
-	os.Chmod(p, 0o644)
-	_, errs, code := cfgRun(t, "", "devices", "list")
+	os.Chmod(home, 0o755)
+	_, errs, code := cfgRun(t, "", "devices", "add", devTok('a'), "--label", "a", "--env", "development")
 	if code != exitOK {
 		t.Fatalf("exit %d %s", code, errs)
 	}
-	cfgWant(t, "stderr", errs, "warning: "+p, "0644", "0600")
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode is %04o", fi.Mode().Perm())
+	cfgWant(t, "stderr", errs, "warning: "+home, "0755", "did not create")
+	if fi, _ := os.Stat(home); fi.Mode().Perm() != 0o755 {
+		t.Fatalf("the folder was changed to %04o", fi.Mode().Perm())
+	}
+	if fi, _ := os.Stat(filepath.Join(home, "pushdeck.db")); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the database is %04o", fi.Mode().Perm())
+	}
+}
+
+// TestProfilesExportImport: an export carries no secret and no password
+// file path; a colleague's import adds the profiles, keeps existing ones
+// unless --replace, and refuses a file that is not an export.
+func TestProfilesExportImport(t *testing.T) {
+	home := cfgHome(t)
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("hello123\n"), 0o600)
+	if _, errs, code := cfgRun(t, "", "profiles", "add", "dev", "--cert", cfgFixtures+"/dev-modern.p12", "--env", "development", "--password-file", pwFile); code != exitOK {
+		t.Fatalf("add: %s", errs)
+	}
+	out, errs, code := cfgRun(t, "", "profiles", "export")
+	if code != exitOK {
+		t.Fatalf("export: exit %d %s", code, errs)
+	}
+	for _, secret := range []string{"hello123", pwFile, "PRIVATE KEY"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the export holds %q:\n%s", secret, out)
+		}
+	}
+	cfgWant(t, "stderr", errs, "note:", "prompt")
+	exp := filepath.Join(t.TempDir(), "team.json")
+	os.WriteFile(exp, []byte(out), 0o600)
+
+	other := cfgHome(t) // a colleague's machine
+	_ = home
+	out, errs, code = cfgRun(t, "", "profiles", "import", exp)
+	if code != exitOK || !strings.Contains(out, "added dev") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	s, err := profiles.Open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Profile("dev")
+	s.Close()
+	if err != nil || p.Password.Kind != profiles.PasswordPrompt || p.Environment != certs.Development {
+		t.Fatalf("imported profile: %+v %v", p, err)
+	}
+	_, errs, code = cfgRun(t, "", "profiles", "import", exp)
+	if code != exitOK || !strings.Contains(errs, "kept the existing dev") {
+		t.Errorf("second import: exit %d %s", code, errs)
+	}
+	out, _, code = cfgRun(t, "", "profiles", "import", exp, "--replace")
+	if code != exitOK || !strings.Contains(out, "replaced dev") {
+		t.Errorf("--replace: exit %d %s", code, out)
+	}
+}
+
+// TestDoctorCommand: a healthy folder says so (exit 0); --rebuild of a
+// damaged database keeps it and leaves a working one.
+func TestDoctorCommand(t *testing.T) {
+	home := cfgHome(t)
+	if _, errs, code := cfgRun(t, "", "devices", "add", devTok('a'), "--label", "a", "--env", "development"); code != exitOK {
+		t.Fatal(errs)
+	}
+	out, errs, code := cfgRun(t, "", "doctor", "--full")
+	if code != exitOK {
+		t.Fatalf("doctor: exit %d\n%s%s", code, out, errs)
+	}
+	cfgWant(t, "stdout", out, "healthy", "devices 1", "Nothing to do.")
+	db := filepath.Join(home, "pushdeck.db")
+	os.Remove(db + "-wal")
+	os.Remove(db + "-shm")
+	os.WriteFile(db, []byte(strings.Repeat("garbage ", 1000)), 0o600)
+	out, _, code = cfgRun(t, "", "doctor")
+	if code != exitFailed || !strings.Contains(out, "damaged") || !strings.Contains(out, "--rebuild") {
+		t.Fatalf("doctor of a damaged database: exit %d\n%s", code, out)
+	}
+	out, errs, code = cfgRun(t, "", "doctor", "--rebuild")
+	if code != exitOK || !strings.Contains(out, "kept as") {
+		t.Fatalf("--rebuild: exit %d\n%s%s", code, out, errs)
+	}
+	if _, errs, code := cfgRun(t, "", "devices", "list"); code != exitOK {
+		t.Fatalf("after the rebuild: %s", errs)
+	}
+	kept, _ := filepath.Glob(db + ".damaged-*")
+	if len(kept) != 1 {
+		t.Errorf("damaged copies: %v", kept)
 	}
 }

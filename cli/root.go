@@ -56,7 +56,7 @@ func newRootCmd(e env) *cobra.Command {
 	add("console", newDemoCmd(e))
 	add("push", newSendCmd(e), newChannelsCmd(e), newProbeCmd(e), newLintCmd(e), newMockCmd(e))
 	add("creds", newInspectCmd(e), newCheckCmd(e), newExportCmd(e))
-	add("book", newProfilesCmd(e), newDevicesCmd(e), newHistoryCmd(e))
+	add("book", newProfilesCmd(e), newDevicesCmd(e), newHistoryCmd(e), newDoctorCmd(e))
 	root.AddCommand(&cobra.Command{
 		Use:    "version",
 		Short:  "Print the version",

@@ -196,7 +196,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
 	rec := session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
-		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) })
+		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, nil) // the pipe prints each group after its commit
 	defer rec.Close()
 	if !f.JSON {
 		upTo := ""

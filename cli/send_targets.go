@@ -81,7 +81,7 @@ func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
 	}
 	if len(f.Devices) > 0 || len(f.Groups) > 0 {
 		if s.Store == nil {
-			return nil, session.Usagef("cannot open the config folder for --device/--group")
+			return nil, session.Usagef("cannot open the config folder for --device/--group: %v", s.StoreErr)
 		}
 		ds, err := s.Store.SelectDevices(s.Env, f.Devices, f.Groups)
 		if err != nil {

@@ -19,11 +19,17 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(workerEnv); spec != "" {
 		os.Exit(runWorker(spec))
 	}
-	if spec := os.Getenv(crashEnv); spec != "" {
-		os.Exit(runCrashWorker(spec))
+	for env, child := range children {
+		if spec := os.Getenv(env); spec != "" {
+			os.Exit(child(spec))
+		}
 	}
 	os.Exit(m.Run())
 }
+
+// children are the other roles the test binary plays when re-executed,
+// by the environment variable that carries their spec.
+var children = map[string]func(spec string) int{}
 
 func workerToken(id, i int) string { return fmt.Sprintf("%02x%062x", id, i+1) }
 
@@ -74,6 +80,7 @@ func TestTwoProcessesLoseNothing(t *testing.T) {
 		t.Skip("starts two processes")
 	}
 	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +107,7 @@ func TestTwoProcessesLoseNothing(t *testing.T) {
 
 func TestGoroutinesLoseNothing(t *testing.T) {
 	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
 	const n = 15
 	var wg sync.WaitGroup
 	for id := range 3 {

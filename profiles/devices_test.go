@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -233,20 +231,45 @@ func TestExportImportJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestRecordResultsForUnknownTokensDoesNotRewrite(t *testing.T) {
+// TestImportInChunks: a big import goes in a chunk at a time, and gives
+// the same results as one device at a time: repeats update, a label in use
+// is refused by its line only, a re-import changes nothing.
+func TestImportInChunks(t *testing.T) {
 	s := openTemp(t)
-	s.AddDevice(Device{Token: tok(1), Label: "A", Environment: certs.Development})
-	p := filepath.Join(s.Dir, devicesFile)
-	before, _ := os.Stat(p)
-	if err := s.RecordResults(certs.Development, []DeviceResult{{Token: tok(2), Status: 200}}); err != nil {
+	if _, _, err := s.AddDevice(Device{Token: tok(999_999), Label: "taken", Environment: certs.Development}); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := os.Stat(p)
-	if !os.SameFile(before, after) {
-		t.Error("devices.json was rewritten although nothing changed")
+	var b strings.Builder
+	for i := range 1000 {
+		switch i {
+		case 450:
+			fmt.Fprintf(&b, "%s taken\n", tok(i)) // label of another token
+		case 700:
+			fmt.Fprintf(&b, "%s again-%d\n", tok(10), i) // a repeat: relabels token 10
+		default:
+			fmt.Fprintf(&b, "%s phone-%d\n", tok(i), i)
+		}
 	}
-	s.RecordResults(certs.Development, []DeviceResult{{Token: tok(1), Status: 200}})
-	if now, _ := os.Stat(p); os.SameFile(before, now) {
-		t.Error("devices.json was not rewritten for a change")
+	rep, err := s.ImportDevices([]byte(b.String()), certs.Development, []string{"qa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 998 || rep.Updated != 1 || len(rep.Bad) != 1 || rep.Bad[0].Line != 451 || !strings.Contains(rep.Bad[0].Reason, "already used") {
+		t.Fatalf("report %+v", rep)
+	}
+	ds, _ := s.SelectDevices(certs.Development, []string{"again-700"}, nil)
+	if len(ds) != 1 || ds[0].Token != tok(10) || strings.Join(ds[0].Groups, ",") != "qa" {
+		t.Errorf("the repeat: %+v", ds)
+	}
+	rep, err = s.ImportDevices([]byte(b.String()), certs.Development, []string{"qa"})
+	if err != nil || rep.Added != 0 || rep.Updated != 999 || len(rep.Bad) != 1 {
+		t.Fatalf("re-import: %+v %v", rep, err)
+	}
+	if n, _ := s.DeviceCount(); n != 999 {
+		t.Errorf("%d devices, want 999", n)
+	}
+	ds, err = s.SelectDevices(certs.Development, nil, []string{"QA"})
+	if err != nil || len(ds) != 998 {
+		t.Errorf("group qa: %d, %v", len(ds), err)
 	}
 }

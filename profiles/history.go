@@ -1,132 +1,432 @@
 package profiles
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
-	"syscall"
+	"time"
+
+	"github.com/pushdeck/pushdeck/certs"
 )
 
-// History appends entries as JSON Lines. It is safe for concurrent use, and
-// two processes appending at once each keep whole lines (an flock on the
-// file guards every Append).
-type History struct {
-	s    *Store
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	buf  []byte
+// Record is one send result on its way to the store: a history entry, and
+// (when Book is set) the device's last result in the device book.
+type Record struct {
+	Entry HistoryEntry
+	// Book sets the device's last result from this one. False for a
+	// result that says nothing about the device (a cancelled try).
+	Book bool
+	// Tag is the caller's, handed back untouched in the Commit (the
+	// result to print or draw once it is recorded).
+	Tag any
 }
 
-// OpenHistory opens history.jsonl for appending; Close flushes and fsyncs.
-func (s *Store) OpenHistory() (*History, error) {
-	if s.st == nil {
-		return nil, errors.New("profiles: use profiles.Open to get a Store")
-	}
-	p := s.path(historyFile)
-	// O_RDWR, not O_WRONLY: Append reads the last byte to see whether a
-	// crashed writer left a torn line behind.
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
-	}
-	if fi, err := f.Stat(); err == nil {
-		s.fixMode(p, fi.Mode().Perm(), 0o600)
-	}
-	return &History{s: s, f: f, path: p}, nil
-}
-
-// Append writes entries (one fsync per call), each as one line. If the file
-// ends in a torn line (a writer died mid-line), a newline goes first so the
-// fragment stays a line of its own, skipped on read, and this entry is whole.
-func (h *History) Append(entries ...HistoryEntry) error {
+// AppendHistory writes entries in one transaction: all of them are
+// recorded, or (error) none.
+func (s *Store) AppendHistory(entries ...HistoryEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.f == nil {
-		return fmt.Errorf("the send history %s is closed", h.path)
-	}
-	buf := h.buf[:0]
+	recs := make([]Record, len(entries))
 	for i := range entries {
-		b, err := json.Marshal(&entries[i])
-		if err != nil {
-			return fmt.Errorf("encoding a history entry: %w", err)
-		}
-		buf = append(append(buf, b...), '\n')
+		recs[i].Entry = entries[i]
 	}
-	h.buf = buf
-	fd := int(h.f.Fd())
-	if err := flockWait(fd); err != nil {
-		return fmt.Errorf("cannot lock the send history %s: %w", h.path, err)
+	return s.Record(context.Background(), recs)
+}
+
+// Record writes recs in one transaction: each entry to the history, each
+// Book record's result to the device book, each batch's totals to the
+// sends. All of it is committed (and on disk) when Record returns nil;
+// none of it when it returns an error.
+func (s *Store) Record(ctx context.Context, recs []Record) error {
+	if len(recs) == 0 {
+		return nil
 	}
-	defer syscall.Flock(fd, syscall.LOCK_UN)
-	fi, err := h.f.Stat()
+	return s.write(ctx, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
+		return insertRecords(tx, recs)
+	})
+}
+
+const historyInsertSQL = `INSERT INTO history (at, batch, profile, environment, topic, push_type, priority, collapse_id,
+	expiration, payload_sha256, payload_size, token, channel_id, label, status, reason, apns_id, apns_unique_id,
+	latency_ms, attempts, error, unregistered_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const sendsUpsertSQL = `INSERT INTO sends (batch, started_at, last_at, profile, environment, topic, devices, accepted, failed)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (batch) DO UPDATE SET
+		started_at = min(started_at, excluded.started_at),
+		last_at = max(last_at, excluded.last_at),
+		devices = devices + excluded.devices,
+		accepted = accepted + excluded.accepted,
+		failed = failed + excluded.failed`
+
+// insertRecords is the body of every history write.
+func insertRecords(tx *sql.Tx, recs []Record) error {
+	ins, err := tx.Prepare(historyInsertSQL)
 	if err != nil {
-		return fmt.Errorf("send history %s: %w", h.path, err)
+		return err
 	}
-	size := fi.Size()
-	if size > 0 {
-		var last [1]byte
-		if _, err := h.f.ReadAt(last[:], size-1); err == nil && last[0] != '\n' {
-			buf = append([]byte{'\n'}, buf...)
+	defer ins.Close()
+	var body, book *sql.Stmt
+	defer func() {
+		for _, st := range []*sql.Stmt{body, book} {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
+	type sendTotals struct {
+		first, last       int64
+		profile, env, top string
+		n, ok, failed     int
+	}
+	sends := map[string]*sendTotals{}
+	var order []string
+	lastBody := ""
+	now := time.Now().UTC()
+	for i := range recs {
+		e := &recs[i].Entry
+		if e.At.IsZero() {
+			e.At = now
+		}
+		at := e.At.UTC().UnixNano()
+		if e.Payload != "" {
+			if e.PayloadHash == "" {
+				e.PayloadHash = bodyHash(e.Payload)
+			}
+			if e.PayloadHash != lastBody { // a batch repeats one body
+				if body == nil {
+					if body, err = tx.Prepare(`INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT DO NOTHING`); err != nil {
+						return err
+					}
+				}
+				if _, err := body.Exec(e.PayloadHash, e.Payload); err != nil {
+					return err
+				}
+				lastBody = e.PayloadHash
+			}
+		}
+		if _, err := ins.Exec(at, e.Batch, e.Profile, string(e.Environment), e.Topic, e.PushType, e.Priority, e.CollapseID,
+			e.Expiration, e.PayloadHash, e.PayloadSize, e.Token, e.Channel, e.Label, e.Status, e.Reason, e.ApnsID, e.ApnsUniqueID,
+			e.LatencyMS, e.Attempts, e.Error, nsOf(e.UnregisteredAt)); err != nil {
+			return err
+		}
+		if e.Batch != "" {
+			t := sends[e.Batch]
+			if t == nil {
+				t = &sendTotals{first: at, last: at, profile: e.Profile, env: string(e.Environment), top: e.Topic}
+				sends[e.Batch] = t
+				order = append(order, e.Batch)
+			}
+			t.first, t.last = min(t.first, at), max(t.last, at)
+			t.n++
+			if e.Status == 200 {
+				t.ok++
+			} else {
+				t.failed++
+			}
+		}
+		if recs[i].Book && e.Status != 0 && e.Token != "" {
+			if book == nil {
+				if book, err = tx.Prepare(deviceResultSQL); err != nil {
+					return err
+				}
+			}
+			env, err := certs.ParseEnvironment(string(e.Environment))
+			if err != nil {
+				continue // not a device of the book
+			}
+			dr := DeviceResult{Token: e.Token, Status: e.Status, Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: e.UnregisteredAt}
+			if err := execDeviceResult(book, env, dr, now); err != nil {
+				return err
+			}
 		}
 	}
-	if _, err := h.f.Write(buf); err != nil {
-		// A full disk takes part of the batch: cut it off again so an
-		// Append is all or nothing and no half line is left behind.
-		if terr := h.f.Truncate(size); terr != nil {
-			err = errors.Join(err, terr)
+	if len(order) > 0 {
+		up, err := tx.Prepare(sendsUpsertSQL)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("cannot append to the send history %s (earlier entries are kept): %w%s", h.path, err, whatToDo(h.s.Dir, err))
-	}
-	if err := h.f.Sync(); err != nil {
-		return fmt.Errorf("cannot sync the send history %s: %w", h.path, err)
+		defer up.Close()
+		for _, b := range order {
+			t := sends[b]
+			if _, err := up.Exec(b, t.first, t.last, t.profile, t.env, t.top, t.n, t.ok, t.failed); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// flockWait takes an exclusive flock, retrying when a signal interrupts it.
-// Appends are short, so blocking is fine here.
-func flockWait(fd int) error {
-	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
+// bodyHash is the sha256 history keeps to tell payloads apart.
+func bodyHash(body string) string {
+	sum := sha256.Sum256([]byte(body))
+	return hex.EncodeToString(sum[:])
 }
 
-// Close syncs and closes the file.
+// History appends entries to the send history. Kept for callers of the
+// JSON store's API; a Recorder is the way to record a stream of results.
+type History struct {
+	s      *Store
+	mu     sync.Mutex
+	closed bool
+}
+
+// OpenHistory returns a History on the store's database.
+func (s *Store) OpenHistory() (*History, error) {
+	if _, err := s.db(); err != nil {
+		return nil, err
+	}
+	return &History{s: s}, nil
+}
+
+// Append writes entries in one transaction (all or nothing, on disk when
+// it returns nil).
+func (h *History) Append(entries ...HistoryEntry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return fmt.Errorf("the send history %s is closed", h.s.dbPath())
+	}
+	return h.s.AppendHistory(entries...)
+}
+
+// Close ends the History (the database stays open: it is the Store's).
 func (h *History) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.f == nil {
-		return nil
-	}
-	serr := h.f.Sync()
-	cerr := h.f.Close()
-	h.f = nil
-	return errors.Join(serr, cerr)
+	h.closed = true
+	return nil
 }
 
-// lineNumber counts the lines before offset; it is only needed to report a
-// bad line, so it reads the file again rather than counting on every query.
-func lineNumber(f *os.File, offset int64) int {
-	buf := make([]byte, 64<<10)
-	n := 1
-	for pos := int64(0); pos < offset; {
-		want := min(int64(len(buf)), offset-pos)
-		got, err := f.ReadAt(buf[:want], pos)
-		n += bytes.Count(buf[:got], []byte{'\n'})
-		pos += int64(got)
+// Commit reports one group commit of a Recorder.
+type Commit struct {
+	// Records are the records of this group, in the order they were
+	// added.
+	Records []Record
+	// Err is why none of Records was recorded; nil when all were.
+	Err error
+}
+
+// RecorderOptions tune a Recorder; zero values take the defaults.
+type RecorderOptions struct {
+	// MaxDelay is the longest a record waits for its group to commit
+	// (default 50 ms).
+	MaxDelay time.Duration
+	// MaxBatch commits a group as soon as it has this many records
+	// (default 500).
+	MaxBatch int
+	// Queue is how many records may wait; Add blocks beyond it, so a
+	// slow disk slows the sender rather than piling results up in memory
+	// (default 8 × MaxBatch).
+	Queue int
+	// OnCommit is called after each group commit (or failed write), in
+	// order, on the Recorder's goroutine: this is where a CLI prints its
+	// result lines and the console learns which rows to draw. It must
+	// not call the Recorder.
+	OnCommit func(Commit)
+}
+
+// RecorderStats says what a Recorder did.
+type RecorderStats struct {
+	Recorded    int   // records committed
+	NotRecorded int   // records whose write failed
+	Commits     int   // group commits (each one fsync)
+	Err         error // the last write error, if any
+}
+
+// Recorder records a stream of results with group commits: a record is
+// committed at most MaxDelay after it was added (or as soon as MaxBatch
+// are waiting), in one transaction with the others of its group, and
+// OnCommit then hands it back. Printing a result only in OnCommit makes
+// "printed ⇒ recorded" hold even if the process is killed.
+type Recorder struct {
+	s   *Store
+	opt RecorderOptions
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []Record
+	first   time.Time // when the oldest queued record arrived
+	closing bool
+	flushes int // Flush calls waiting
+	stats   RecorderStats
+	done    chan struct{}
+	wake    chan struct{}
+}
+
+// NewRecorder starts a Recorder on the store. Close it to commit the rest
+// and stop it.
+func (s *Store) NewRecorder(opt RecorderOptions) *Recorder {
+	if opt.MaxDelay <= 0 {
+		opt.MaxDelay = 50 * time.Millisecond
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 500
+	}
+	if opt.Queue < opt.MaxBatch {
+		opt.Queue = 8 * opt.MaxBatch
+	}
+	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	r.cond = sync.NewCond(&r.mu)
+	go r.loop()
+	return r
+}
+
+// ErrRecorderClosed is returned by Add after Close.
+var ErrRecorderClosed = errors.New("the recorder is closed")
+
+// Add queues a record. It blocks while the queue is full (the disk is
+// slower than the sender).
+func (r *Recorder) Add(rec Record) error {
+	r.mu.Lock()
+	for len(r.queue) >= r.opt.Queue && !r.closing {
+		r.cond.Wait()
+	}
+	if r.closing {
+		r.mu.Unlock()
+		return ErrRecorderClosed
+	}
+	if len(r.queue) == 0 {
+		r.first = time.Now()
+	}
+	r.queue = append(r.queue, rec)
+	full := len(r.queue) >= r.opt.MaxBatch
+	n := len(r.queue)
+	r.mu.Unlock()
+	if full || n == 1 {
+		r.poke()
+	}
+	return nil
+}
+
+// Flush commits what is queued now, without waiting for MaxDelay, and
+// returns once it is committed (OnCommit has run for it).
+func (r *Recorder) Flush() {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return
+	}
+	r.flushes++
+	r.mu.Unlock()
+	r.poke()
+	r.mu.Lock()
+	for r.flushes > 0 && !r.closing {
+		r.cond.Wait()
+	}
+	r.mu.Unlock()
+}
+
+func (r *Recorder) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close commits what is queued, stops the Recorder and says what it did.
+// Add fails afterwards.
+func (r *Recorder) Close() RecorderStats {
+	r.mu.Lock()
+	r.closing = true
+	r.cond.Broadcast()
+	r.mu.Unlock()
+	r.poke()
+	<-r.done
+	return r.Stats()
+}
+
+// Stats says what the Recorder did so far.
+func (r *Recorder) Stats() RecorderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		r.mu.Lock()
+		n, closing, flush := len(r.queue), r.closing, r.flushes > 0
+		wait := time.Until(r.first.Add(r.opt.MaxDelay))
+		r.mu.Unlock()
+		switch {
+		case n == 0 && closing:
+			r.mu.Lock()
+			r.flushes = 0
+			r.cond.Broadcast()
+			r.mu.Unlock()
+			return
+		case n == 0 && flush:
+			r.mu.Lock()
+			r.flushes = 0
+			r.cond.Broadcast()
+			r.mu.Unlock()
+			continue
+		case n == 0:
+			<-r.wake
+			continue
+		case n < r.opt.MaxBatch && !closing && !flush && wait > 0:
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-r.wake:
+				timer.Stop() // Go 1.23 timers: no stale tick is delivered after Stop
+			}
+			continue
+		}
+		r.mu.Lock()
+		take := min(len(r.queue), r.opt.MaxBatch)
+		batch := append([]Record(nil), r.queue[:take]...)
+		r.queue = append(r.queue[:0], r.queue[take:]...)
+		if len(r.queue) > 0 {
+			r.first = time.Now()
+		}
+		flushed := len(r.queue) == 0
+		r.cond.Broadcast() // room in the queue
+		r.mu.Unlock()
+
+		err := r.commit(batch)
+		r.mu.Lock()
 		if err != nil {
-			break
+			r.stats.NotRecorded += len(batch)
+			r.stats.Err = err
+		} else {
+			r.stats.Recorded += len(batch)
+			r.stats.Commits++
+		}
+		r.mu.Unlock()
+		if r.opt.OnCommit != nil {
+			r.opt.OnCommit(Commit{Records: batch, Err: err})
+		}
+		if flushed {
+			r.mu.Lock()
+			if r.flushes > 0 {
+				r.flushes = 0
+				r.cond.Broadcast()
+			}
+			r.mu.Unlock()
 		}
 	}
-	return n
+}
+
+// commit writes one group; a busy database is tried again (the other
+// writer is doing real work), anything else fails the group whole.
+func (r *Recorder) commit(batch []Record) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		err = r.s.Record(context.Background(), batch)
+		if !errors.Is(err, ErrBusy) {
+			return err
+		}
+	}
+	return err
 }

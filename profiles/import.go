@@ -2,10 +2,13 @@ package profiles
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -61,8 +64,16 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 		items = parseTextImport(data)
 	}
 	var rep ImportReport
-	err := update(s, devicesFile, func(doc *devicesDoc) error {
+	err := s.write(context.Background(), "importing devices", func(tx *sql.Tx) error {
 		rep = ImportReport{}
+		up, err := newUpserter(tx)
+		if err != nil {
+			return err
+		}
+		defer up.close()
+		// Lines are checked first; the good ones go in a chunk at a time.
+		var ds []Device
+		var from []importItem
 		for _, it := range items {
 			if it.err != nil {
 				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: it.err.Error()})
@@ -78,22 +89,33 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 			}
 			d.Groups = append(d.Groups, groups...)
 			d, err := normalizeDevice(d)
-			if err == nil {
-				var isNew bool
-				if _, isNew, err = doc.upsert(d); err == nil {
-					if isNew {
-						rep.Added++
-					} else {
-						rep.Updated++
-					}
-					continue
-				}
+			if err != nil {
+				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
+				continue
 			}
-			rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
+			ds, from = append(ds, d), append(from, it)
 		}
+		isNew, errs, err := up.upsertMany(ds)
+		if err != nil {
+			return err // the database, not a line: stop, keep nothing
+		}
+		for i, e := range errs {
+			switch {
+			case e != nil:
+				rep.Bad = append(rep.Bad, BadLine{Line: from[i].line, Text: from[i].text, Reason: e.Error()})
+			case isNew[i]:
+				rep.Added++
+			default:
+				rep.Updated++
+			}
+		}
+		slices.SortStableFunc(rep.Bad, func(a, b BadLine) int { return a.Line - b.Line })
 		return nil
 	})
-	return rep, err
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return rep, nil
 }
 
 // parseTextImport reads "TOKEN [LABEL]" lines. The token may also come last

@@ -56,6 +56,9 @@ type schemaOnly struct {
 	Schema int `json:"schema"`
 }
 
+// jsonFileLimit bounds profiles.json (a thousand profiles are 1 MB).
+const jsonFileLimit = 16 << 20
+
 // readDoc decodes the JSON file name into v. A missing file leaves v alone
 // and is no error: an empty store is a new user, not a problem.
 func (s *Store) readDoc(name string, v any) error {
@@ -67,7 +70,7 @@ func (s *Store) readDoc(name string, v any) error {
 // changes nothing can skip the write.
 func (s *Store) readDocRaw(name string, v any) ([]byte, error) {
 	p := s.path(name)
-	data, err := os.ReadFile(p)
+	data, err := readLimited(p, jsonFileLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -175,6 +178,9 @@ func encodeDoc(name string, v any) ([]byte, error) {
 // write it back atomically if it changed. fn's error leaves the file
 // untouched.
 func update[T any](s *Store, name string, fn func(doc *T) error) error {
+	if err := refuseLink(s.path(name)); err != nil {
+		return err
+	}
 	return s.locked(func() error {
 		var doc T
 		old, err := s.readDocRaw(name, &doc)
@@ -203,7 +209,7 @@ func update[T any](s *Store, name string, fn func(doc *T) error) error {
 func read[T any](s *Store, name string) (T, error) {
 	var doc T
 	if s.st == nil {
-		return doc, errors.New("profiles: use profiles.Open to get a Store")
+		return doc, errNotOpen
 	}
 	err := s.readDoc(name, &doc)
 	return doc, err

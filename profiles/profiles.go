@@ -1,20 +1,27 @@
 // Package profiles keeps what the user keeps on disk under one config folder:
-// credential profiles, the device book, the payload library, the last payload
-// draft and the send history. Folder 0700, files 0600, written atomically;
-// no password or private key is ever written.
+// credential profiles (profiles.json, small and readable), and one SQLite
+// database (pushdeck.db, WAL) for the device book, the send history, the
+// payload library, the payload draft and broadcast channels. Folder 0700 when
+// pushdeck creates it, files 0600, never written through a symbolic link; no
+// password or private key is ever written.
 package profiles
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
 )
 
-// SchemaVersion is written in every file so later versions can migrate.
+// SchemaVersion is written in every JSON file (profiles.json, exports) so
+// later versions can migrate. The database has its own numbered migrations
+// (see schema.go).
 const SchemaVersion = 1
 
 // Store is the config folder. Safe for concurrent use within a process and
-// between processes (a lock file guards each read-modify-write).
+// between processes: the database serialises writers (WAL, busy timeout),
+// and profiles.json is rewritten under the database's write lock.
 type Store struct {
 	Dir string
 
@@ -68,16 +75,59 @@ type LastResult struct {
 	At     time.Time `json:"at"`
 }
 
+// TokenKind says what a device token is for: an ordinary device token, or a
+// Live Activity push-to-start or update token.
+type TokenKind string
+
+// The kinds of token the device book keeps.
+const (
+	KindDevice             TokenKind = "device"
+	KindLiveActivityStart  TokenKind = "liveactivity-start"
+	KindLiveActivityUpdate TokenKind = "liveactivity-update"
+)
+
+// ParseTokenKind reads a kind as a user writes it; "" is KindDevice.
+func ParseTokenKind(s string) (TokenKind, error) {
+	switch TokenKind(strings.ToLower(strings.TrimSpace(s))) {
+	case "", KindDevice:
+		return KindDevice, nil
+	case KindLiveActivityStart, "start", "push-to-start":
+		return KindLiveActivityStart, nil
+	case KindLiveActivityUpdate, "update":
+		return KindLiveActivityUpdate, nil
+	}
+	return "", fmt.Errorf("token kind %q is not one of device, liveactivity-start, liveactivity-update", s)
+}
+
 // Device is one entry of the device book. A token appears once per environment.
 type Device struct {
-	Label          string            `json:"label"`
-	Token          string            `json:"token"` // normalised hex
-	Environment    certs.Environment `json:"environment"`
-	Topic          string            `json:"topic,omitempty"`
-	Groups         []string          `json:"groups,omitempty"`
-	AddedAt        time.Time         `json:"added_at"`
-	Last           *LastResult       `json:"last,omitempty"`
-	UnregisteredAt time.Time         `json:"unregistered_at,omitzero"`
+	Label       string            `json:"label"`
+	Token       string            `json:"token"` // normalised hex
+	Environment certs.Environment `json:"environment"`
+	// Kind is what the token is for ("" reads as KindDevice).
+	Kind TokenKind `json:"kind,omitempty"`
+	// ActivityType names the Live Activity's attributes type for a
+	// push-to-start or update token ("" for a device token).
+	ActivityType   string      `json:"activity_type,omitempty"`
+	Topic          string      `json:"topic,omitempty"`
+	Groups         []string    `json:"groups,omitempty"`
+	AddedAt        time.Time   `json:"added_at"`
+	Last           *LastResult `json:"last,omitempty"`
+	UnregisteredAt time.Time   `json:"unregistered_at,omitzero"`
+	// LastSeenValid is when APNs last accepted a push to the token (200).
+	LastSeenValid time.Time `json:"last_seen_valid,omitzero"`
+}
+
+// Channel is a broadcast channel pushdeck knows (iOS 18 broadcast push).
+type Channel struct {
+	ID          string            `json:"channel_id"` // base64, as APNs returns it
+	Topic       string            `json:"topic"`      // bundle ID
+	Environment certs.Environment `json:"environment"`
+	Label       string            `json:"label,omitempty"`
+	// StoragePolicy is APNs' message-storage-policy: 0 no message stored,
+	// 1 the most recent message is stored.
+	StoragePolicy int       `json:"message_storage_policy"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // DeviceResult is the part of a send result the device book keeps.
@@ -130,6 +180,7 @@ type HistoryEntry struct {
 	PayloadSize  int               `json:"payload_size"`
 	Payload      string            `json:"payload,omitempty"` // kept so a past send can be reloaded
 	Token        string            `json:"token"`
+	Channel      string            `json:"channel_id,omitempty"` // a broadcast send
 	Label        string            `json:"label,omitempty"`
 	Status       int               `json:"status"`
 	Reason       string            `json:"reason,omitempty"`
@@ -145,10 +196,37 @@ type HistoryEntry struct {
 
 // HistoryFilter narrows a history query; zero fields match everything.
 type HistoryFilter struct {
-	Since  time.Time
-	Device string // label or token (prefix)
-	Reason string
-	ApnsID string
-	Batch  string
-	Limit  int // newest N (0 = all)
+	Since        time.Time // at or after
+	Until        time.Time // before
+	Device       string    // label or token (prefix)
+	Reason       string    // any case
+	ApnsID       string    // any case
+	ApnsUniqueID string    // any case
+	Batch        string
+	Profile      string
+	Environment  certs.Environment
+	Channel      string
+	// Status keeps results with this HTTP status (0 with StatusSet: no
+	// answer at all, a transport failure).
+	Status    int
+	StatusSet bool
+	Failed    bool // only results that were not accepted (status other than 200)
+	Succeeded bool // only accepted results (200)
+	Limit     int  // newest N (0 = all)
+	// Payloads fills HistoryEntry.Payload from the kept bodies; off by
+	// default so a long listing does not carry every body.
+	Payloads bool
+}
+
+// SendSummary is one send (one batch) of the history.
+type SendSummary struct {
+	Batch       string            `json:"batch"`
+	Started     time.Time         `json:"started"`
+	Last        time.Time         `json:"last"`
+	Profile     string            `json:"profile,omitempty"`
+	Environment certs.Environment `json:"environment,omitempty"`
+	Topic       string            `json:"topic,omitempty"`
+	Devices     int               `json:"devices"`
+	Accepted    int               `json:"accepted"`
+	Failed      int               `json:"failed"`
 }

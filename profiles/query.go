@@ -1,268 +1,240 @@
 package profiles
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
+	"database/sql"
 	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
 )
 
-// sinceSlack is how far out of order entries may be appended: results are
-// written as they arrive, so file order is time order except for two
-// processes (or clocks) a little apart. Scanning backwards, an entry older
-// than Since by more than this ends the scan.
-const sinceSlack = time.Hour
-
-// scanChunk is how much of the history is read at a time, from the end.
-const scanChunk = 256 << 10
-
-// QueryHistory returns matching entries, newest first. A torn last line is
-// skipped and reported in Warnings.
-//
-// It reads the file backwards, so "the last 50" or "the last hour" costs
-// what it returns, not the size of the history; each line is checked
-// against the filter's strings before it is decoded.
+// QueryHistory returns matching entries, newest first, each with its
+// payload (as the JSON store's QueryHistory did). Use StreamHistory for an
+// unbounded listing: this one holds all it returns in memory.
 func (s *Store) QueryHistory(f HistoryFilter) ([]HistoryEntry, error) {
-	if s.st == nil {
-		return nil, errors.New("profiles: use profiles.Open to get a Store")
-	}
-	p := s.path(historyFile)
-	file, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
-	}
-	defer file.Close()
-	fi, err := file.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
-	}
-	m := newMatcher(f)
+	f.Payloads = true
 	var out []HistoryEntry
-	// An entry older than Since by more than sinceSlack ends the scan.
-	stopBefore := f.Since.Add(-sinceSlack)
-	err = scanLinesBackward(file, fi.Size(), scanChunk, func(line []byte, off int64, last bool) bool {
-		if len(bytes.TrimSpace(line)) == 0 {
-			return true
-		}
-		ok, at := m.prefilter(line)
-		if !ok {
-			return at.IsZero() || !at.Before(stopBefore)
-		}
-		var e HistoryEntry
-		if err := json.Unmarshal(line, &e); err != nil {
-			if last {
-				s.warnf("%s: the last line is incomplete (pushdeck was stopped while writing it); it was skipped", p)
-			} else {
-				s.warnf("%s: line %d is not valid JSON; it was skipped (%v)", p, lineNumber(file, off), err)
-			}
-			return true
-		}
-		if !m.match(&e) {
-			return f.Since.IsZero() || !e.At.Before(stopBefore)
-		}
-		out = append(out, e)
-		return f.Limit <= 0 || len(out) < f.Limit
+	err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error {
+		out = append(out, *e)
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history %s: %w%s", p, err, whatToDo(s.Dir, err))
-	}
-	// File order is arrival order; sort by time for entries that arrived out
-	// of order, keeping arrival order among equal times.
-	slices.SortStableFunc(out, func(a, b HistoryEntry) int { return b.At.Compare(a.At) })
-	return out, nil
+	return out, err
 }
 
-// scanLinesBackward calls fn for each line of the first size bytes of r,
-// last line first, with the line's offset; last is true for a final line
-// with no newline (a torn write). fn returns false to stop. The line slice
-// is only valid during the call.
-func scanLinesBackward(r io.ReaderAt, size int64, chunk int, fn func(line []byte, off int64, last bool) bool) error {
-	buf := make([]byte, 0, 2*chunk)
-	var nls []int
-	pos := size
-	// buf holds bytes [pos, pos+len(buf)) of the file: a new chunk, then
-	// what is left of the previous one (the start of a line it cut).
-	first := true
-	for {
-		n := min(int64(chunk), pos)
-		if n > 0 {
-			carry := len(buf)
-			if need := int(n) + carry; need > cap(buf) {
-				grown := make([]byte, need, 2*need)
-				copy(grown[n:], buf)
-				buf = grown
-			} else {
-				buf = buf[:need]
-				copy(buf[n:], buf[:carry])
-			}
-			if _, err := r.ReadAt(buf[:n], pos-n); err != nil && !errors.Is(err, io.EOF) {
-				return err
-			}
-			pos -= n
+// historySelect is the columns scanHistory reads.
+const historySelect = `h.at, h.batch, h.profile, h.environment, h.topic, h.push_type, h.priority, h.collapse_id,
+	h.expiration, h.payload_sha256, h.payload_size, h.token, h.channel_id, h.label, h.status, h.reason, h.apns_id,
+	h.apns_unique_id, h.latency_ms, h.attempts, h.error, h.unregistered_at`
+
+// historyWhere builds the WHERE clause of f. Each filter names its indexed
+// column the way the index has it (collation, partial-index condition), so
+// SQLite can answer from the index: a look-up by apns-id, batch, reason or
+// token prefix reads only the matching rows, whatever the history's size.
+func historyWhere(f HistoryFilter) (string, []any, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if !f.Since.IsZero() {
+		add("h.at >= ?", f.Since.UTC().UnixNano())
+	}
+	if !f.Until.IsZero() {
+		add("h.at < ?", f.Until.UTC().UnixNano())
+	}
+	if d := strings.TrimSpace(f.Device); d != "" {
+		if p := tokenPrefix(d); p != "" {
+			// Two look-ups, one per index; an OR here would make SQLite
+			// scan the whole history.
+			add(`h.id IN (SELECT id FROM history WHERE label = ? COLLATE NOCASE AND label <> ''
+				UNION ALL SELECT id FROM history WHERE token >= ? AND token < ?)`, d, p, p+"g")
+		} else {
+			add("h.label = ? COLLATE NOCASE AND h.label <> ''", d)
 		}
-		end := len(buf)
-		if first {
-			first = false
-			if end > 0 && buf[end-1] != '\n' {
-				i := bytes.LastIndexByte(buf, '\n')
-				if i < 0 && pos > 0 {
-					first = true // the torn line is longer than a chunk: read more
-					continue
-				}
-				if !fn(buf[i+1:end], pos+int64(i+1), true) {
-					return nil
-				}
-				end = i + 1
-			}
+	}
+	if f.Reason != "" {
+		add("h.reason = ? COLLATE NOCASE AND h.reason <> ''", f.Reason)
+	}
+	if f.ApnsID != "" {
+		add("h.apns_id = ? COLLATE NOCASE AND h.apns_id <> ''", strings.TrimSpace(f.ApnsID))
+	}
+	if f.ApnsUniqueID != "" {
+		add("h.apns_unique_id = ? COLLATE NOCASE AND h.apns_unique_id <> ''", strings.TrimSpace(f.ApnsUniqueID))
+	}
+	if f.Batch != "" {
+		add("h.batch = ? AND h.batch <> ''", f.Batch)
+	}
+	if f.Profile != "" {
+		add("h.profile = ?", f.Profile)
+	}
+	if f.Channel != "" {
+		add("h.channel_id = ? AND h.channel_id <> ''", f.Channel)
+	}
+	if f.Environment != "" {
+		env, err := certs.ParseEnvironment(string(f.Environment))
+		if err != nil {
+			return "", nil, err
 		}
-		// Every line in buf[:end] that has a newline before it is whole;
-		// buf[end-1] is always a newline here. The newlines are found going
-		// forward (IndexByte is vectorised, LastIndexByte is not), then the
-		// lines are handed out going backward.
-		nls = nls[:0]
-		for i := 0; i < end; {
-			j := bytes.IndexByte(buf[i:end], '\n')
-			if j < 0 {
-				break
-			}
-			nls = append(nls, i+j)
-			i += j + 1
+		add("h.environment = ?", string(env))
+	}
+	if f.StatusSet || f.Status != 0 {
+		add("h.status = ?", f.Status)
+	}
+	if f.Failed {
+		add("h.status <> 200")
+	}
+	if f.Succeeded {
+		add("h.status = 200")
+	}
+	if len(where) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args, nil
+}
+
+// StreamHistory calls fn for each matching entry, newest first, one row
+// at a time: memory stays the same for ten entries or ten million. The
+// entry is only valid during the call. fn's error stops the stream and is
+// returned.
+func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
+	db, err := s.db()
+	if err != nil {
+		return err
+	}
+	where, args, err := historyWhere(f)
+	if err != nil {
+		return err
+	}
+	q := "SELECT " + historySelect
+	if f.Payloads {
+		q += ", b.body FROM history h LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
+	} else {
+		q += " FROM history h"
+	}
+	q += where + " ORDER BY h.at DESC, h.id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return s.dbErr("reading the send history", err)
+	}
+	defer rows.Close()
+	var (
+		e        HistoryEntry
+		at       int64
+		env      string
+		unreg    sql.NullInt64
+		body     sql.NullString
+		priority int
+	)
+	dest := []any{&at, &e.Batch, &e.Profile, &env, &e.Topic, &e.PushType, &priority, &e.CollapseID,
+		&e.Expiration, &e.PayloadHash, &e.PayloadSize, &e.Token, &e.Channel, &e.Label, &e.Status, &e.Reason, &e.ApnsID,
+		&e.ApnsUniqueID, &e.LatencyMS, &e.Attempts, &e.Error, &unreg}
+	if f.Payloads {
+		dest = append(dest, &body)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return s.dbErr("reading the send history", err)
 		}
-		for k := len(nls) - 1; k > 0; k-- {
-			if !fn(buf[nls[k-1]+1:nls[k]], pos+int64(nls[k-1]+1), false) {
+		e.At = timeOf(sql.NullInt64{Int64: at, Valid: true})
+		e.Environment = certs.Environment(env)
+		e.Priority = priority
+		e.UnregisteredAt = timeOf(unreg)
+		e.Payload = body.String
+		if err := fn(&e); err != nil {
+			if errors.Is(err, errStop) {
 				return nil
 			}
+			return err
 		}
-		if len(nls) > 0 {
-			end = nls[0] + 1
+	}
+	return s.dbErr("reading the send history", rows.Err())
+}
+
+// HistoryCount counts the matching entries (Limit is ignored).
+func (s *Store) HistoryCount(f HistoryFilter) (int, error) {
+	db, err := s.db()
+	if err != nil {
+		return 0, err
+	}
+	where, args, err := historyWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.QueryRow("SELECT count(*) FROM history h"+where, args...).Scan(&n)
+	return n, s.dbErr("reading the send history", err)
+}
+
+// Sends lists sends (one per batch), newest first, with their totals. Of
+// f it honours Since, Until (on the send's start), Profile, Environment,
+// Batch, Failed (sends with a failure) and Limit.
+func (s *Store) Sends(ctx context.Context, f HistoryFilter, fn func(SendSummary) error) error {
+	db, err := s.db()
+	if err != nil {
+		return err
+	}
+	var where []string
+	var args []any
+	if !f.Since.IsZero() {
+		where, args = append(where, "started_at >= ?"), append(args, f.Since.UTC().UnixNano())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "started_at < ?"), append(args, f.Until.UTC().UnixNano())
+	}
+	if f.Profile != "" {
+		where, args = append(where, "profile = ?"), append(args, f.Profile)
+	}
+	if f.Batch != "" {
+		where, args = append(where, "batch = ?"), append(args, f.Batch)
+	}
+	if f.Environment != "" {
+		env, err := certs.ParseEnvironment(string(f.Environment))
+		if err != nil {
+			return err
 		}
-		buf = buf[:end]
-		if pos == 0 {
-			if end > 0 {
-				fn(buf[:end-1], 0, false)
+		where, args = append(where, "environment = ?"), append(args, string(env))
+	}
+	if f.Failed {
+		where = append(where, "failed > 0")
+	}
+	q := "SELECT batch, started_at, last_at, profile, environment, topic, devices, accepted, failed FROM sends"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY started_at DESC, batch"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return s.dbErr("reading the sends", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b SendSummary
+		var started, last int64
+		var env string
+		if err := rows.Scan(&b.Batch, &started, &last, &b.Profile, &env, &b.Topic, &b.Devices, &b.Accepted, &b.Failed); err != nil {
+			return s.dbErr("reading the sends", err)
+		}
+		b.Started = timeOf(sql.NullInt64{Int64: started, Valid: true})
+		b.Last = timeOf(sql.NullInt64{Int64: last, Valid: true})
+		b.Environment = certs.Environment(env)
+		if err := fn(b); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
 			}
-			return nil
+			return err
 		}
 	}
-}
-
-// matcher holds a filter prepared for many lines.
-type matcher struct {
-	f      HistoryFilter
-	tokPfx []byte // Device as a token prefix, when it reads as hex
-	label  []byte // Device, Reason, ApnsID and Batch as they appear
-	reason []byte // inside a JSON string written by json.Marshal
-	apnsID []byte
-	batch  []byte
-}
-
-func newMatcher(f HistoryFilter) *matcher {
-	m := &matcher{f: f, label: jsonText(strings.TrimSpace(f.Device)), reason: jsonText(f.Reason),
-		apnsID: jsonText(f.ApnsID), batch: jsonText(f.Batch)}
-	if f.Device != "" {
-		if p := tokenPrefix(f.Device); p != "" {
-			m.tokPfx = []byte(p)
-		}
-	}
-	return m
-}
-
-// jsonText is s as json.Marshal writes it between the quotes.
-func jsonText(s string) []byte {
-	if s == "" {
-		return nil
-	}
-	b, _ := json.Marshal(s)
-	return b[1 : len(b)-1]
-}
-
-// Keys as json.Marshal writes them for HistoryEntry. A '"' inside a string
-// value is always escaped, so these byte sequences only occur as keys.
-var (
-	keyAt     = []byte(`"at":"`)
-	keyBatch  = []byte(`"batch":"`)
-	keyToken  = []byte(`"token":"`)
-	keyLabel  = []byte(`"label":"`)
-	keyReason = []byte(`"reason":"`)
-	keyApnsID = []byte(`"apns_id":"`)
-)
-
-// rawField returns the undecoded text of a string field of a history line,
-// or nil when the key is absent (json.Marshal omits empty fields).
-func rawField(line, key []byte) []byte {
-	i := bytes.Index(line, key)
-	if i < 0 {
-		return nil
-	}
-	v := line[i+len(key):]
-	for j := 0; j < len(v); j++ {
-		switch v[j] {
-		case '\\':
-			j++
-		case '"':
-			return v[:j]
-		}
-	}
-	return nil
-}
-
-// prefilter rejects lines without decoding them, by looking at the few
-// fields a filter names. It may only say no to lines that cannot match:
-// match has the last word on the decoded entry. at is the line's time when
-// Since is set and it could be read, so an old line ends the scan cheaply.
-func (m *matcher) prefilter(line []byte) (ok bool, at time.Time) {
-	if !m.f.Since.IsZero() {
-		if v := rawField(line, keyAt); v != nil {
-			if t, err := time.Parse(time.RFC3339Nano, string(v)); err == nil {
-				at = t
-				if t.Before(m.f.Since) {
-					return false, at
-				}
-			}
-		}
-	}
-	if m.apnsID != nil && !bytes.EqualFold(rawField(line, keyApnsID), m.apnsID) {
-		return false, at
-	}
-	if m.reason != nil && !bytes.EqualFold(rawField(line, keyReason), m.reason) {
-		return false, at
-	}
-	if m.batch != nil && !bytes.Equal(rawField(line, keyBatch), m.batch) {
-		return false, at
-	}
-	if m.label != nil && !bytes.EqualFold(rawField(line, keyLabel), m.label) &&
-		(m.tokPfx == nil || !bytes.HasPrefix(rawField(line, keyToken), m.tokPfx)) {
-		return false, at
-	}
-	return true, at
-}
-
-func (m *matcher) match(e *HistoryEntry) bool {
-	f := m.f
-	if !f.Since.IsZero() && e.At.Before(f.Since) {
-		return false
-	}
-	if f.Device != "" {
-		byLabel := strings.EqualFold(e.Label, strings.TrimSpace(f.Device))
-		byToken := m.tokPfx != nil && strings.HasPrefix(e.Token, string(m.tokPfx))
-		if !byLabel && !byToken {
-			return false
-		}
-	}
-	return (f.Reason == "" || strings.EqualFold(e.Reason, f.Reason)) &&
-		(f.ApnsID == "" || strings.EqualFold(e.ApnsID, f.ApnsID)) &&
-		(f.Batch == "" || e.Batch == f.Batch)
+	return s.dbErr("reading the sends", rows.Err())
 }
 
 // tokenPrefix reads s as the start of a device token, written the way a

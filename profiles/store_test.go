@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ func openTemp(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -65,32 +67,140 @@ func TestOpenCreatesPrivateFolder(t *testing.T) {
 	}
 }
 
-func TestOpenFixesWideModes(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
+// TestSharedFolderIsNeverChmodded: a folder pushdeck did not create
+// (PUSHDECK_HOME pointing at a shared 1777 or a 0755 folder) keeps its
+// mode, read-only commands included; the user gets a warning; pushdeck's
+// own files in it are 0600.
+func TestSharedFolderIsNeverChmodded(t *testing.T) {
+	for _, m := range []os.FileMode{0o755, 0o777 | os.ModeSticky} {
+		dir := filepath.Join(t.TempDir(), "shared")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, m); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := os.Stat(dir)
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Devices(); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.AddDevice(Device{Token: tok(1), Environment: certs.Development}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		got, _ := os.Stat(dir)
+		if got.Mode() != want.Mode() {
+			t.Errorf("shared folder %v was changed to %v", want.Mode(), got.Mode())
+		}
+		w := strings.Join(s.Warnings(), "\n")
+		if !strings.Contains(w, fileModeString(want.Mode())) || !strings.Contains(w, "did not create") {
+			t.Errorf("no warning about the %v folder: %q", want.Mode(), w)
+		}
+		if m := mode(t, filepath.Join(dir, dbFile)); m != 0o600 {
+			t.Errorf("database mode %04o in a shared folder, want 0600", m)
+		}
 	}
-	dev := filepath.Join(dir, devicesFile)
-	if err := os.WriteFile(dev, []byte(`{"schema":1,"devices":[]}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dev, 0o644) // umask may have narrowed it
+}
+
+// TestOwnFolderWidenedIsNarrowed: the folder pushdeck created, later
+// opened up by someone, is narrowed back with a notice (it is pushdeck's).
+func TestOwnFolderWidenedIsNarrowed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pushdeck")
 	s, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := mode(t, dir); m != 0o700 {
-		t.Errorf("folder mode %04o after Open, want 0700", m)
+	s.Close()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Join(dir, dbFile), 0o644)
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if m := mode(t, dev); m != 0o600 {
-		t.Errorf("devices.json mode %04o after Open, want 0600", m)
+	defer s.Close()
+	if m := mode(t, dir); m != 0o700 {
+		t.Errorf("own folder mode %04o after Open, want 0700", m)
+	}
+	if m := mode(t, filepath.Join(dir, dbFile)); m != 0o600 {
+		t.Errorf("database mode %04o after Open, want 0600", m)
 	}
 	w := strings.Join(s.Warnings(), "\n")
-	if !strings.Contains(w, dev) || !strings.Contains(w, "0644") || !strings.Contains(w, "0600") {
-		t.Errorf("warnings do not say devices.json was 0644 and is now 0600:\n%s", w)
+	if !strings.Contains(w, "0755") || !strings.Contains(w, "0644") {
+		t.Errorf("the user is not told: %q", w)
 	}
-	if !strings.Contains(w, "0755") {
-		t.Errorf("warnings do not mention the folder's 0755:\n%s", w)
+}
+
+// TestSymlinksAreRefused: the database, its WAL and profiles.json as
+// symbolic links are refused with the path; the link's target is neither
+// written nor chmod-ed.
+func TestSymlinksAreRefused(t *testing.T) {
+	for _, name := range []string{dbFile, dbFile + "-wal", dbFile + "-shm", profilesFile} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "home")
+			s, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			target := filepath.Join(t.TempDir(), "victim")
+			if err := os.WriteFile(target, []byte("precious"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(target, 0o644)
+			p := filepath.Join(dir, name)
+			os.Remove(p)
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+			s, err = Open(dir)
+			if name == profilesFile {
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = s.SaveProfile(Profile{Name: "a", CertPath: "/c.p12", Environment: certs.Development})
+				s.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "symbolic link") {
+				t.Fatalf("a %s link: %v, want a refusal naming it", name, err)
+			}
+			b, _ := os.ReadFile(target)
+			if string(b) != "precious" || mode(t, target) != 0o644 {
+				t.Errorf("the link's target was changed: %q %04o", b, mode(t, target))
+			}
+			if fi, _ := os.Lstat(p); fi.Mode()&os.ModeSymlink == 0 {
+				t.Error("the link was replaced")
+			}
+		})
+	}
+}
+
+// TestLegacySymlinkIsNotFollowed: a history.jsonl that is a link is not
+// imported (nor renamed, nor chmod-ed).
+func TestLegacySymlinkIsNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	target := filepath.Join(t.TempDir(), "elsewhere.jsonl")
+	os.WriteFile(target, []byte(`{"token":"`+tok(1)+`","status":200}`+"\n"), 0o644)
+	os.Chmod(target, 0o644)
+	p := filepath.Join(dir, historyFile)
+	os.Symlink(target, p)
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, _ := s.HistoryCount(HistoryFilter{}); n != 0 {
+		t.Errorf("%d entries imported through a link", n)
+	}
+	if w := strings.Join(s.Warnings(), "\n"); !strings.Contains(w, p) || !strings.Contains(w, "symbolic link") {
+		t.Errorf("warnings: %q", w)
+	}
+	if mode(t, target) != 0o644 {
+		t.Error("the link's target was chmod-ed")
 	}
 }
 
@@ -111,15 +221,15 @@ func TestAtomicWriteLeavesNoTempFiles(t *testing.T) {
 
 func TestCorruptFileIsKeptAndNeverOverwritten(t *testing.T) {
 	s := openTemp(t)
-	p := filepath.Join(s.Dir, devicesFile)
-	bad := "{\n  \"schema\": 1,\n  \"devices\": [ { \"label\": \"a\", } ]\n}\n"
+	p := filepath.Join(s.Dir, profilesFile)
+	bad := "{\n  \"schema\": 1,\n  \"profiles\": [ { \"name\": \"a\", } ]\n}\n"
 	if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Devices()
+	_, err := s.Profiles()
 	var ce *CorruptFileError
 	if !errors.As(err, &ce) {
-		t.Fatalf("Devices() error = %v, want a *CorruptFileError", err)
+		t.Fatalf("Profiles() error = %v, want a *CorruptFileError", err)
 	}
 	if ce.Line != 3 || ce.Path != p {
 		t.Errorf("error names %s line %d, want %s line 3", ce.Path, ce.Line, p)
@@ -137,10 +247,9 @@ func TestCorruptFileIsKeptAndNeverOverwritten(t *testing.T) {
 	if m := mode(t, ce.Copy); m != 0o600 {
 		t.Errorf("copy mode %04o, want 0600", m)
 	}
-	// A write must refuse too, leaving the file as it was.
-	_, _, err = s.AddDevice(Device{Token: strings.Repeat("ab", 32), Label: "x", Environment: certs.Development})
+	err = s.SaveProfile(Profile{Name: "b", CertPath: "/c.p12", Environment: certs.Development})
 	if !errors.As(err, &ce) {
-		t.Fatalf("AddDevice on a corrupt file: %v, want *CorruptFileError", err)
+		t.Fatalf("SaveProfile on a corrupt file: %v, want *CorruptFileError", err)
 	}
 	if now, _ := os.ReadFile(p); string(now) != bad {
 		t.Fatalf("corrupt file was changed to %q", now)
@@ -174,26 +283,31 @@ func TestTruncatedFileIsReportedNotOverwritten(t *testing.T) {
 
 func TestNewerSchemaIsRefused(t *testing.T) {
 	s := openTemp(t)
-	p := filepath.Join(s.Dir, payloadsFile)
-	os.WriteFile(p, []byte(`{"schema": 7, "payloads": {"new": "shape"}}`), 0o600)
-	_, err := s.Payloads()
+	p := filepath.Join(s.Dir, profilesFile)
+	os.WriteFile(p, []byte(`{"schema": 7, "profiles": {"new": "shape"}}`), 0o600)
+	_, err := s.Profiles()
 	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "upgrade") {
-		t.Fatalf("Payloads() on schema 7: %v", err)
+		t.Fatalf("Profiles() on schema 7: %v", err)
 	}
 	if copies, _ := filepath.Glob(p + ".corrupt-*"); len(copies) != 0 {
 		t.Errorf("a newer file is not corrupt, yet copies were made: %v", copies)
 	}
-}
-
-func TestEmptyFileIsEmptyWithWarning(t *testing.T) {
-	s := openTemp(t)
-	os.WriteFile(filepath.Join(s.Dir, devicesFile), nil, 0o600)
-	ds, err := s.Devices()
-	if err != nil || len(ds) != 0 {
-		t.Fatalf("Devices() on an empty file = %v, %v", ds, err)
+	// A database of a newer pushdeck is refused and left as it is.
+	s.Close()
+	db, err := openRaw(s.DBPath(), false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if w := strings.Join(s.Warnings(), "\n"); !strings.Contains(w, "is empty") {
-		t.Errorf("no warning for the empty file: %q", w)
+	db.Exec(`PRAGMA user_version = 99`)
+	db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	db.Close()
+	before, _ := os.ReadFile(s.DBPath())
+	_, err = Open(s.Dir)
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "upgrade pushdeck") {
+		t.Fatalf("Open of a schema-99 database: %v", err)
+	}
+	if after, _ := os.ReadFile(s.DBPath()); !bytes.Equal(before, after) {
+		t.Error("the newer database was changed")
 	}
 }
 
@@ -245,39 +359,57 @@ func TestPayloadsAndDraftRoundTrip(t *testing.T) {
 	if err != nil || !ok || got.Body != draft.Body || got.PushType != "alert" {
 		t.Fatalf("Draft() = %+v, %v, %v", got, ok, err)
 	}
-	data, _ := os.ReadFile(filepath.Join(s.Dir, payloadsFile))
-	if !strings.Contains(string(data), `"schema": 1`) {
-		t.Errorf("payloads.json has no schema: %s", data)
-	}
 }
 
-func TestLockTimesOutWithClearMessage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the lock")
-	}
+// TestBusyDatabaseSaysSo: a writer that holds the database longer than
+// the busy timeout gets one clear message naming the file; a short hold
+// is only waited for.
+func TestBusyDatabaseSaysSo(t *testing.T) {
 	s := openTemp(t)
-	unlock, err := s.flock()
+	other, err := openRaw(s.DBPath(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := OpenWith(s.Dir, Options{BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	_, _, err = s2.AddDevice(Device{Token: tok(1), Environment: certs.Development})
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), s.DBPath()) || !strings.Contains(err.Error(), "another pushdeck process") {
+		t.Fatalf("a write while another holds the lock: %v", err)
+	}
+	// Readers are not blocked by a writer (WAL).
+	if _, err := s2.Devices(); err != nil {
+		t.Fatalf("a read while another writes: %v", err)
+	}
+	// Released within the timeout: the write just waits.
 	done := make(chan error, 1)
 	go func() {
-		s2, _ := Open(s.Dir)
-		_, err := s2.flockFor(50 * time.Millisecond)
+		_, _, err := s.AddDevice(Device{Token: tok(2), Environment: certs.Development})
 		done <- err
 	}()
-	err = <-done
-	if err == nil || !strings.Contains(err.Error(), "another pushdeck process") {
-		t.Fatalf("second lock: %v", err)
+	time.Sleep(20 * time.Millisecond)
+	conn.ExecContext(t.Context(), "COMMIT")
+	conn.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("a write after a short wait: %v", err)
 	}
 }
 
 func TestWrongShapeIsCorruptToo(t *testing.T) {
 	s := openTemp(t)
-	p := filepath.Join(s.Dir, devicesFile)
-	os.WriteFile(p, []byte("{\"schema\": 1,\n \"devices\": {\"label\": \"a\"}}"), 0o600)
-	_, err := s.Devices()
+	p := filepath.Join(s.Dir, profilesFile)
+	os.WriteFile(p, []byte("{\"schema\": 1,\n \"profiles\": {\"name\": \"a\"}}"), 0o600)
+	_, err := s.Profiles()
 	var ce *CorruptFileError
 	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(err.Error(), "shape pushdeck expects") {
 		t.Fatalf("wrong shape: %v", err)

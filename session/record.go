@@ -1,9 +1,11 @@
 package session
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -92,128 +94,123 @@ func (s *Send) Record(r push.Result, env certs.Environment, at time.Time) Record
 	return Record{Entry: e, Book: r.Status != 0}
 }
 
-// Write appends the records to h (one write and fsync; h may be nil) and
-// sets each device's last result in the store's device book, a 410
-// Unregistered marking it dead. inHistory says whether h took them; err is
-// the first failure.
+// Write records recs in one transaction: each entry in History, each Book
+// result as its device's last result (a 410 Unregistered marking it dead).
+// All of it is committed, or none of it. inHistory says whether it was; h
+// is kept for callers of the JSON store's API and may be nil. store nil
+// records nothing.
 func Write(store *profiles.Store, h *profiles.History, recs []Record) (inHistory bool, err error) {
-	var errs []error
-	if h != nil && len(recs) > 0 {
-		entries := make([]profiles.HistoryEntry, len(recs))
-		for i, r := range recs {
-			entries[i] = r.Entry
-		}
-		if err := h.Append(entries...); err != nil {
-			errs = append(errs, fmt.Errorf("writing %d results to history: %w", len(recs), err))
-		} else {
-			inHistory = true
-		}
+	if store == nil || len(recs) == 0 {
+		return false, nil
 	}
-	if store != nil {
-		byEnv := map[certs.Environment][]profiles.DeviceResult{}
-		var order []certs.Environment
-		for _, r := range recs {
-			if !r.Book {
-				continue
-			}
-			e := r.Entry
-			if _, seen := byEnv[e.Environment]; !seen {
-				order = append(order, e.Environment)
-			}
-			byEnv[e.Environment] = append(byEnv[e.Environment], profiles.DeviceResult{Token: e.Token, Status: e.Status,
-				Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: e.UnregisteredAt})
-		}
-		for _, env := range order {
-			if err := store.RecordResults(env, byEnv[env]); err != nil {
-				errs = append(errs, fmt.Errorf("updating the device book: %w", err))
-			}
-		}
+	if err := store.Record(context.Background(), toStore(recs, nil)); err != nil {
+		return false, fmt.Errorf("writing %d results to history: %w", len(recs), err)
 	}
-	if len(errs) > 0 {
-		return inHistory, errs[0]
-	}
-	return inHistory, nil
+	return true, nil
 }
 
-// RecordEvery is how many results the Recorder gathers before a write (it
-// also writes when a second has passed), so a send of thousands does one
-// fsync per group, not per device.
-const RecordEvery = 200
+// toStore converts records for the store, each with its tag.
+func toStore(recs []Record, tags []any) []profiles.Record {
+	out := make([]profiles.Record, len(recs))
+	for i, r := range recs {
+		out[i] = profiles.Record{Entry: r.Entry, Book: r.Book}
+		if tags != nil {
+			out[i].Tag = tags[i]
+		}
+	}
+	return out
+}
 
-// Recorder writes a send's results to History and the device book in small
-// groups, synchronously: the CLI calls it as results arrive and prints a
-// result only after Flush. The console uses Send.Record and Write from its
-// own Cmds.
+// Recorder records a send's results with group commits (at most 50 ms or
+// 500 results per commit) and hands each result back through its shown
+// callback only once it is committed: a CLI that prints in shown has
+// "printed ⇒ recorded", even under kill -9. A slow disk slows the send
+// (Add blocks) rather than piling results up.
 type Recorder struct {
-	store  *profiles.Store
-	send   *Send
-	hist   *profiles.History
-	warn   func(string)
-	recs   []Record
-	last   time.Time
-	failed bool
-	// lost counts results History did not take (a full disk, an
-	// unwritable file); expected says History was meant to take them.
-	lost     int
-	expected bool
+	send  *Send
+	rec   *profiles.Recorder
+	shown func(push.Result)
+	warn  func(string)
+
+	mu       sync.Mutex
+	failed   int   // results whose write was refused
+	firstErr error // why
 }
 
-// NewRecorder opens History in store for send. warn receives what could
-// not be kept (once per kind of failure); store may be nil.
-func NewRecorder(store *profiles.Store, send *Send, warn func(string)) *Recorder {
-	r := &Recorder{store: store, send: send, warn: warn, last: time.Now()}
+// NewRecorder starts recording send's results in store. shown is called
+// for each result, in order, once it is committed (or its write failed:
+// the result is still shown, and NotRecorded counts it). warn receives
+// what could not be kept; store may be nil (nothing is recorded and
+// results are shown at once).
+func NewRecorder(store *profiles.Store, send *Send, warn func(string), shown func(push.Result)) *Recorder {
+	r := &Recorder{send: send, shown: shown, warn: warn}
 	if store == nil {
 		warn("the config folder cannot be opened; this send is not recorded in history")
 		return r
 	}
-	r.expected = true
-	h, err := store.OpenHistory()
-	if err != nil {
-		warn(fmt.Sprintf("history is not recorded: %v", err))
-	} else {
-		r.hist = h
-	}
+	r.rec = store.NewRecorder(profiles.RecorderOptions{OnCommit: r.committed})
 	return r
 }
 
-// Add queues one result, and writes the queue when it is full or a second
-// old.
-func (r *Recorder) Add(res push.Result) {
-	r.recs = append(r.recs, r.send.Record(res, r.send.Env, time.Now()))
-	if len(r.recs) >= RecordEvery || time.Since(r.last) > time.Second {
-		r.Flush()
+// committed runs on the store's recorder goroutine after each group.
+func (r *Recorder) committed(c profiles.Commit) {
+	if c.Err != nil {
+		r.mu.Lock()
+		if r.firstErr == nil {
+			r.firstErr = c.Err
+			r.warn(c.Err.Error())
+		}
+		r.failed += len(c.Records)
+		r.mu.Unlock()
+	}
+	if r.shown != nil {
+		for _, rec := range c.Records {
+			r.shown(rec.Tag.(push.Result))
+		}
 	}
 }
 
-// Flush writes what is queued.
-func (r *Recorder) Flush() {
-	r.last = time.Now()
-	if len(r.recs) == 0 {
+// Add records one result (its env is the send's); shown sees it once it is
+// committed. It blocks while the disk is behind.
+func (r *Recorder) Add(res push.Result) {
+	rec := r.send.Record(res, r.send.Env, time.Now())
+	if r.rec == nil {
+		if r.shown != nil {
+			r.shown(res)
+		}
 		return
 	}
-	inHistory, err := Write(r.store, r.hist, r.recs)
-	if !inHistory && r.expected {
-		r.lost += len(r.recs)
+	if err := r.rec.Add(profiles.Record{Entry: rec.Entry, Book: rec.Book, Tag: res}); err != nil {
+		r.mu.Lock()
+		r.failed++
+		r.mu.Unlock()
+		if r.shown != nil {
+			r.shown(res)
+		}
 	}
-	if err != nil && !r.failed {
-		r.failed = true
-		r.warn(err.Error())
-	}
-	r.recs = r.recs[:0]
 }
 
-// NotRecorded is how many results History did not take although the
-// config folder was open (a full disk, an unwritable history): the CLI then
-// exits 1 and says how many, as the console does.
-func (r *Recorder) NotRecorded() int { return r.lost }
-
-// Close writes what is queued and closes History.
-func (r *Recorder) Close() {
-	r.Flush()
-	if r.hist != nil {
-		if err := r.hist.Close(); err != nil {
-			r.warn(fmt.Sprintf("closing history: %v", err))
-		}
-		r.hist = nil
+// Flush commits what is queued and returns once every result added so far
+// has been shown.
+func (r *Recorder) Flush() {
+	if r.rec != nil {
+		r.rec.Flush()
 	}
+}
+
+// Close commits what is queued and stops the recorder; every result added
+// has been shown when it returns.
+func (r *Recorder) Close() {
+	if r.rec != nil {
+		r.rec.Close()
+	}
+}
+
+// NotRecorded is how many results are not in History although the config
+// folder was open (a full disk, a damaged database): the CLI then exits 1
+// and says how many, as the console does. The warning said why.
+func (r *Recorder) NotRecorded() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
 }

@@ -53,13 +53,27 @@ func TestRecorderWritesHistoryAndBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warnings []string
-	rec := NewRecorder(store, NewSend("b1", "", certs.Development, payload.Headers{}, []byte(`{}`), 2), func(s string) { warnings = append(warnings, s) })
+	var shown []string
+	rec := NewRecorder(store, NewSend("b1", "", certs.Development, payload.Headers{}, []byte(`{}`), 2), func(s string) { warnings = append(warnings, s) },
+		func(r push.Result) {
+			// Shown only once committed: it is in the store already.
+			if es, err := store.QueryHistory(profiles.HistoryFilter{Device: r.Token}); err != nil || len(es) != 1 {
+				t.Errorf("result %s shown before it was recorded: %v %v", r.Token, es, err)
+			}
+			shown = append(shown, r.Token)
+		})
 	gone := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
 	rec.Add(push.Result{Token: tok, Label: "phone", Status: 410, Reason: "Unregistered", UnregisteredAt: gone})
 	rec.Add(push.Result{Token: strings.Repeat("cd", 32), Class: "cancelled", Err: errors.New("cancelled")})
 	rec.Close()
 	if len(warnings) > 0 {
 		t.Fatal(warnings)
+	}
+	if len(shown) != 2 || shown[0] != tok {
+		t.Errorf("shown %v, want both results in order", shown)
+	}
+	if n := rec.NotRecorded(); n != 0 {
+		t.Errorf("NotRecorded: %d", n)
 	}
 	hist, err := store.QueryHistory(profiles.HistoryFilter{Batch: "b1"})
 	if err != nil || len(hist) != 2 {

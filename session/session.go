@@ -64,7 +64,9 @@ type Session struct {
 	Env     certs.Environment
 	Profile *profiles.Profile // the profile used, nil when none
 	Store   *profiles.Store   // nil when the config folder could not be opened
-	Notes   []string          // worth telling the user (credential expiring, ...)
+	// StoreErr is why Store is nil (the config folder could not be opened).
+	StoreErr error
+	Notes    []string // worth telling the user (credential expiring, ...)
 }
 
 // Where names where the session pushes, for a command's first line.
@@ -98,7 +100,13 @@ func OpenStore() (*profiles.Store, error) {
 // the push.Config. store may be nil (storeErr says why); it is needed only
 // for a profile. Every error is a *UsageError.
 func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Session, error) {
-	s := &Session{Store: store}
+	s := &Session{Store: store, StoreErr: storeErr}
+	if store != nil {
+		// What opening the store did (the JSON store imported, a shared
+		// folder left as it is) is said once, with the other notes.
+		s.Notes = append(s.Notes, store.Notices()...)
+		s.Notes = append(s.Notes, store.Warnings()...)
+	}
 	var prof profiles.Profile
 	if req.Profile != "" {
 		if store == nil {

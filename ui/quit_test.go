@@ -117,6 +117,8 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 // signal watcher, and whatever ran before the test.
 func leakOptions(before goleak.Option) []goleak.Option {
 	return []goleak.Option{before,
+		// The store's database handle stays open until the store is closed.
+		goleak.IgnoreAnyFunction("database/sql.(*DB).connectionOpener"),
 		goleak.IgnoreAnyFunction("charm.land/bubbletea/v2.Tick.func1"),
 		// teatest waits for a SIGINT for as long as the test binary runs.
 		goleak.IgnoreAnyFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"),

@@ -37,14 +37,14 @@ func (l *linter) liveActivityRules(aps *value) {
 		f := l.p.num(ts)
 		switch {
 		case f > float64(now.Add(timestampSkew).Unix()):
-			fix := "use the current time in seconds (the editor's bump-timestamp key)"
+			fix := "use the current time in seconds (T in the editor sets it)"
 			if f > 1e11 {
 				fix = "this is milliseconds: divide by 1000, or bump it to now"
 			}
 			l.add(Error, "liveactivity-timestamp-future", "aps.timestamp", ts.start, fix,
 				"timestamp %s is in the future: iOS would ignore every update with a correct time until then", l.raw(ts))
 		case f < float64(now.Add(-staleAfter).Unix()):
-			l.add(Warning, "liveactivity-timestamp-stale", "aps.timestamp", ts.start, "bump the timestamp to now (the editor's bump-timestamp key)",
+			l.add(Warning, "liveactivity-timestamp-stale", "aps.timestamp", ts.start, "set the timestamp to now (T in the editor)",
 				"timestamp %s is %s old: iOS ignores an update older than the last one it applied", l.raw(ts), age(now, f))
 		}
 	}

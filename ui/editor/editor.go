@@ -583,6 +583,33 @@ func (m *Model) command(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		cmd := m.changed()
 		m.moveTo(min(line, m.ta.LineCount()-1), 0)
 		return cmd, true
+	case key.Matches(msg, m.keys.BumpTime):
+		// iOS applies a Live Activity push only if its timestamp is newer
+		// than the last one applied: resending needs a fresh one.
+		if m.hdr.PushType != payload.LiveActivity {
+			m.note = "the timestamp key is for Live Activity payloads: set the push type to liveactivity (p) first"
+			return nil, true
+		}
+		out, off, err := payload.BumpTimestamp([]byte(m.text), m.now())
+		if err != nil {
+			m.note = "cannot set the timestamp: " + err.Error()
+			return nil, true
+		}
+		m.note = "timestamp set to now"
+		m.place(string(out), off)
+		cmd := m.changed()
+		m.follow()
+		return cmd, true
+	case key.Matches(msg, m.keys.ContentState):
+		start, _, ok := payload.ContentState([]byte(m.text))
+		if !ok {
+			m.note = "no content-state: a Live Activity payload keeps its state in aps.content-state"
+			return nil, true
+		}
+		focus := m.enterText()
+		m.place(m.text, start+1) // inside the object, after its {
+		m.follow()
+		return focus, true
 	case key.Matches(msg, m.keys.NextFinding), key.Matches(msg, m.keys.PrevFinding):
 		if len(m.findings) == 0 {
 			m.note = "no lint findings"
@@ -716,5 +743,5 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if len(m.findings) > 0 {
 		nav = append(nav, k.NextFinding, k.PrevFinding)
 	}
-	return [][]key.Binding{nav, {k.Templates, k.Format, k.Minify}, {k.Save, k.Open, k.Headers, k.PushType}}
+	return [][]key.Binding{nav, {k.Templates, k.Format, k.Minify}, {k.Save, k.Open, k.Headers, k.PushType}, {k.BumpTime, k.ContentState}}
 }

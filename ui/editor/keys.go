@@ -11,6 +11,9 @@ type KeyMap struct {
 	PushType                  key.Binding
 	NextFinding, PrevFinding  key.Binding
 	Undo, Redo                key.Binding
+	// Live Activities: set aps.timestamp to now; put the cursor in
+	// aps.content-state, the part people edit.
+	BumpTime, ContentState key.Binding
 	// Answers before a load replaces edited work.
 	Yes, No key.Binding
 	// Page through a picker.
@@ -22,17 +25,19 @@ type KeyMap struct {
 // DefaultKeyMap returns the Payload screen's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Edit:        key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter/i", "edit")),
-		Done:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing")),
-		Templates:   key.NewBinding(key.WithKeys("ctrl+t", "t"), key.WithHelp("ctrl+t", "templates")),
-		Format:      key.NewBinding(key.WithKeys("ctrl+l", "f"), key.WithHelp("ctrl+l/f", "format")),
-		Minify:      key.NewBinding(key.WithKeys("ctrl+x", "m"), key.WithHelp("ctrl+x/m", "minify")),
-		Save:        key.NewBinding(key.WithKeys("ctrl+s", "s"), key.WithHelp("ctrl+s/s", "save as")),
-		Open:        key.NewBinding(key.WithKeys("ctrl+o", "o"), key.WithHelp("ctrl+o/o", "open saved")),
-		Headers:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "headers")),
-		PushType:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "next push type")),
-		NextFinding: key.NewBinding(key.WithKeys("alt+n", "n"), key.WithHelp("n/alt+n", "next finding")),
-		PrevFinding: key.NewBinding(key.WithKeys("alt+p", "N"), key.WithHelp("N/alt+p", "previous finding")),
+		Edit:         key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter/i", "edit")),
+		Done:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing")),
+		Templates:    key.NewBinding(key.WithKeys("ctrl+t", "t"), key.WithHelp("ctrl+t", "templates")),
+		Format:       key.NewBinding(key.WithKeys("ctrl+l", "f"), key.WithHelp("ctrl+l/f", "format")),
+		Minify:       key.NewBinding(key.WithKeys("ctrl+x", "m"), key.WithHelp("ctrl+x/m", "minify")),
+		Save:         key.NewBinding(key.WithKeys("ctrl+s", "s"), key.WithHelp("ctrl+s/s", "save as")),
+		Open:         key.NewBinding(key.WithKeys("ctrl+o", "o"), key.WithHelp("ctrl+o/o", "open saved")),
+		Headers:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "headers")),
+		PushType:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "next push type")),
+		BumpTime:     key.NewBinding(key.WithKeys("alt+t", "T"), key.WithHelp("T/alt+t", "timestamp to now")),
+		ContentState: key.NewBinding(key.WithKeys("alt+c", "c"), key.WithHelp("c/alt+c", "edit content-state")),
+		NextFinding:  key.NewBinding(key.WithKeys("alt+n", "n"), key.WithHelp("n/alt+n", "next finding")),
+		PrevFinding:  key.NewBinding(key.WithKeys("alt+p", "N"), key.WithHelp("N/alt+p", "previous finding")),
 
 		Undo:     key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo")),
 		Redo:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "redo")),
