@@ -134,7 +134,13 @@ func TestLineColumn(t *testing.T) {
 func TestClassify(t *testing.T) {
 	line := []rune(`  "a": "x\"y", "n": -1.5e3, "t": true, "z": null}`)
 	cls := classify(line)
-	at := func(sub string) jsonClass { return cls[len([]rune(string(line)[:strings.Index(string(line), sub)]))] }
+	at := func(sub string) jsonClass {
+		i := strings.Index(string(line), sub)
+		if i < 0 {
+			t.Fatalf("%q is not in the test line", sub)
+		}
+		return cls[len([]rune(string(line)[:i]))]
+	}
 	for sub, want := range map[string]jsonClass{`"a"`: jsKey, `"x`: jsString, `-1.5`: jsNumber, `true`: jsLiteral, `null`: jsLiteral, `}`: jsPunct} {
 		if got := at(sub); got != want {
 			t.Errorf("%s: class %d, want %d", sub, got, want)
