@@ -226,7 +226,9 @@ func (m *Model) refresh() tea.Cmd {
 				if rr := cc.Read(ctx, id); rr.OK() {
 					rows[i].Policy, rows[i].Known = rr.Channel.Policy, true
 					if store != nil && (!inStore || k.StoragePolicy != int(rr.Channel.Policy)) {
-						store.SaveChannel(profiles.Channel{ID: id, Topic: cc.Bundle(), Environment: cfg.Environment, StoragePolicy: int(rr.Channel.Policy)})
+						// Best effort: the list is right without it; the
+						// store only learns the policy for later sends.
+						_, _ = store.SaveChannel(profiles.Channel{ID: id, Topic: cc.Bundle(), Environment: cfg.Environment, StoragePolicy: int(rr.Channel.Policy)})
 					}
 					continue
 				}
