@@ -2,48 +2,62 @@ package cli
 
 import (
 	"errors"
-	"time"
 
-	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/session"
 )
 
 // storedChannel is a channel as the store keeps it: its label and storage
 // policy, so commands can name it and know its policy without asking APNs.
-// Its fields are those of the store's channels table.
-type storedChannel struct {
-	ID            string
-	Topic         string
-	Environment   certs.Environment
-	Label         string
-	StoragePolicy int
-	CreatedAt     time.Time
-}
-
-// errNoBook: the store in this build has no channels table yet (it comes
-// with the SQLite device book); channels are named by ID until then.
-var errNoBook = errors.New("channel labels are kept in the store's channels table, which this build does not have yet: name the channel by its ID")
+type storedChannel = profiles.Channel
 
 // bookAvailable says whether channels can be kept in the store.
-func bookAvailable(s *session.Session) error { return errNoBook }
+func bookAvailable(s *session.Session) error {
+	if s.Store == nil {
+		return errors.New("the config folder could not be opened, so channel labels cannot be kept: name the channel by its ID")
+	}
+	return nil
+}
 
 // bookChannel finds a kept channel of s's environment by label or ID.
 func bookChannel(s *session.Session, labelOrID string) (storedChannel, error) {
-	return storedChannel{}, errNoBook
+	return s.Store.Channel(s.Env, labelOrID)
 }
 
 // bookChannels lists the kept channels of s's environment and the app.
-func bookChannels(s *session.Session, topic string) ([]storedChannel, error) { return nil, errNoBook }
+func bookChannels(s *session.Session, topic string) ([]storedChannel, error) {
+	return s.Store.Channels(s.Env, topic)
+}
 
 // bookSave keeps a channel (label and policy).
-func bookSave(s *session.Session, c storedChannel) error { return errNoBook }
+func bookSave(s *session.Session, c storedChannel) error {
+	_, err := s.Store.SaveChannel(c)
+	return err
+}
 
 // bookRemove forgets a channel (not at APNs).
-func bookRemove(s *session.Session, id string) error { return errNoBook }
+func bookRemove(s *session.Session, id string) error {
+	return s.Store.RemoveChannel(s.Env, id)
+}
 
 // bookKinds gives the token kinds the device book keeps for --device and
-// --group targets; the book in this build keeps none, so they are device
-// tokens unless --kind says otherwise.
+// --group targets.
 func bookKinds(s *session.Session, devices, groups []string) (map[string]tokenKind, error) {
-	return nil, nil
+	if len(devices) == 0 && len(groups) == 0 || s.Store == nil {
+		return nil, nil
+	}
+	ds, err := s.Store.SelectDevices(s.Env, devices, groups)
+	if err != nil {
+		return nil, session.Usagef("%v", err)
+	}
+	out := make(map[string]tokenKind, len(ds))
+	for _, d := range ds {
+		k, err := push.ParseTokenKind(string(d.Kind))
+		if err != nil {
+			return nil, session.Usagef("device %s: %v", d.Label, err)
+		}
+		out[d.Token] = tokenKind{kind: k, activityType: d.ActivityType}
+	}
+	return out, nil
 }

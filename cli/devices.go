@@ -179,6 +179,8 @@ func devicesLast(d profiles.Device, now time.Time) string {
 type DevicesAddOptions struct {
 	Label, Env, Topic string
 	Groups            []string
+	// Kind and ActivityType say what the token is for (Live Activities).
+	Kind, ActivityType string
 }
 
 func newDevicesAddCmd(e env) *cobra.Command {
@@ -216,6 +218,8 @@ its label and adds the groups. A token pasted as iOS prints it
 	fs.StringVar(&o.Env, "env", "", "development (debug builds) or production (TestFlight, App Store)")
 	fs.StringVar(&o.Topic, "topic", "", "the app's bundle `ID`, if the book serves several apps")
 	fs.StringArrayVar(&o.Groups, "group", nil, "add the device to group `G` (repeatable)")
+	fs.StringVar(&o.Kind, "kind", "", "what the token is for: device (default), liveactivity-start (push-to-start) or liveactivity-update (a running activity)")
+	fs.StringVar(&o.ActivityType, "activity-type", "", "the ActivityAttributes `TYPE` of a Live Activity token, e.g. DeliveryAttributes")
 	return c
 }
 
@@ -234,6 +238,15 @@ func runDevicesAdd(e env, args []string, o *DevicesAddOptions) int {
 	if !ok {
 		return exitUsage
 	}
+	kind, err := profiles.ParseTokenKind(o.Kind)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pushdeck devices add: --kind: %v\n", err)
+		return exitUsage
+	}
+	if o.ActivityType != "" && kind == profiles.KindDevice {
+		fmt.Fprintln(e.stderr, "pushdeck devices add: --activity-type is for Live Activity tokens: add --kind liveactivity-start or liveactivity-update")
+		return exitUsage
+	}
 	// Names typed here are drawn on terminals later: no control characters.
 	for _, n := range append([]string{o.Label}, o.Groups...) {
 		if err := textsafe.CheckName(n); err != nil {
@@ -245,7 +258,8 @@ func runDevicesAdd(e env, args []string, o *DevicesAddOptions) int {
 	if !ok {
 		return exitUsage
 	}
-	d, isNew, err := s.AddDevice(profiles.Device{Token: token, Label: o.Label, Environment: envv, Topic: o.Topic, Groups: o.Groups})
+	d, isNew, err := s.AddDevice(profiles.Device{Token: token, Label: o.Label, Environment: envv, Topic: o.Topic, Groups: o.Groups,
+		Kind: kind, ActivityType: o.ActivityType})
 	if err != nil {
 		return cfgDone(e, "devices add", s, err)
 	}

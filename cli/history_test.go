@@ -160,8 +160,17 @@ func TestHistoryCommandNewFilters(t *testing.T) {
 	count(1, "--env", "production")
 	count(20, "--env", "sandbox")
 	count(1, "--profile", "shop-prod")
-	count(21, "--limit", "0")
-	count(3, "--since", "3m59s", "--until", now.Add(-time.Second).Format(time.RFC3339Nano))
+	all := count(21, "--limit", "0")
+	// The window is set from the seeded times themselves, so how long the
+	// test took does not move an entry in or out of it: the seed's newest
+	// entry is at seeded, the others a minute apart before it.
+	var seeded time.Time
+	for _, e := range all {
+		if e.Batch != "prod-1" && e.At.After(seeded) {
+			seeded = e.At
+		}
+	}
+	count(3, "--since", seeded.Add(-3*time.Minute-30*time.Second).Format(time.RFC3339Nano), "--until", seeded.Add(-30*time.Second).Format(time.RFC3339Nano))
 	count(1, "--reason", "TIMEOUT", "--failed")
 	out, errs, code := cfgRun(t, "", "history", "--batches")
 	if code != exitOK {

@@ -111,6 +111,7 @@ func recordBroadcast(e env, s *session.Session, h payload.Headers, body []byte, 
 	h.Topic = strings.TrimPrefix(r.Request.Headers[":path"], "/4/broadcasts/apps/")
 	send := session.NewSend(newBatchID(), s.ProfileName(), s.Env, h, body, 1)
 	rec := send.Record(r, s.Env, time.Now())
+	rec.Entry.Channel = r.Token
 	rec.Book = false
 	hist, err := s.Store.OpenHistory()
 	if err == nil {

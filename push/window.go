@@ -40,10 +40,12 @@ type window struct {
 	// above the fastest one seen (base), the cap shrinks toward the window
 	// that keeps it near twice base (at least by a quarter), not below
 	// delayFloor; when the round trip is back near base it grows by a
-	// quarter a round, up to bound. With APNs' 20-40 ms the round trip hardly
-	// grows with the window and the cap stays at the server's limit; on a
-	// loopback server that answers at once it settles near delayFloor.
+	// quarter a round (doubling, until the first trim), up to bound. With
+	// APNs' 20-40 ms the round trip hardly grows with the window and the cap
+	// reaches the server's limit in a few round trips; on a loopback server
+	// that answers at once it stays near delayFloor.
 	delay      int
+	slowStart  bool // doubling delay per round until the first trim
 	base, srtt time.Duration
 	sinceRound int
 }
@@ -66,7 +68,11 @@ const minCongestion = 8
 const delayFloor = 100
 
 func newWindow(bound int, limits serverLimits) *window {
-	w := &window{bound: bound, congestion: bound, delay: bound, limits: limits}
+	// The queueing cap starts at delayFloor and doubles per round while
+	// the round trip stays near the fastest (TCP's slow start): a fast
+	// path reaches the server's limit in a few round trips, and a send
+	// that never needed more streams never builds them.
+	w := &window{bound: bound, congestion: bound, delay: min(bound, delayFloor), slowStart: true, limits: limits}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -194,7 +200,11 @@ func (w *window) learnDelay(rtt time.Duration, limit int) {
 	w.sinceRound = 0
 	queueing := w.srtt - w.base
 	switch {
-	case queueing > max(w.base, 2*time.Millisecond) && w.delay > delayFloor:
+	case queueing > max(w.base, 2*time.Millisecond):
+		w.slowStart = false
+		if w.delay <= delayFloor {
+			break
+		}
 		// Where the round trip grows with the window, the window that
 		// keeps it near twice the fastest is about limit x 2base/srtt:
 		// go there at once (at least a quarter down), not a quarter per
@@ -202,7 +212,11 @@ func (w *window) learnDelay(rtt time.Duration, limit int) {
 		target := int(int64(limit) * int64(2*max(w.base, time.Millisecond)) / int64(w.srtt))
 		w.delay = max(delayFloor, min(min(w.delay, limit)*3/4, target))
 	case queueing < max(w.base/2, time.Millisecond) && w.delay < w.bound:
-		w.delay = min(w.bound, w.delay+max(w.delay/4, 1))
+		step := max(w.delay/4, 1)
+		if w.slowStart {
+			step = w.delay
+		}
+		w.delay = min(w.bound, w.delay+step)
 		w.cond.Broadcast()
 	}
 }

@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -151,9 +152,17 @@ func TestWindowTrimsQueueing(t *testing.T) {
 			w.release(signalAccepted, rtt)
 		}
 	}
-	round(time.Millisecond) // the fastest: 1 ms
-	if got := w.limit(); got != 1000 {
-		t.Fatalf("window %d after a fast round, want 1000", got)
+	// It starts at the floor and doubles per round while the path is fast.
+	if got := w.limit(); got != delayFloor {
+		t.Fatalf("window %d at the start, want %d", got, delayFloor)
+	}
+	var start []int
+	for range 5 {
+		round(time.Millisecond) // the fastest: 1 ms
+		start = append(start, w.limit())
+	}
+	if want := []int{200, 400, 800, 1000, 1000}; !slices.Equal(start, want) {
+		t.Fatalf("slow start %v, want %v", start, want)
 	}
 	var trace []int
 	for range 30 {

@@ -76,6 +76,26 @@ func fillDemoStore(d *apnstest.Demo, dir string) (DemoWorld, error) {
 			return DemoWorld{}, fmt.Errorf("demo device %s: %w", dd.Label, err)
 		}
 	}
+	// The Live Activity app: a push-to-start token and update tokens (one
+	// ended), in their own group, with their kinds; and the channels with
+	// their labels and policies.
+	for _, a := range d.Activities {
+		kind, err := profiles.ParseTokenKind(a.Kind)
+		if err != nil {
+			return DemoWorld{}, fmt.Errorf("demo activity %s: %w", a.Label, err)
+		}
+		dev := profiles.Device{Label: a.Label, Token: a.Token, Environment: a.Environment, Topic: d.Topic, Kind: kind,
+			ActivityType: a.ActivityType, Groups: []string{"live-activity"}, AddedAt: now}
+		if _, _, err := store.AddDevice(dev); err != nil {
+			return DemoWorld{}, fmt.Errorf("demo activity %s: %w", a.Label, err)
+		}
+	}
+	for _, c := range d.Channels {
+		ch := profiles.Channel{ID: c.ID, Topic: d.Topic, Environment: c.Environment, Label: c.Label, StoragePolicy: c.Policy, CreatedAt: now}
+		if _, err := store.SaveChannel(ch); err != nil {
+			return DemoWorld{}, fmt.Errorf("demo channel %s: %w", c.Label, err)
+		}
+	}
 	if err := store.SetActive(DemoDevProfile); err != nil {
 		return DemoWorld{}, err
 	}

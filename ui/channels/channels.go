@@ -67,6 +67,8 @@ type (
 		res   push.ChannelResult
 		label string
 		env   certs.Environment
+		// saveErr says the store could not keep it (the channel exists).
+		saveErr error
 	}
 	// deletedMsg carries a delete's answer.
 	deletedMsg struct {
@@ -191,7 +193,7 @@ func config(p *profiles.Profile, cred *certs.Credential) (push.Config, error) {
 func (m *Model) refresh() tea.Cmd {
 	m.run++
 	m.loading, m.loadErr, m.forEnv = true, nil, m.listKey()
-	run, p, cred := m.run, m.c.Active, m.c.Cred
+	run, p, cred, store := m.run, m.c.Active, m.c.Cred, m.c.Store
 	return func() tea.Msg {
 		cfg, err := config(p, cred)
 		if err != nil {
@@ -207,13 +209,32 @@ func (m *Model) refresh() tea.Cmd {
 		if !lr.OK() {
 			return listedMsg{run: run, err: errors.New(push.DescribeChannel(lr, cfg.Environment) + " — " + push.ExplainChannel(lr.Reason).Fix)}
 		}
+		// The store keeps labels and policies; APNs is the truth of
+		// which channels exist.
+		kept := map[string]profiles.Channel{}
+		if store != nil {
+			cs, _ := store.Channels(cfg.Environment, cc.Bundle())
+			for _, c := range cs {
+				kept[c.ID] = c
+			}
+		}
 		rows := make([]row, len(lr.Channels))
 		for i, id := range lr.Channels {
-			rows[i] = row{ID: id}
+			k, inStore := kept[id]
+			rows[i] = row{ID: id, Label: clean(k.Label)}
 			if i < maxRead {
 				if rr := cc.Read(ctx, id); rr.OK() {
 					rows[i].Policy, rows[i].Known = rr.Channel.Policy, true
+					if store != nil && (!inStore || k.StoragePolicy != int(rr.Channel.Policy)) {
+						// Best effort: the list is right without it; the
+						// store only learns the policy for later sends.
+						_, _ = store.SaveChannel(profiles.Channel{ID: id, Topic: cc.Bundle(), Environment: cfg.Environment, StoragePolicy: int(rr.Channel.Policy)})
+					}
+					continue
 				}
+			}
+			if inStore {
+				rows[i].Policy, rows[i].Known = push.StoragePolicy(k.StoragePolicy), true
 			}
 		}
 		return listedMsg{run: run, rows: rows}
@@ -242,7 +263,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.loading, m.loaded, m.loadErr = false, true, msg.err
 		if msg.err == nil {
 			for i := range msg.rows {
-				msg.rows[i].Label = m.labels[msg.rows[i].ID]
+				if msg.rows[i].Label == "" {
+					msg.rows[i].Label = m.labels[msg.rows[i].ID]
+				}
 			}
 			m.rows = msg.rows
 			m.table.SetRows(len(m.rows))
@@ -250,16 +273,19 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case createdMsg:
 		m.busy = ""
 		if !msg.res.OK() {
-			return m, common.ErrorCmd(fmt.Errorf("create: %s — %s", push.DescribeChannel(msg.res, msg.env), push.ExplainChannel(msg.res.Reason).Fix))
+			return m, common.ErrorCmd(fmt.Errorf("create: %s", withFix(push.DescribeChannel(msg.res, msg.env), msg.res.Reason)))
 		}
 		if msg.label != "" {
 			m.labels[msg.res.Channel.ID] = msg.label
+		}
+		if msg.saveErr != nil {
+			return m, tea.Batch(common.ErrorCmd(fmt.Errorf("%s, but the store could not keep it: %w", push.DescribeChannel(msg.res, msg.env), msg.saveErr)), m.refresh())
 		}
 		return m, tea.Batch(common.StatusCmd(push.DescribeChannel(msg.res, msg.env)), m.refresh())
 	case deletedMsg:
 		m.busy = ""
 		if !msg.res.OK() {
-			return m, common.ErrorCmd(fmt.Errorf("delete: %s — %s", push.DescribeChannel(msg.res, msg.env), push.ExplainChannel(msg.res.Reason).Fix))
+			return m, common.ErrorCmd(fmt.Errorf("delete: %s", withFix(push.DescribeChannel(msg.res, msg.env), msg.res.Reason)))
 		}
 		delete(m.labels, msg.res.Channel.ID)
 		return m, tea.Batch(common.StatusCmd(push.DescribeChannel(msg.res, msg.env)), m.refresh())
@@ -371,7 +397,7 @@ func (m *Model) sendable() error {
 
 func (m *Model) create(label string) tea.Cmd {
 	m.busy = "creating…"
-	p, cred, policy := m.c.Active, m.c.Cred, m.policy
+	p, cred, policy, store := m.c.Active, m.c.Cred, m.policy, m.c.Store
 	return func() tea.Msg {
 		cfg, err := config(p, cred)
 		if err != nil {
@@ -382,13 +408,26 @@ func (m *Model) create(label string) tea.Cmd {
 			return createdMsg{res: push.ChannelResult{Op: "create", Err: err, Class: "invalid"}, env: cfg.Environment}
 		}
 		defer cc.Close()
-		return createdMsg{res: cc.Create(context.Background(), policy), label: label, env: cfg.Environment}
+		// A label already used would be lost once APNs made the channel.
+		if label != "" && store != nil {
+			if c, err := store.Channel(cfg.Environment, label); err == nil {
+				return createdMsg{res: push.ChannelResult{Op: "create", Class: "invalid",
+					Err: fmt.Errorf("the label %q is already channel %s: choose another", label, c.ID)}, env: cfg.Environment}
+			}
+		}
+		res := cc.Create(context.Background(), policy)
+		out := createdMsg{res: res, label: label, env: cfg.Environment}
+		if res.OK() && store != nil {
+			_, out.saveErr = store.SaveChannel(profiles.Channel{ID: res.Channel.ID, Topic: cc.Bundle(), Environment: cfg.Environment,
+				Label: label, StoragePolicy: int(policy), CreatedAt: time.Now()})
+		}
+		return out
 	}
 }
 
 func (m *Model) deleteChannel(r row) tea.Cmd {
 	m.busy = "deleting…"
-	p, cred := m.c.Active, m.c.Cred
+	p, cred, store := m.c.Active, m.c.Cred, m.c.Store
 	return func() tea.Msg {
 		cfg, err := config(p, cred)
 		if err != nil {
@@ -399,7 +438,12 @@ func (m *Model) deleteChannel(r row) tea.Cmd {
 			return deletedMsg{res: push.ChannelResult{Op: "delete", Err: err, Class: "invalid"}, env: cfg.Environment}
 		}
 		defer cc.Close()
-		return deletedMsg{res: cc.Delete(context.Background(), r.ID), env: cfg.Environment}
+		res := cc.Delete(context.Background(), r.ID)
+		if store != nil && (res.OK() || res.Reason == "ChannelNotRegistered") {
+			// Gone at APNs: the store forgets it too.
+			_ = store.RemoveChannel(cfg.Environment, r.ID)
+		}
+		return deletedMsg{res: res, env: cfg.Environment}
 	}
 }
 
@@ -449,6 +493,7 @@ func record(store *profiles.Store, p *profiles.Profile, cfg push.Config, out com
 	h.Topic = strings.TrimPrefix(r.Request.Headers[":path"], "/4/broadcasts/apps/")
 	send := session.NewSend("channel-"+now.UTC().Format("20060102T150405.000Z"), p.Name, cfg.Environment, h, []byte(out.Body), 1)
 	rec := send.Record(r, cfg.Environment, now)
+	rec.Entry.Channel = r.Token
 	rec.Book = false
 	hist, err := store.OpenHistory()
 	if err != nil {
@@ -459,4 +504,12 @@ func record(store *profiles.Store, p *profiles.Profile, cfg push.Config, out com
 		err = cerr
 	}
 	return err
+}
+
+// withFix adds Apple's fix for a reason, when APNs gave one.
+func withFix(desc, reason string) string {
+	if reason == "" {
+		return desc
+	}
+	return desc + " — " + push.ExplainChannel(reason).Fix
 }

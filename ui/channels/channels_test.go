@@ -201,12 +201,12 @@ func TestBroadcastRecordsHistory(t *testing.T) {
 	if bs := w.demo.Development.Channels().Broadcasts(w.demo.Topic, w.demo.Channels[0].ID); len(bs) != 1 || len(bs[0].Deliveries) != 2 {
 		t.Fatalf("fan-out: %+v", bs)
 	}
-	hist, err := w.store.QueryHistory(profiles.HistoryFilter{})
+	hist, err := w.store.QueryHistory(profiles.HistoryFilter{Channel: w.demo.Channels[0].ID, Payloads: true})
 	if err != nil || len(hist) != 1 {
 		t.Fatalf("history %v %v", hist, err)
 	}
 	h := hist[0]
-	if h.Token != w.demo.Channels[0].ID || h.Status != 200 || h.PushType != "liveactivity" || h.Topic != w.demo.Topic || h.ApnsUniqueID == "" || h.Payload == "" {
+	if h.Token != w.demo.Channels[0].ID || h.Channel != w.demo.Channels[0].ID || h.Status != 200 || h.PushType != "liveactivity" || h.Topic != w.demo.Topic || h.ApnsUniqueID == "" || h.Payload == "" {
 		t.Errorf("history entry %+v", h)
 	}
 	if !strings.Contains(ansi.Strip(w.m.View()), "✓ → ") {
@@ -300,5 +300,56 @@ func TestServerTextIsCleaned(t *testing.T) {
 	w.m.results = []outcome{{Label: "x", Result: push.Result{Status: 400, Reason: "Evil\x1b]0;pwned\x07\x1b[2J"}}}
 	if v := w.m.View(); strings.Contains(v, "\x1b]0;") || strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x07") {
 		t.Errorf("escape codes from the server reached the view: %q", v)
+	}
+}
+
+func TestLabelsKeptInTheStore(t *testing.T) {
+	w := newWorld(t, certs.Development)
+	w.do(w.m.Shown())
+	w.key("n")
+	for _, r := range "Final" {
+		w.key(string(r))
+	}
+	w.key("enter")
+	// A new screen on the same store (the console restarted) knows it.
+	m2 := New(w.m.c)
+	m2.SetSize(100, 20)
+	w.m = m2
+	w.do(w.m.Shown())
+	found := false
+	for _, r := range w.m.Rows() {
+		if r.Label == "Final" && r.Known {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("label not kept: %+v", w.m.Rows())
+	}
+	cs, err := w.store.Channels(certs.Development, w.demo.Topic)
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("store channels %+v %v (every listed channel is kept with its policy)", cs, err)
+	}
+	// The same label again is refused before APNs makes a channel.
+	w.key("n")
+	for _, r := range "final" {
+		w.key(string(r))
+	}
+	w.key("enter")
+	if err := w.lastError(); err == nil || !strings.Contains(err.Error(), "already channel") {
+		t.Fatalf("duplicate label: %v", err)
+	}
+	if n := len(w.demo.Development.Channels().List(w.demo.Topic)); n != 3 {
+		t.Errorf("APNs has %d channels", n)
+	}
+	// Delete forgets it in the store too.
+	for i, r := range w.m.Rows() {
+		if r.Label == "Final" {
+			w.m.table.SetCursor(i)
+		}
+	}
+	w.key("d")
+	w.key("y")
+	if _, err := w.store.Channel(certs.Development, "Final"); err == nil {
+		t.Error("the store still has the deleted channel")
 	}
 }
