@@ -78,6 +78,7 @@ type Model struct {
 	seq      int                // of the latest query (or filter edit)
 	cancel   context.CancelFunc // ends the query in flight
 	loaded   bool
+	busy     bool // a query is running
 	loadErr  error
 	pending  bool // a reload is scheduled
 	needLoad bool
@@ -149,6 +150,7 @@ func (m *Model) query() tea.Cmd {
 	var ctx context.Context
 	ctx, m.cancel = context.WithCancel(context.Background())
 	m.lastText = m.filter.Value()
+	m.busy = true
 	return load(ctx, m.c.Store, m.seq, m.lastText, m.wantGrouped)
 }
 
@@ -202,7 +204,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.seq != m.seq {
 			break // a newer query is on its way
 		}
-		m.loaded, m.loadErr = true, msg.err
+		m.loaded, m.loadErr, m.busy = true, msg.err, false
 		if m.cancel != nil {
 			m.cancel() // releases the context
 			m.cancel = nil
@@ -355,11 +357,20 @@ func (m *Model) show(msg loadedMsg) {
 	if msg.grouped != m.grouped {
 		m.table.SetCursor(0)
 	}
+	// A detail stays on its result when a reload moves it.
+	if m.detail >= 0 {
+		was := m.entries[m.detail]
+		m.detail = -1
+		for i := range msg.entries {
+			e := &msg.entries[i]
+			if e.At.Equal(was.At) && e.Token == was.Token && e.Batch == was.Batch && e.ApnsID == was.ApnsID {
+				m.detail = i
+				break
+			}
+		}
+	}
 	m.entries, m.full, m.groups = msg.entries, msg.full, msg.groups
 	m.grouped, m.sends = msg.grouped, msg.sends
-	if m.detail >= len(m.entries) {
-		m.detail = -1
-	}
 	if m.grouped {
 		m.table.Columns = groupColumns(m.width)
 		m.table.SetSize(m.width, max(2, m.height-2)) // lays the new columns out

@@ -168,3 +168,25 @@ func TestDetailShowsUnregisteredDate(t *testing.T) {
 		t.Errorf("detail should give Apple's date:\n%s", v)
 	}
 }
+
+// A reload (a send added results) keeps an open detail on its result,
+// and the title says a query is running until its answer arrives.
+func TestReloadKeepsTheDetail(t *testing.T) {
+	m := newModel(t)
+	m.Update(common.KeyPress("down"))
+	m.Update(common.KeyPress("enter"))
+	if m.detail != 1 || m.entries[m.detail].Label != "Ben" {
+		t.Fatalf("detail %d", m.detail)
+	}
+	if err := m.c.Store.AppendHistory(profiles.HistoryEntry{At: now, Label: "Cleo", Token: strings.Repeat("c", 64), Environment: certs.Development, Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := m.Update2(reloadMsg{})
+	if !m.busy {
+		t.Error("no sign of the running query")
+	}
+	settle(m, cmd)
+	if m.busy || len(m.entries) != 3 || m.detail != 2 || m.entries[m.detail].Label != "Ben" {
+		t.Fatalf("after the reload: busy %v, %d entries, detail %d", m.busy, len(m.entries), m.detail)
+	}
+}

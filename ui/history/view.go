@@ -26,6 +26,9 @@ func (m *Model) View() string {
 	}
 	var b strings.Builder
 	title := st.Title.Render("History") + st.Subtle.Render("  "+m.countText())
+	if m.busy && m.loaded {
+		title += st.Subtle.Render(" · searching…")
+	}
 	b.WriteString(common.Clip(title, w))
 	b.WriteByte('\n')
 	switch {
@@ -71,6 +74,8 @@ func (m *Model) countText() string {
 		return fmt.Sprintf("%s, of %s", common.Count(len(m.groups), "send"), common.Count(len(m.entries), "result"))
 	case m.full:
 		return fmt.Sprintf("the newest %d %s (narrow the filter for older)", len(m.entries), what)
+	case m.filter.Value() != "" && len(m.entries) == 0:
+		return "no result matches"
 	case m.filter.Value() != "" && len(m.entries) == 1:
 		return "1 result matches"
 	case m.filter.Value() != "":
