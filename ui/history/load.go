@@ -16,11 +16,11 @@ import (
 const Page = 5000
 
 // SendsPage is how many sends, newest first, the grouped view lists.
-const SendsPage = 500
+const SendsPage = 200
 
 // reasonSample is how many of a send's newest failures name its top reason
 // in the grouped view.
-const reasonSample = 100
+const reasonSample = 20
 
 // loadedMsg carries the answer to query seq.
 type loadedMsg struct {
