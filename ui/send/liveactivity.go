@@ -1,6 +1,7 @@
 package send
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pushdeck/pushdeck/internal/textsafe"
@@ -22,7 +23,12 @@ func fitHeaders(devs []profiles.Device, h payload.Headers, body []byte) ([]paylo
 	for i, d := range devs {
 		th, err := push.CheckLiveActivity(push.TokenKind(d.Kind), d.ActivityType, h, body)
 		if err != nil {
-			return nil, fmt.Errorf("%s (%s): %w", deviceName(d), kindText(d.Kind), err)
+			// The reason first: the field name says nothing on this screen.
+			var inv *push.InvalidError
+			if errors.As(err, &inv) {
+				return nil, fmt.Errorf("%s: %s", deviceName(d), inv.Reason)
+			}
+			return nil, fmt.Errorf("%s: %w", deviceName(d), err)
 		}
 		out[i] = th
 	}
@@ -34,7 +40,7 @@ func fitHeaders(devs []profiles.Device, h payload.Headers, body []byte) ([]paylo
 func (m *Model) liveActivityBlocker() string {
 	devs := append(append([]profiles.Device(nil), m.sel...), m.pastedNotSelected()...)
 	if _, err := fitHeaders(devs, m.out.Headers, []byte(m.out.Body)); err != nil {
-		return err.Error() + ". Change the push type or payload on the Payload screen (3), or the selection on the Devices screen (4)"
+		return err.Error() + ". Fix it on the Payload (3) or Devices (4) screen"
 	}
 	return ""
 }
@@ -53,14 +59,4 @@ func deviceName(d profiles.Device) string {
 		return name
 	}
 	return common.ShortToken(d.Token)
-}
-
-func kindText(k profiles.TokenKind) string {
-	switch k {
-	case profiles.KindLiveActivityStart:
-		return "push-to-start token"
-	case profiles.KindLiveActivityUpdate:
-		return "activity update token"
-	}
-	return "device token"
 }
