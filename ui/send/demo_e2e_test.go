@@ -131,7 +131,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// History has both runs; R loads the payload back into the editor.
 	keys("6")
-	waitFor("newest first")
+	waitFor("newest first", "Unregistered") // the rows are in: R on an empty list does nothing
 	keys("R")
 	// The editor holds typed work (" today"): it asks before replacing it.
 	waitFor("Replace your edited payload")
