@@ -90,8 +90,9 @@ func TestDemoSmoke(t *testing.T) {
 	if v := p.Verdict(); v == nil || !v.OK {
 		t.Fatalf("probe verdict %+v", v)
 	}
-	if len(p.Steps()) != 5 {
-		t.Fatalf("%d probe steps", len(p.Steps()))
+	// dns, tcp, tls, http2, auth, then the demo server's channel management.
+	if st := p.Steps(); len(st) != 6 || st[5].Name != "channels" || !st[5].OK {
+		t.Fatalf("%d probe steps: %+v", len(st), st)
 	}
 	final.Close()
 }

@@ -1,6 +1,7 @@
 // Package probe is the Probe screen: it checks each link from this machine
 // to APNs for the active profile (DNS, TCP, TLS, HTTP/2, then the
-// credential) and says in plain words what works and what to do.
+// credential, then the broadcast channel-management host) and says in
+// plain words what works and what to do.
 package probe
 
 import (
@@ -21,12 +22,12 @@ import (
 )
 
 // stepNames are the probe's steps in the order push.Probe runs them.
-var stepNames = []string{"dns", "tcp", "tls", "http2", "auth"}
+var stepNames = []string{"dns", "tcp", "tls", "http2", "auth", channelsStep}
 
 // stepLabels name the steps for people.
 var stepLabels = map[string]string{
 	"dns": "DNS lookup", "tcp": "TCP connect", "tls": "TLS handshake",
-	"http2": "HTTP/2 settings", "auth": "Credential",
+	"http2": "HTTP/2 settings", "auth": "Credential", channelsStep: "Channel mgmt",
 }
 
 // Msgs of the screen; run drops the events of an earlier probe.
@@ -87,6 +88,14 @@ type Model struct {
 	pw     *common.PasswordPrompt
 	pwKeys common.PasswordKeyMap
 	pwRun  int
+
+	// The channel-management step: what it probes, its context, whether
+	// it runs, and why it was skipped.
+	ctx         context.Context
+	chanProf    *profiles.Profile
+	chanCred    *certs.Credential
+	chanRunning bool
+	chanSkip    string
 }
 
 // New builds the Probe screen.
@@ -211,15 +220,21 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		if v := msg.ev.Verdict; v != nil {
 			m.verdict = v
+			if cmd, more := m.afterVerdict(v); more {
+				return m, tea.Batch(listen(msg.run, msg.ch), cmd)
+			}
 			m.finish()
 		}
 		return m, listen(msg.run, msg.ch)
+	case channelsMsg:
+		m.gotChannels(msg)
+		return m, nil
 	case closedMsg:
 		if m.streams[msg.ch] {
 			delete(m.streams, msg.ch)
 			m.live--
 		}
-		if msg.run == m.run && m.running {
+		if msg.run == m.run && m.running && !m.chanRunning {
 			m.finish()
 			if m.verdict == nil {
 				m.startErr = errors.New("the probe ended without a verdict")
@@ -245,7 +260,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 }
 
 func (m *Model) finish() {
-	m.running = false
+	m.running, m.chanRunning = false, false
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
@@ -316,6 +331,7 @@ func (m *Model) refuse(err error) {
 	m.run++
 	m.running, m.cancelled = false, false
 	m.steps, m.verdict, m.startErr = nil, nil, err
+	m.chanProf, m.chanSkip = nil, ""
 	m.profile = ""
 }
 
@@ -343,6 +359,7 @@ func (m *Model) startWith(prof profiles.Profile, cred *certs.Credential) tea.Cmd
 	m.cancel = cancel
 	m.running, m.cancelled = true, false
 	m.steps, m.verdict, m.startErr = nil, nil, nil
+	m.ctx, m.chanProf, m.chanCred, m.chanSkip = ctx, &prof, cred, ""
 	m.offset = 0
 	m.profile, m.env = p.Name, p.Environment
 	port := m.port

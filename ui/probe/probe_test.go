@@ -98,8 +98,13 @@ func TestGoldenProbeSuccess(t *testing.T) {
 			feed(m, 1, okSteps()...)
 			feed(m, 1, push.ProbeEvent{Verdict: &push.Verdict{OK: true, Reason: "every step passed",
 				Advice: "Apple accepted this certificate for development. Sends will work for device tokens of debug (Xcode) builds of the app."}})
+			if !m.Running() || !m.chanRunning {
+				t.Fatal("a passed push host should go on to the channel-management step")
+			}
+			m.Update(channelsMsg{run: 1, step: push.ProbeStep{Name: channelsStep, OK: true, Duration: 41 * time.Millisecond,
+				Detail: []string{"https://api-manage-broadcast.sandbox.push.apple.com:2195 answers: com.example.app has 2 broadcast channels"}}})
 			if m.Running() || m.Verdict() == nil || !m.Verdict().OK {
-				t.Fatal("the verdict did not end the probe")
+				t.Fatal("the channel-management step did not end the probe")
 			}
 			golden.RequireEqual(t, ansi.Strip(m.View()))
 		})

@@ -57,7 +57,11 @@ func (m *Model) failedAt(body []string, room int) int {
 	}
 	for i, l := range body {
 		if strings.HasPrefix(strings.TrimLeft(ansi.Strip(l), " "), "✗") {
-			return max(0, i-room+1)
+			off := i - room + 1
+			if i+1 < len(body) {
+				off++ // the last line shown becomes "… more"
+			}
+			return max(0, off)
 		}
 	}
 	return 0
@@ -96,7 +100,7 @@ func (m *Model) idleLines(w int) []string {
 	if m.c.Active == nil {
 		return common.WrapIndent(st.Subtle.Render, "", "No active profile: pick one on the Profiles screen (1) and press enter, then come back here.", w)
 	}
-	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has."
+	text := "Press enter (or r) to check each link from this machine to APNs, in order: DNS lookup, TCP connect, TLS handshake, HTTP/2 settings, then the credential itself with a test push to an all-zero device token that no device has, and last the broadcast channel-management host (it lists the app's channels, changing nothing)."
 	lines := common.WrapIndent(func(s ...string) string { return strings.Join(s, "") }, "", text, w)
 	if !common.HostHasPort(*m.c.Active) {
 		port := "p switches between port 443 and Apple's alternative port 2197 (for networks that block 443)."
@@ -145,6 +149,8 @@ func (m *Model) stepLines(w, maxDetail int) []string {
 				}
 				lines = append(lines, common.WrapIndent(tone, "      ", d, w)...)
 			}
+		case name == channelsStep && m.chanSkip != "":
+			lines = append(lines, "  "+st.Subtle.Render("– "+label+" "+m.chanSkip))
 		case !stopped && pending:
 			pending = false
 			lines = append(lines, "  "+m.spin.View()+" "+label+" "+st.Subtle.Render("running…"))
@@ -175,9 +181,12 @@ func (m *Model) verdictLines(w int) []string {
 		total += float64(s.Duration)
 	}
 	lines := []string{""}
-	if v.OK {
+	switch {
+	case v.OK && m.channelsFailed():
+		lines = append(lines, st.Good.Render("✓ Pushes work")+st.Problem.Render("; channel management does not (above)"))
+	case v.OK:
 		lines = append(lines, st.Good.Render("✓ Every link works")+st.Subtle.Render(fmt.Sprintf("  (%d steps)", len(m.steps))))
-	} else {
+	default:
 		lines = append(lines, common.WrapIndent(st.Problem.Render, "✗ ", upperFirst(v.Reason), w)...)
 	}
 	if v.Advice != "" {

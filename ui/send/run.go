@@ -49,7 +49,7 @@ func (m *Model) blocker() string {
 	case len(m.sel) > 0 && m.selEnv != m.c.Active.Environment:
 		return fmt.Sprintf("the selected devices are %s devices but the profile sends to %s: select again on the Devices screen (4)", m.selEnv, m.c.Active.Environment)
 	}
-	return ""
+	return m.liveActivityBlocker()
 }
 
 // prepare checks what would be sent and starts, or asks first for production.
@@ -76,6 +76,14 @@ func (m *Model) prepare() tea.Cmd {
 // start begins a run: a new run ID, a cancel func, the jobs, and a Cmd that
 // builds (or reuses) the client and starts the batch.
 func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profiles.Device) tea.Cmd {
+	headers, err := fitHeaders(devices, out.Headers, []byte(out.Body))
+	if err != nil {
+		if m.phase == phaseConfirm {
+			m.phase = m.confirmFrom
+		}
+		m.setNote("✗ cannot send: "+err.Error(), true)
+		return nil
+	}
 	m.runs++
 	now := m.now()
 	m.run = runInfo{
@@ -105,7 +113,7 @@ func (m *Model) start(p profiles.Profile, out common.Outgoing, devices []profile
 
 	jobs := make([]push.Job, len(devices))
 	for i, d := range devices {
-		jobs[i] = push.Job{Token: d.Token, Label: d.Label, Payload: []byte(out.Body), Headers: out.Headers}
+		jobs[i] = push.Job{Token: d.Token, Label: d.Label, Payload: []byte(out.Body), Headers: headers[i]}
 	}
 	retries := m.retries
 	opts := push.BatchOptions{OnRetry: func(int, int, string) { retries.Add(1) }}
@@ -262,7 +270,7 @@ func (m *Model) resendFailed() tea.Cmd {
 		case gone(r):
 			skipped++
 		default:
-			devs = append(devs, profiles.Device{Label: r.Label, Token: r.Token, Environment: m.run.profile.Environment})
+			devs = append(devs, m.resendDevice(r))
 		}
 	}
 	if len(devs) == 0 {

@@ -191,15 +191,16 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 			t.Errorf("%s not marked Unregistered", dv.Label)
 		}
 	}
-	var devicesTold bool
-	for _, msg := range d.seen {
-		if _, ok := msg.(common.DevicesChangedMsg); ok {
-			devicesTold = true
+	// The notice is its own Cmd beside the recorder's next step, so it can
+	// arrive after the records are all written: wait for it.
+	d.until("the Devices screen told to reload", func() bool {
+		for _, msg := range d.seen {
+			if _, ok := msg.(common.DevicesChangedMsg); ok {
+				return true
+			}
 		}
-	}
-	if !devicesTold {
-		t.Error("the Devices screen was not told to reload")
-	}
+		return false
+	})
 
 	// r resends to the failed only, and skips the 410 Unregistered ones
 	// ("stop sending to this token"), saying how many.

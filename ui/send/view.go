@@ -241,7 +241,7 @@ func (m *Model) progressLine() string {
 	if m.total > 0 {
 		pct = float64(done) / float64(m.total)
 	}
-	return m.bar.ViewAs(pct) + fmt.Sprintf("  %d / %d", done, m.total)
+	return m.bar.ViewAs(pct) + fmt.Sprintf("  %d / %d", done, m.total) + windowText(m.results)
 }
 
 func (m *Model) countsLine() string {

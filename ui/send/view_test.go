@@ -26,7 +26,7 @@ func fakeResult(i int) push.Result {
 	r := push.Result{
 		Index: i, Token: fmt.Sprintf("%064x", i+1), Label: fmt.Sprintf("device %d", i),
 		Status: 200, ApnsID: fmt.Sprintf("5A1C0E7E-0000-4000-8000-%012d", i), ApnsUniqueID: fmt.Sprintf("9b1f3c2e-0000-4000-8000-%012d", i),
-		Latency: time.Duration(8+i%13) * time.Millisecond, Attempts: 1,
+		Latency: time.Duration(8+i%13) * time.Millisecond, Attempts: 1, Window: 1000,
 		Request: push.Exchange{Headers: map[string]string{":path": "/3/device/" + fmt.Sprintf("%064x", i+1), "apns-topic": "com.example.app", "apns-push-type": "alert"}, Body: []byte(`{"aps":{"alert":"hello"}}`)},
 	}
 	switch i % 10 {
@@ -38,6 +38,7 @@ func fakeResult(i int) push.Result {
 		r.UnregisteredAt = time.Date(2025, 11, 12, 8, 0, 0, 0, time.UTC)
 	case 9:
 		r.Status, r.Class, r.Err, r.ApnsID, r.ApnsUniqueID, r.Attempts = 0, "timeout", errors.New("no answer within 30s"), "", "", 3
+		r.Window = 500 // the engine backed off
 	}
 	return r
 }
@@ -237,4 +238,35 @@ func TestLabelsAlign(t *testing.T) {
 	m.table.SetCursor(3)
 	m.Update(common.KeyPress("enter"))
 	check("detail", m.View(), "", "device", "token", "environment", "status", "attempts", "apns-id", "apns-unique-id")
+}
+
+// TestProgressShowsTheWindow: the progress line shows the engine's
+// in-flight window of the newest result, following it down and up, and
+// fits 60 columns (cut with … when the counts are long).
+func TestProgressShowsTheWindow(t *testing.T) {
+	m := runningModel(t, 60, 16, 100, 0)
+	if l := plain(m.progressLine()); strings.Contains(l, "window") {
+		t.Errorf("no result yet, but the line shows a window: %q", l)
+	}
+	for _, c := range []struct {
+		window int
+		want   string
+	}{{1000, "window 1000"}, {1, "window 1"}, {320, "window 320"}} {
+		r := fakeResult(len(m.results))
+		r.Window = c.window
+		m.gotResults(resultsMsg{run: 1, results: []push.Result{r}})
+		lines := strings.Split(plain(m.View()), "\n")
+		if len(lines) < 2 || !strings.HasSuffix(strings.TrimRight(lines[1], " "), c.want) {
+			t.Errorf("window %d: progress line %q, want it to end in %q", c.window, lines[1], c.want)
+		}
+		if w := ansi.StringWidth(lines[1]); w > 60 {
+			t.Errorf("progress line is %d cells wide at 60: %q", w, lines[1])
+		}
+	}
+	m = runningModel(t, 60, 16, 100000, 3)
+	m.total = 100000000000
+	l := strings.Split(plain(m.View()), "\n")[1]
+	if ansi.StringWidth(l) > 60 || !strings.HasSuffix(strings.TrimRight(l, " "), "…") {
+		t.Errorf("a long progress line should be cut with … at 60: %q", l)
+	}
 }
