@@ -245,9 +245,10 @@ func (m *Model) toggleView() tea.Cmd {
 	if !m.live {
 		other = "L: Live Activity tokens"
 	}
+	// The cleared selection first: a narrow note is cut at its end.
 	note := "showing " + m.noun() + "s (" + other + ")"
 	if n > 0 {
-		note += "; selection cleared (" + common.Count(n, oldNoun) + ")"
+		note = "selection cleared (" + common.Count(n, oldNoun) + "): " + note
 	}
 	m.setNote(note, false)
 	if n > 0 {
