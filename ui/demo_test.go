@@ -129,7 +129,7 @@ func TestDemoWalkAt60x16(t *testing.T) {
 	key("2", "enter")
 	see("Every link works")
 	key("4", "A")
-	see("selected 4 devices")
+	see("selected 9 devices")
 	key("5", "enter")
 	see("done:")
 	key("f", "enter")
@@ -141,7 +141,7 @@ func TestDemoWalkAt60x16(t *testing.T) {
 		tm.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 	key("enter")
-	see("1 match")
+	see("1 result matches")
 	key("q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
 	defer final.Close()

@@ -4,6 +4,7 @@
 package history
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -16,11 +17,12 @@ import (
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-// Limit is how many of the newest entries the screen reads.
-const Limit = 50000
-
 // reloadDelay batches the reloads a streaming send asks for.
 const reloadDelay = time.Second
+
+// typeDelay is how long the filter waits after a keystroke before it asks
+// the store.
+const typeDelay = 150 * time.Millisecond
 
 // KeyMap is the History screen's keys.
 type KeyMap struct {
@@ -53,16 +55,12 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// Msgs of this screen.
+// Msgs of this screen (and loadedMsg, in load.go).
 type (
-	// loadedMsg carries the newest history entries of query seq.
-	loadedMsg struct {
-		seq     int
-		entries []profiles.HistoryEntry
-		err     error
-	}
 	// reloadMsg fires reloadDelay after the first change notice.
 	reloadMsg struct{}
+	// typedMsg fires typeDelay after the filter edit seq.
+	typedMsg struct{ seq int }
 )
 
 // Model is the History screen.
@@ -72,28 +70,36 @@ type Model struct {
 	width, height int
 	now           func() time.Time
 
+	// entries are the newest results that match the filter (a page of
+	// them, full when older ones were not read).
 	entries  []profiles.HistoryEntry
-	shown    []int
+	full     bool
 	table    common.Table
-	seq      int
+	seq      int                // of the latest query (or filter edit)
+	cancel   context.CancelFunc // ends the query in flight
 	loaded   bool
+	busy     bool // a query is running
 	loadErr  error
 	pending  bool // a reload is scheduled
 	needLoad bool
+	lastText string        // the filter text of the latest query
+	pause    time.Duration // typeDelay; tests shorten it
 
-	filtering bool
-	filter    textinput.Model
-	grouped   bool        // one row per send
-	groups    []sendGroup // the sends of the shown entries, when grouped
-	detail    int
-	detailY   int
+	filtering   bool
+	filter      textinput.Model
+	wantGrouped bool        // s asked for one row per send
+	grouped     bool        // the rows shown are sends
+	sends       bool        // ...whole sends from the sends table
+	groups      []sendGroup // the sends, when grouped
+	detail      int
+	detailY     int
 }
 
 // New builds the History screen; Init reads the history.
 func New(c common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1}
+	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, detail: -1, pause: typeDelay}
 	m.table = common.NewTable(columns(0))
-	m.filter = common.NewInput(c.Styles, "/", "410 · prod · failed · device:NAME reason:R apns:ID send:ID")
+	m.filter = common.NewInput(c.Styles, "/", "410 · prod · failed · device:NAME reason:R send:ID profile:P")
 	m.needLoad = c.Store != nil
 	m.SetSize(c.Width, c.Height)
 	return m
@@ -129,8 +135,33 @@ func (m *Model) Init() tea.Cmd {
 		return nil
 	}
 	m.needLoad = false
+	return m.query()
+}
+
+// query asks the store for the filter's page, ending the query before it.
+func (m *Model) query() tea.Cmd {
+	if m.c.Store == nil {
+		return nil
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
 	m.seq++
-	return query(m.c.Store, m.seq)
+	var ctx context.Context
+	ctx, m.cancel = context.WithCancel(context.Background())
+	m.lastText = m.filter.Value()
+	m.busy = true
+	return load(ctx, m.c.Store, m.seq, m.lastText, m.wantGrouped)
+}
+
+// typed schedules a query for the filter as typed, once typing pauses.
+func (m *Model) typed() tea.Cmd {
+	if m.filter.Value() == m.lastText {
+		return nil
+	}
+	m.seq++
+	seq := m.seq
+	return tea.Tick(m.pause, func(time.Time) tea.Msg { return typedMsg{seq: seq} })
 }
 
 // Title is the tab label.
@@ -162,13 +193,6 @@ func (m *Model) SetSize(w, h int) {
 	m.filter.SetWidth(max(10, w-4))
 }
 
-func query(s *profiles.Store, seq int) tea.Cmd {
-	return func() tea.Msg {
-		es, err := s.QueryHistory(profiles.HistoryFilter{Limit: Limit})
-		return loadedMsg{seq: seq, entries: es, err: err}
-	}
-}
-
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	var cmds []tea.Cmd
@@ -180,10 +204,17 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.seq != m.seq {
 			break // a newer query is on its way
 		}
-		m.loaded, m.loadErr = true, msg.err
+		m.loaded, m.loadErr, m.busy = true, msg.err, false
+		if m.cancel != nil {
+			m.cancel() // releases the context
+			m.cancel = nil
+		}
 		if msg.err == nil {
-			m.entries = msg.entries
-			m.refilter()
+			m.show(msg)
+		}
+	case typedMsg:
+		if msg.seq == m.seq {
+			cmds = append(cmds, m.query())
 		}
 	case common.HistoryChangedMsg:
 		if !m.pending && m.c.Store != nil {
@@ -192,16 +223,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case reloadMsg:
 		m.pending = false
-		if m.c.Store != nil {
-			m.seq++
-			cmds = append(cmds, query(m.c.Store, m.seq))
-		}
+		cmds = append(cmds, m.query())
 	case tea.PasteMsg:
 		if m.filtering {
 			var cmd tea.Cmd
 			m.filter, cmd = m.filter.Update(msg)
-			m.refilter()
-			cmds = append(cmds, cmd)
+			cmds = append(cmds, cmd, m.typed())
 		}
 	case tea.KeyPressMsg:
 		cmds = append(cmds, m.key(msg))
@@ -217,17 +244,18 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.filter.SetValue("")
 			m.filtering = false
 			m.filter.Blur()
-			m.refilter()
-			return nil
+			return m.query()
 		case key.Matches(msg, k.KeepFilter):
 			m.filtering = false
 			m.filter.Blur()
+			if m.filter.Value() != m.lastText {
+				return m.query() // now, not after the pause
+			}
 			return nil
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		m.refilter()
-		return cmd
+		return tea.Batch(cmd, m.typed())
 	}
 	if m.detail >= 0 {
 		page := max(1, m.height-2)
@@ -254,17 +282,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m.filter.Focus()
-	case key.Matches(msg, k.Group) && len(m.entries) > 0:
-		m.grouped = !m.grouped
-		m.refilter()
-		m.table.SetCursor(0)
+	case key.Matches(msg, k.Group) && m.loaded:
+		m.wantGrouped = !m.grouped
+		return m.query()
 	case key.Matches(msg, k.Detail) && m.grouped:
 		// A send: its results, flat.
 		if c := m.table.Cursor(); c < len(m.groups) {
-			m.grouped = false
+			m.wantGrouped = false
 			m.filter.SetValue("send:" + m.groups[c].batch)
-			m.refilter()
-			m.table.SetCursor(0)
+			return m.query()
 		}
 	case key.Matches(msg, k.Detail):
 		if e, ok := m.current(); ok {
@@ -275,23 +301,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.loadIntoEditor(m.entries[e])
 		}
 	case key.Matches(msg, k.Reload):
-		if m.c.Store != nil {
-			m.seq++
-			return query(m.c.Store, m.seq)
-		}
+		return m.query()
 	case key.Matches(msg, k.ClearFilter) && m.filter.Value() != "":
 		m.filter.SetValue("")
-		m.refilter()
+		return m.query()
 	}
 	return nil
 }
 
 // current is the index into entries of the row under the cursor.
 func (m *Model) current() (int, bool) {
-	if len(m.shown) == 0 {
+	if m.grouped || len(m.entries) == 0 {
 		return 0, false
 	}
-	return m.shown[m.table.Cursor()], true
+	return m.table.Cursor(), true
 }
 
 // loadIntoEditor hands a past send's payload and headers to the Payload
@@ -328,18 +351,27 @@ func short(s string) string {
 	return s
 }
 
-// refilter applies the filter: device:, reason: and apns: narrow to one
-// field; other words must appear in the label, token, reason or apns-id.
-func (m *Model) refilter() {
-	q := parseQuery(m.filter.Value())
-	m.shown = m.shown[:0]
-	for i := range m.entries {
-		if q.match(&m.entries[i]) {
-			m.shown = append(m.shown, i)
+// show takes a query's answer: the rows, flat or by send. The cursor
+// stays on its row when a reload keeps the mode, else goes to the top.
+func (m *Model) show(msg loadedMsg) {
+	if msg.grouped != m.grouped {
+		m.table.SetCursor(0)
+	}
+	// A detail stays on its result when a reload moves it.
+	if m.detail >= 0 {
+		was := m.entries[m.detail]
+		m.detail = -1
+		for i := range msg.entries {
+			e := &msg.entries[i]
+			if e.At.Equal(was.At) && e.Token == was.Token && e.Batch == was.Batch && e.ApnsID == was.ApnsID {
+				m.detail = i
+				break
+			}
 		}
 	}
+	m.entries, m.full, m.groups = msg.entries, msg.full, msg.groups
+	m.grouped, m.sends = msg.grouped, msg.sends
 	if m.grouped {
-		m.groups = groupBySend(m.entries, m.shown)
 		m.table.Columns = groupColumns(m.width)
 		m.table.SetSize(m.width, max(2, m.height-2)) // lays the new columns out
 		m.table.SetRows(len(m.groups))
@@ -347,7 +379,7 @@ func (m *Model) refilter() {
 	}
 	m.table.Columns = columns(m.width)
 	m.table.SetSize(m.width, max(2, m.height-2))
-	m.table.SetRows(len(m.shown))
+	m.table.SetRows(len(m.entries))
 }
 
 func labelOf(e profiles.HistoryEntry) string {
@@ -365,7 +397,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.KeepFilter, k.ClearFilter}
 	case m.detail >= 0:
 		return []key.Binding{k.Load, k.Back, k.Down, k.Up}
-	case len(m.entries) == 0:
+	case m.table.Rows() == 0 && m.filter.Value() == "":
 		if m.c.Store != nil {
 			return []key.Binding{k.Reload}
 		}
@@ -394,7 +426,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{k.KeepFilter, k.ClearFilter}}
 	case m.detail >= 0:
 		return [][]key.Binding{{k.Load, k.Back}, {k.Down, k.Up, k.PageDown, k.PageUp}}
-	case len(m.entries) == 0:
+	case m.table.Rows() == 0 && m.filter.Value() == "":
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	own := m.ShortHelp()
@@ -411,6 +443,5 @@ func (m *Model) Shown() tea.Cmd {
 		return nil
 	}
 	m.pending = false
-	m.seq++
-	return query(m.c.Store, m.seq)
+	return m.query()
 }

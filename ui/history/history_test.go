@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -22,22 +23,91 @@ func entries() []profiles.HistoryEntry {
 	}
 }
 
-func newModel(t *testing.T) *Model {
+func newModel(t *testing.T) *Model { return newModelWith(t, entries()) }
+
+// newModelWith is the screen over a store holding es, loaded.
+func newModelWith(t *testing.T, es []profiles.HistoryEntry) *Model {
+	t.Helper()
+	store, err := profiles.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.AppendHistory(es...); err != nil {
+		t.Fatal(err)
+	}
 	p := profiles.Profile{Name: "demo", Environment: certs.Development, Topic: "com.example.app"}
-	m := New(common.Common{Width: 100, Height: 40, Styles: common.DefaultStyles(true, true), Active: &p})
+	m := New(common.Common{Width: 100, Height: 40, Styles: common.DefaultStyles(true, true), Active: &p, Store: store})
 	m.SetClock(func() time.Time { return now })
-	m.seq = 1
-	m.Update(loadedMsg{seq: 1, entries: entries()})
+	settle(m, m.Init())
+	if !m.loaded || m.loadErr != nil {
+		t.Fatalf("not loaded: %v", m.loadErr)
+	}
 	return m
+}
+
+// settle runs cmd like the program does, feeding this screen's messages
+// back into Update (and running what they return) until none is left.
+func settle(m *Model, cmd tea.Cmd) {
+	queue := runCmds(cmd)
+	for len(queue) > 0 {
+		msg := queue[0]
+		queue = queue[1:]
+		switch msg.(type) {
+		case loadedMsg, typedMsg, reloadMsg:
+			_, next := m.Update(msg)
+			queue = append(queue, runCmds(next)...)
+		}
+	}
+}
+
+// runCmds runs cmd and the Cmds of any batch it returns.
+func runCmds(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, runCmds(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+// filterTo types q into the filter (as keys, so the pause and the query
+// run as they do for a user) and keeps it.
+func filterTo(m *Model, q string) {
+	settle(m, m.Update2(common.KeyPress("esc")))
+	settle(m, m.Update2(common.KeyPress("/")))
+	// Keys typed faster than the pause: only the last edit's query runs.
+	m.pause = time.Millisecond
+	var cmds []tea.Cmd
+	for _, r := range q {
+		cmds = append(cmds, m.Update2(tea.KeyPressMsg{Code: r, Text: string(r)}))
+	}
+	seq := m.seq
+	settle(m, tea.Batch(cmds...))
+	if q != "" && m.seq != seq+1 {
+		panic(fmt.Sprintf("%q: %d queries ran after typing, want 1", q, m.seq-seq))
+	}
+	settle(m, m.Update2(common.KeyPress("enter")))
+}
+
+// Update2 is Update's Cmd alone.
+func (m *Model) Update2(msg tea.Msg) tea.Cmd {
+	_, cmd := m.Update(msg)
+	return cmd
 }
 
 func TestFilterByFields(t *testing.T) {
 	m := newModel(t)
 	for q, want := range map[string]int{"reason:baddev": 1, "device:anna": 1, "apns:2222": 1, "bbbb": 1, "": 2, "reason:nothing": 0} {
-		m.filter.SetValue(q)
-		m.refilter()
-		if len(m.shown) != want {
-			t.Errorf("%q: %d shown, want %d", q, len(m.shown), want)
+		filterTo(m, q)
+		if len(m.entries) != want || m.filter.Value() != q {
+			t.Errorf("%q: %d shown, want %d (filter %q)", q, len(m.entries), want, m.filter.Value())
 		}
 	}
 }
@@ -96,5 +166,27 @@ func TestDetailShowsUnregisteredDate(t *testing.T) {
 	m.Update(common.KeyPress("enter"))
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "since 12 Nov 2025 08:00 UTC") {
 		t.Errorf("detail should give Apple's date:\n%s", v)
+	}
+}
+
+// A reload (a send added results) keeps an open detail on its result,
+// and the title says a query is running until its answer arrives.
+func TestReloadKeepsTheDetail(t *testing.T) {
+	m := newModel(t)
+	m.Update(common.KeyPress("down"))
+	m.Update(common.KeyPress("enter"))
+	if m.detail != 1 || m.entries[m.detail].Label != "Ben" {
+		t.Fatalf("detail %d", m.detail)
+	}
+	if err := m.c.Store.AppendHistory(profiles.HistoryEntry{At: now, Label: "Cleo", Token: strings.Repeat("c", 64), Environment: certs.Development, Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := m.Update2(reloadMsg{})
+	if !m.busy {
+		t.Error("no sign of the running query")
+	}
+	settle(m, cmd)
+	if m.busy || len(m.entries) != 3 || m.detail != 2 || m.entries[m.detail].Label != "Ben" {
+		t.Fatalf("after the reload: busy %v, %d entries, detail %d", m.busy, len(m.entries), m.detail)
 	}
 }

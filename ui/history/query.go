@@ -5,9 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/profiles"
+	"github.com/pushdeck/pushdeck/push"
+	"github.com/pushdeck/pushdeck/push/apnsreason"
 )
 
 // The filter's language: words match the device, token, reason, apns-id
@@ -16,19 +19,25 @@ import (
 //	410, status:410          the HTTP status
 //	prod, dev, env:production the environment ("sandbox" is development)
 //	failed, ok, cancelled    the outcome
-//	device:NAME reason:R apns:ID send:ID
+//	device:NAME reason:R apns:ID send:ID profile:NAME
+//
+// The terms become the store's indexed filters (storeFilter), so they are
+// answered from an index at any history size; only free words (and a
+// partial reason or apns-id) are matched row by row, on the stream.
 type filterQuery struct {
-	device, reason, apns, batch string
-	status                      int
-	env                         certs.Environment
-	outcome                     string // "failed", "ok", "cancelled"
-	words                       []string
+	device, reason, apns, batch, profile string
+	status                               int
+	env                                  certs.Environment
+	outcome                              string // "failed", "ok", "cancelled"
+	words                                []string
 }
 
 func parseQuery(s string) filterQuery {
 	var q filterQuery
-	for _, f := range strings.Fields(strings.ToLower(s)) {
-		k, v, hasColon := strings.Cut(f, ":")
+	for _, f := range strings.Fields(s) {
+		lf := strings.ToLower(f)
+		k, v, hasColon := strings.Cut(lf, ":")
+		_, orig, _ := strings.Cut(f, ":") // a send ID or profile keeps its case
 		switch {
 		case hasColon && k == "device":
 			q.device = v
@@ -37,26 +46,104 @@ func parseQuery(s string) filterQuery {
 		case hasColon && (k == "apns" || k == "apns-id"):
 			q.apns = v
 		case hasColon && (k == "send" || k == "batch"):
-			q.batch = v
+			q.batch = orig
+		case hasColon && k == "profile":
+			q.profile = orig
 		case hasColon && k == "status":
 			q.status, _ = strconv.Atoi(v)
 		case hasColon && k == "env":
 			q.env = envOf(v)
-		case envOf(f) != "":
-			q.env = envOf(f)
-		case f == "failed" || f == "fail" || f == "failures":
+		case envOf(lf) != "":
+			q.env = envOf(lf)
+		case lf == "failed" || lf == "fail" || lf == "failures":
 			q.outcome = "failed"
-		case f == "ok" || f == "accepted" || f == "200ok":
+		case lf == "ok" || lf == "accepted" || lf == "200ok":
 			q.outcome = "ok"
-		case f == "cancelled" || f == "canceled":
+		case lf == "cancelled" || lf == "canceled":
 			q.outcome = "cancelled"
-		case len(f) == 3 && isStatus(f):
-			q.status, _ = strconv.Atoi(f)
+		case len(lf) == 3 && isStatus(lf):
+			q.status, _ = strconv.Atoi(lf)
 		default:
-			q.words = append(q.words, f)
+			q.words = append(q.words, lf)
 		}
 	}
 	return q
+}
+
+// knownReasons are the reasons a result can carry: APNs' and the engine's
+// transport classes. A reason: term that names one (or starts only one)
+// is an indexed look-up.
+var knownReasons = []string{
+	apnsreason.BadCollapseID, apnsreason.BadDeviceToken, apnsreason.BadExpirationDate, apnsreason.BadMessageID,
+	apnsreason.BadPriority, apnsreason.BadTopic, apnsreason.DeviceTokenNotForTopic, apnsreason.MissingTopic,
+	apnsreason.PayloadEmpty, apnsreason.TopicDisallowed, apnsreason.InvalidPushType, apnsreason.BadCertificate,
+	apnsreason.BadCertificateEnvironment, apnsreason.ExpiredProviderToken, apnsreason.InvalidProviderToken,
+	apnsreason.MissingProviderToken, apnsreason.BadPath, apnsreason.MethodNotAllowed, apnsreason.Unregistered,
+	apnsreason.ExpiredToken, apnsreason.PayloadTooLarge, apnsreason.TooManyProviderTokenUpdates,
+	apnsreason.TooManyRequests, apnsreason.InternalServerError, apnsreason.ServiceUnavailable,
+	apnsreason.FeatureNotEnabled, apnsreason.MissingChannelID, apnsreason.BadChannelID,
+	apnsreason.ChannelNotRegistered, apnsreason.BadRequestParams, apnsreason.BadRequestPayload,
+	apnsreason.MissingPushType, apnsreason.CannotCreateChannelConfig, apnsreason.TopicMismatch,
+	string(push.ClassTimeout), string(push.ClassConnectionReset), string(push.ClassGoAway), string(push.ClassTLS),
+	string(push.ClassDNS), string(push.ClassRefused), string(push.ClassCancelled), string(push.ClassInvalid),
+}
+
+// reasonNamed is the reason r (any case) names or is the start of, if
+// exactly one; "" otherwise.
+func reasonNamed(r string) string {
+	found := ""
+	for _, k := range knownReasons {
+		lk := strings.ToLower(k)
+		if lk == r {
+			return k
+		}
+		if strings.HasPrefix(lk, r) {
+			if found != "" {
+				return ""
+			}
+			found = k
+		}
+	}
+	return found
+}
+
+// storeFilter is the query as the store's indexed filter, and what is
+// left to match row by row (nil when nothing is).
+func (q filterQuery) storeFilter() (profiles.HistoryFilter, func(*profiles.HistoryEntry) bool) {
+	f := profiles.HistoryFilter{Batch: q.batch, Profile: q.profile, Environment: q.env, Device: q.device, Payloads: true}
+	if q.status != 0 {
+		f.Status, f.StatusSet = q.status, true
+	}
+	switch q.outcome {
+	case "failed":
+		f.Failed = true
+	case "ok":
+		f.Succeeded = true
+	case "cancelled":
+		f.Reason = string(push.ClassCancelled)
+	}
+	rest := q
+	rest.device, rest.batch, rest.profile, rest.env, rest.status, rest.outcome = "", "", "", "", 0, ""
+	if q.reason != "" && f.Reason == "" {
+		if r := reasonNamed(q.reason); r != "" {
+			f.Reason, rest.reason = r, ""
+		}
+	}
+	if len(q.apns) == 36 { // a whole apns-id: its index
+		f.ApnsID, rest.apns = q.apns, ""
+	}
+	if rest.reason == "" && rest.apns == "" && len(rest.words) == 0 {
+		return f, nil
+	}
+	return f, rest.match
+}
+
+// sendsOnly is true when the query is one the sends table answers (by
+// environment, profile, send, with a failure): the grouped view then
+// lists whole sends with their totals.
+func (q filterQuery) sendsOnly() bool {
+	return q.device == "" && q.reason == "" && q.apns == "" && q.status == 0 && len(q.words) == 0 &&
+		(q.outcome == "" || q.outcome == "failed")
 }
 
 func envOf(s string) certs.Environment {
@@ -85,7 +172,9 @@ func (q filterQuery) match(e *profiles.HistoryEntry) bool {
 		return false
 	case q.apns != "" && !strings.HasPrefix(id, q.apns):
 		return false
-	case q.batch != "" && !strings.HasPrefix(strings.ToLower(e.Batch), q.batch):
+	case q.batch != "" && !strings.HasPrefix(strings.ToLower(e.Batch), strings.ToLower(q.batch)):
+		return false
+	case q.profile != "" && e.Profile != q.profile:
 		return false
 	case q.status != 0 && e.Status != q.status:
 		return false
@@ -118,9 +207,12 @@ func (q filterQuery) match(e *profiles.HistoryEntry) bool {
 type sendGroup struct {
 	batch, profile string
 	env            certs.Environment
-	first          int // index into entries of its newest result
+	at             time.Time // its newest result (its start, from the sends table)
 	n, ok, failed  int
 	reasons        map[string]int
+	// sampled: reasons counts only the newest of its failures, so the top
+	// reason is named without a count.
+	sampled bool
 }
 
 // topReason is the group's most frequent failure, with its count.
@@ -134,17 +226,23 @@ func (g sendGroup) topReason() string {
 	if best == "" {
 		return ""
 	}
+	if g.sampled {
+		if len(g.reasons) > 1 {
+			return fmt.Sprintf("%s +%d more", best, len(g.reasons)-1)
+		}
+		return best
+	}
 	if len(g.reasons) > 1 {
 		return fmt.Sprintf("%s %d +%d more", best, n, len(g.reasons)-1)
 	}
 	return fmt.Sprintf("%s %d", best, n)
 }
 
-// groupBySend groups the shown entries by send, newest send first.
-func groupBySend(entries []profiles.HistoryEntry, shown []int) []sendGroup {
+// groupBySend groups entries by send, newest send first.
+func groupBySend(entries []profiles.HistoryEntry) []sendGroup {
 	at := map[string]int{}
 	var out []sendGroup
-	for _, i := range shown {
+	for i := range entries {
 		e := &entries[i]
 		k := e.Batch
 		if k == "" {
@@ -154,7 +252,7 @@ func groupBySend(entries []profiles.HistoryEntry, shown []int) []sendGroup {
 		if !ok {
 			j = len(out)
 			at[k] = j
-			out = append(out, sendGroup{batch: k, profile: e.Profile, env: e.Environment, first: i, reasons: map[string]int{}})
+			out = append(out, sendGroup{batch: k, profile: e.Profile, env: e.Environment, at: e.At, reasons: map[string]int{}})
 		}
 		g := &out[j]
 		g.n++
@@ -169,6 +267,6 @@ func groupBySend(entries []profiles.HistoryEntry, shown []int) []sendGroup {
 			g.reasons[r]++
 		}
 	}
-	slices.SortStableFunc(out, func(a, b sendGroup) int { return entries[b.first].At.Compare(entries[a.first].At) })
+	slices.SortStableFunc(out, func(a, b sendGroup) int { return b.at.Compare(a.at) })
 	return out
 }

@@ -41,26 +41,24 @@ func twoSends() []profiles.HistoryEntry {
 
 // The issue: /410, /prod, /failed gave 0 matches.
 func TestFilterByStatusEnvOutcome(t *testing.T) {
-	m := newModel(t)
-	m.Update(loadedMsg{seq: m.seq, entries: twoSends()})
+	m := newModelWith(t, twoSends())
 	for q, want := range map[string]int{
 		"410": 1, "status:400": 1, "prod": 3, "production": 3, "dev": 4, "sandbox": 4, "env:prod": 3,
-		"failed": 3, "ok": 4, "cancelled": 1, "prod failed": 1, "dev 410": 1, "send:b-dev": 4, "device 11": 1,
+		"failed": 3, "ok": 4, "cancelled": 1, "prod failed": 1, "dev 410": 1, "send:B-dev": 4, "device 11": 1,
+		"profile:app-prod": 3, "reason:unregistered": 1, "dev failed profile:app-dev": 2,
 	} {
-		m.filter.SetValue(q)
-		m.refilter()
-		if len(m.shown) != want {
-			t.Errorf("%q: %d shown, want %d", q, len(m.shown), want)
+		filterTo(m, q)
+		if len(m.entries) != want {
+			t.Errorf("%q: %d shown, want %d", q, len(m.entries), want)
 		}
 	}
 }
 
 // g groups the results by send; enter on a send shows its results.
 func TestGroupBySend(t *testing.T) {
-	m := newModel(t)
-	m.Update(loadedMsg{seq: m.seq, entries: twoSends()})
-	m.Update(common.KeyPress("s"))
-	if !m.grouped || m.table.Rows() != 2 {
+	m := newModelWith(t, twoSends())
+	settle(m, m.Update2(common.KeyPress("s")))
+	if !m.grouped || !m.sends || m.table.Rows() != 2 {
 		t.Fatalf("grouped %v, %d rows", m.grouped, m.table.Rows())
 	}
 	g := m.groups[1]
@@ -68,23 +66,33 @@ func TestGroupBySend(t *testing.T) {
 		t.Fatalf("group %+v top %q", g, g.topReason())
 	}
 	m.table.SetCursor(1)
-	m.Update(common.KeyPress("enter"))
-	if m.grouped || m.filter.Value() != "send:B-dev" || len(m.shown) != 4 {
-		t.Fatalf("enter on a send: grouped %v filter %q shown %d", m.grouped, m.filter.Value(), len(m.shown))
+	settle(m, m.Update2(common.KeyPress("enter")))
+	if m.grouped || m.filter.Value() != "send:B-dev" || len(m.entries) != 4 {
+		t.Fatalf("enter on a send: grouped %v filter %q shown %d", m.grouped, m.filter.Value(), len(m.entries))
+	}
+	// Grouped with a filter the sends table cannot answer: the matching
+	// results, grouped.
+	filterTo(m, "410")
+	settle(m, m.Update2(common.KeyPress("s")))
+	if !m.grouped || m.sends || len(m.groups) != 1 || m.groups[0].batch != "B-dev" || m.groups[0].n != 1 {
+		t.Fatalf("grouped 410s: sends %v groups %+v", m.sends, m.groups)
 	}
 }
 
 // 60x16 (the screen's area is 60x11): the list, the grouped view and a
 // detail fit.
 func TestGolden60x16(t *testing.T) {
-	m := newModel(t)
-	m.Update(loadedMsg{seq: m.seq, entries: twoSends()})
+	m := newModelWith(t, twoSends())
 	m.SetSize(60, 11)
 	t.Run("list", func(t *testing.T) { golden.RequireEqual(t, ansi.Strip(m.View())) })
-	m.Update(common.KeyPress("s"))
+	settle(m, m.Update2(common.KeyPress("s")))
 	t.Run("grouped", func(t *testing.T) { golden.RequireEqual(t, ansi.Strip(m.View())) })
-	m.Update(common.KeyPress("s"))
-	m.table.SetCursor(4)
+	settle(m, m.Update2(common.KeyPress("s")))
+	for i, e := range m.entries {
+		if e.Label == "device 11" {
+			m.table.SetCursor(i)
+		}
+	}
 	m.Update(common.KeyPress("enter"))
 	t.Run("detail", func(t *testing.T) { golden.RequireEqual(t, ansi.Strip(m.View())) })
 }

@@ -25,12 +25,9 @@ func (m *Model) View() string {
 		return common.PadLines(m.detailView(w, h), h)
 	}
 	var b strings.Builder
-	title := st.Title.Render("History") + st.Subtle.Render("  "+common.Count(len(m.entries), "result")+", newest first")
-	if len(m.shown) != len(m.entries) {
-		title += st.Subtle.Render(fmt.Sprintf(" · %d match", len(m.shown)))
-	}
-	if m.grouped {
-		title += st.Subtle.Render(" · " + common.Count(len(m.groups), "send"))
+	title := st.Title.Render("History") + st.Subtle.Render("  "+m.countText())
+	if m.busy && m.loaded {
+		title += st.Subtle.Render(" · searching…")
 	}
 	b.WriteString(common.Clip(title, w))
 	b.WriteByte('\n')
@@ -39,9 +36,9 @@ func (m *Model) View() string {
 		b.WriteString(st.Problem.Render("✗ could not read the history: " + m.loadErr.Error()))
 	case !m.loaded && m.c.Store != nil:
 		b.WriteString(st.Subtle.Render("reading the history…"))
-	case len(m.entries) == 0:
+	case m.table.Rows() == 0 && m.filter.Value() == "" && m.loaded:
 		b.WriteString(st.Subtle.Render("Nothing sent yet. Results of every send appear here."))
-	case len(m.shown) == 0:
+	case m.table.Rows() == 0 && m.loaded:
 		b.WriteString(st.Subtle.Render("No result matches the filter; esc clears it."))
 	case m.grouped:
 		b.WriteString(m.table.View(st, m.groupCell, nil))
@@ -59,8 +56,36 @@ func (m *Model) View() string {
 	return body + "\n" + common.Clip(last, w)
 }
 
+// countText says what the rows are: how many, which, newest first; a
+// full page says that older ones are left out.
+func (m *Model) countText() string {
+	what := "results"
+	if m.filter.Value() != "" {
+		what = "results that match"
+	}
+	switch {
+	case m.grouped && m.sends && m.full:
+		return fmt.Sprintf("the newest %d sends", len(m.groups))
+	case m.grouped && m.sends:
+		return common.Count(len(m.groups), "send") + ", newest first"
+	case m.grouped && m.full:
+		return fmt.Sprintf("%s in the newest %d %s", common.Count(len(m.groups), "send"), len(m.entries), what)
+	case m.grouped:
+		return fmt.Sprintf("%s, of %s", common.Count(len(m.groups), "send"), common.Count(len(m.entries), "result"))
+	case m.full:
+		return fmt.Sprintf("the newest %d %s (narrow the filter for older)", len(m.entries), what)
+	case m.filter.Value() != "" && len(m.entries) == 0:
+		return "no result matches"
+	case m.filter.Value() != "" && len(m.entries) == 1:
+		return "1 result matches"
+	case m.filter.Value() != "":
+		return fmt.Sprintf("%d results match, newest first", len(m.entries))
+	}
+	return common.Count(len(m.entries), "result") + ", newest first"
+}
+
 func (m *Model) cell(row, col int) (string, common.Tone) {
-	e := &m.entries[m.shown[row]]
+	e := &m.entries[row]
 	switch m.table.Columns[col].Title {
 	case "When":
 		now := m.now()
@@ -186,7 +211,7 @@ func (m *Model) groupCell(row, col int) (string, common.Tone) {
 	g := m.groups[row]
 	switch m.table.Columns[col].Title {
 	case "When":
-		at := m.entries[g.first].At
+		at := g.at
 		now := m.now()
 		if at.Year() == now.Year() && at.YearDay() == now.YearDay() {
 			return at.Format("15:04:05"), common.ToneMuted

@@ -147,7 +147,8 @@ func TestDetailExports(t *testing.T) {
 	tok := strings.Repeat("ab", 32)
 	r := push.Result{Token: tok, Status: 200, ApnsID: "X", ApnsUniqueID: "U-1",
 		Request: push.Exchange{Headers: map[string]string{":path": "/3/device/" + tok, "apns-topic": "com.example.app", "apns-push-type": "alert"}, Body: []byte(`{"aps":{"alert":"hi"}}`)}}
-	m.Update(resultsMsg{run: 1, results: []push.Result{r}, closed: true})
+	_, cmd := m.Update(resultsMsg{run: 1, results: []push.Result{r}, closed: true})
+	m.Update(*untilRecorded(m, cmd)) // drawn once in History
 	m.Update(common.KeyPress("enter"))
 	if v := m.View(); !strings.Contains(v, "Delivery Log") {
 		t.Fatalf("no pointer for the apns-unique-id:\n%s", v)
@@ -158,7 +159,7 @@ func TestDetailExports(t *testing.T) {
 			t.Errorf("curl lacks %q:\n%s", want, curl)
 		}
 	}
-	_, cmd := m.Update(common.KeyPress("a"))
+	_, cmd = m.Update(common.KeyPress("a"))
 	var got exportedMsg
 	for _, msg := range runCmds(cmd) {
 		if e, ok := msg.(exportedMsg); ok {

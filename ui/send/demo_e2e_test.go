@@ -124,7 +124,9 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// History has both runs; R loads the payload back into the editor.
 	keys("6")
-	waitFor("newest first")
+	// Rows, not only the title: the list read before the sends may still
+	// be on screen ("0 results") until the reload the sends asked for.
+	waitFor("results, newest first", "Unregistered")
 	keys("R")
 	// The editor holds typed work (" today"): it asks before replacing it.
 	waitFor("Replace your edited payload")

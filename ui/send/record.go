@@ -41,6 +41,9 @@ type recorder struct {
 	noHist  bool // opening failed: keep recording to the device book only
 	writing bool
 	pending []record
+	// shows are what the screen draws once the pending records are
+	// committed: a row appears only after its write (printed ⇒ recorded).
+	shows   []show
 	runDone bool
 	toClose []*push.Client
 
@@ -64,12 +67,23 @@ func (r *recorder) open(s *profiles.Store) tea.Cmd {
 	}
 }
 
-// add queues records and writes them when the previous write is done.
-func (r *recorder) add(s *profiles.Store, recs []record) tea.Cmd {
-	if s == nil || len(recs) == 0 {
+// show is what a batch of records makes the screen draw once they are
+// committed: a batch of results (or a run's end), or an other-environment
+// try.
+type show struct {
+	results *resultsMsg
+	other   *otherMsg
+}
+
+// add queues records, with what to draw once they are committed, and
+// writes them when the previous write is done: every write is one group
+// commit of whatever arrived meanwhile.
+func (r *recorder) add(s *profiles.Store, recs []record, sh show) tea.Cmd {
+	if s == nil {
 		return nil
 	}
 	r.pending = append(r.pending, recs...)
+	r.shows = append(r.shows, sh)
 	return r.flush(s)
 }
 
@@ -79,7 +93,7 @@ func (r *recorder) flush(s *profiles.Store) tea.Cmd {
 	if s == nil || r.writing || r.opening {
 		return nil
 	}
-	if len(r.pending) == 0 {
+	if len(r.pending) == 0 && len(r.shows) == 0 {
 		if r.runDone && r.h != nil {
 			h := r.h
 			r.h = nil
@@ -94,10 +108,10 @@ func (r *recorder) flush(s *profiles.Store) tea.Cmd {
 			return histOpenedMsg{h: h, err: err}
 		}
 	}
-	batch := r.pending
-	r.pending = nil
+	batch, shows := r.pending, r.shows
+	r.pending, r.shows = nil, nil
 	r.writing = true
-	return writeRecords(s, r.h, batch)
+	return writeRecords(s, r.h, batch, shows)
 }
 
 func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
@@ -134,10 +148,11 @@ func (r *recorder) update(msg tea.Msg, s *profiles.Store) tea.Cmd {
 
 // writeRecords appends the entries to history (one fsync) and sets each
 // device's last result, an Unregistered one marking it dead.
-func writeRecords(s *profiles.Store, h *profiles.History, recs []record) tea.Cmd {
+// shows come back with the answer, to be drawn only now.
+func writeRecords(s *profiles.Store, h *profiles.History, recs []record, shows []show) tea.Cmd {
 	return func() tea.Msg {
 		inHist, err := session.Write(s, h, recs)
-		return recordedMsg{n: len(recs), hist: inHist, err: err}
+		return recordedMsg{n: len(recs), hist: inHist, err: err, shows: shows}
 	}
 }
 
@@ -160,7 +175,7 @@ func (r *recorder) closeNow(s *profiles.Store, late []record) {
 		return
 	}
 	recs := append(r.pending, late...)
-	r.pending = nil
+	r.pending, r.shows = nil, nil
 	if len(recs) > 0 {
 		if r.h == nil && !r.noHist {
 			h, err := s.OpenHistory()
@@ -169,7 +184,7 @@ func (r *recorder) closeNow(s *profiles.Store, late []record) {
 			}
 			r.h = h
 		}
-		if msg, ok := writeRecords(s, r.h, recs)().(recordedMsg); ok {
+		if msg, ok := writeRecords(s, r.h, recs, nil)().(recordedMsg); ok {
 			r.note(msg)
 		}
 	}

@@ -154,8 +154,10 @@ func (m *Model) started(msg startedMsg) tea.Cmd {
 	return listen(msg.run, msg.ch)
 }
 
-// gotResults appends a batch of results, updates the counters, queues them
-// for History and the device book, and listens again.
+// gotResults queues a batch of results for History and the device book
+// and listens again. The rows are drawn (draw) only once the batch is
+// committed, so a row on screen is always in History; without a store
+// they are drawn at once.
 func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	if msg.closed {
@@ -163,14 +165,34 @@ func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 	} else {
 		cmds = append(cmds, listen(msg.run, msg.ch))
 	}
+	if m.c.Store == nil {
+		return tea.Batch(append(cmds, m.drawResults(msg))...)
+	}
 	now := m.now()
 	recs := make([]record, 0, len(msg.results))
 	for _, r := range msg.results {
 		recs = append(recs, m.record(r, m.run.profile.Environment, m.run, now))
 	}
-	cmds = append(cmds, m.rec.add(m.c.Store, recs))
+	cmds = append(cmds, m.rec.add(m.c.Store, recs, show{results: &msg}))
+	return tea.Batch(cmds...)
+}
+
+// draw shows what a commit made safe to show.
+func (m *Model) draw(sh show) tea.Cmd {
+	switch {
+	case sh.results != nil:
+		return m.drawResults(*sh.results)
+	case sh.other != nil:
+		m.other[sh.other.index] = *sh.other
+	}
+	return nil
+}
+
+// drawResults appends a batch of results of the current run to the table
+// and its counters; a run's end makes it done.
+func (m *Model) drawResults(msg resultsMsg) tea.Cmd {
 	if msg.run != m.run.id {
-		return tea.Batch(cmds...)
+		return nil
 	}
 	for _, r := range msg.results {
 		switch {
@@ -187,18 +209,18 @@ func (m *Model) gotResults(msg resultsMsg) tea.Cmd {
 	m.countReasons(msg.results)
 	m.retried = m.retries.Load()
 	m.filtered(from)
-	if msg.closed {
-		m.phase = phaseDone
-		m.finished = now
-		if m.cancel != nil {
-			m.cancel() // releases the context's resources
-			m.cancel = nil
-		}
-		m.rec.runDone = true
-		cmds = append(cmds, m.rec.flush(m.c.Store))
-		m.setNote(m.summaryNote(), m.failN > 0)
+	if !msg.closed {
+		return nil
 	}
-	return tea.Batch(cmds...)
+	m.phase = phaseDone
+	m.finished = m.now()
+	if m.cancel != nil {
+		m.cancel() // releases the context's resources
+		m.cancel = nil
+	}
+	m.rec.runDone = true
+	m.setNote(m.summaryNote(), m.failN > 0)
+	return m.rec.flush(m.c.Store)
 }
 
 func (m *Model) summaryNote() string {

@@ -116,9 +116,10 @@ type (
 	}
 	// recordedMsg says a batch of records reached history and the book.
 	recordedMsg struct {
-		n    int
-		hist bool // the n are in History
-		err  error
+		n     int
+		hist  bool // the n are in History
+		err   error
+		shows []show // what to draw now that the n are committed
 	}
 	// histClosedMsg says the recorder closed the history file.
 	histClosedMsg struct{ err error }
@@ -353,7 +354,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.retried = m.retries.Load()
 			cmds = append(cmds, tick(msg.run))
 		}
-	case histOpenedMsg, recordedMsg, histClosedMsg:
+	case recordedMsg:
+		cmds = append(cmds, m.rec.update(msg, m.c.Store))
+		for _, sh := range msg.shows {
+			cmds = append(cmds, m.draw(sh))
+		}
+	case histOpenedMsg, histClosedMsg:
 		cmds = append(cmds, m.rec.update(msg, m.c.Store))
 	case savedMsg:
 		m.saving = false
@@ -364,11 +370,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case otherMsg:
 		m.trying = max(0, m.trying-1)
-		m.other[msg.index] = msg
-		if msg.err == nil {
-			m.expect(1)
-			cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}))
+		if msg.err != nil || m.c.Store == nil {
+			m.other[msg.index] = msg
+			break
 		}
+		// Drawn once it is in History, like every result.
+		m.expect(1)
+		cmds = append(cmds, m.rec.add(m.c.Store, []record{m.record(msg.result, msg.env, m.run, m.now())}, show{other: &msg}))
 	case common.UnlockedMsg:
 		if m.pw == nil || !m.pw.Mine(msg) || !m.pw.Answer(msg) {
 			break
@@ -631,7 +639,7 @@ func (m *Model) Stop() tea.Cmd {
 func (m *Model) Stopped() bool {
 	r := m.rec
 	return m.phase != phaseRunning && len(m.streams) == 0 && m.trying == 0 &&
-		!r.writing && !r.opening && len(r.pending) == 0 && r.h == nil
+		!r.writing && !r.opening && len(r.pending) == 0 && len(r.shows) == 0 && r.h == nil
 }
 
 // expect counts results History should get; without a store there is no

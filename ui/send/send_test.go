@@ -29,6 +29,8 @@ type driver struct {
 	ch chan tea.Msg
 	// seen keeps the messages for other screens (PayloadChanged, ...).
 	seen []tea.Msg
+	// after, if set, runs after every Update (an invariant to check).
+	after func()
 }
 
 func newDriver(t testing.TB, m *Model) *driver {
@@ -59,6 +61,9 @@ func (d *driver) send(msg tea.Msg) {
 		return
 	}
 	_, cmd := d.m.Update(msg)
+	if d.after != nil {
+		d.after()
+	}
 	d.run(cmd)
 }
 
@@ -78,7 +83,7 @@ func (d *driver) until(what string, cond func() bool) {
 // idle is true when the run is done and every record is written.
 func (d *driver) idle() bool {
 	r := d.m.rec
-	return d.m.phase == phaseDone && !r.writing && !r.opening && len(r.pending) == 0 && r.h == nil
+	return d.m.phase == phaseDone && !r.writing && !r.opening && len(r.pending) == 0 && len(r.shows) == 0 && r.h == nil
 }
 
 type demoWorld struct {
