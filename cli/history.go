@@ -132,15 +132,13 @@ func runHistory(ctx context.Context, e env, o *HistoryOptions) int {
 	if o.Batches {
 		return cfgDone(e, "history", s, historyBatches(ctx, e, s, o))
 	}
-	w := bufio.NewWriterSize(e.stdout, 64<<10)
+	w := bufio.NewWriterSize(e.stdout, 256<<10)
 	n := 0
 	var err error
 	if o.JSON {
-		enc := json.NewEncoder(w)
-		err = s.StreamHistory(ctx, o.Filter, func(h *profiles.HistoryEntry) error {
-			n++
-			return enc.Encode(h)
-		})
+		// The same lines json.Encoder writes for each entry, encoded
+		// straight from the rows (see docs/storage.md, "Measured").
+		n, err = s.StreamHistoryJSON(ctx, o.Filter, w)
 	} else {
 		err = s.StreamHistory(ctx, o.Filter, func(h *profiles.HistoryEntry) error {
 			if n == 0 {

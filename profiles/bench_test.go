@@ -3,7 +3,6 @@ package profiles
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -197,10 +196,9 @@ func BenchmarkHistory1M(b *testing.B) {
 	// encoded as a JSON line.
 	b.Run("stream-all-json", func(b *testing.B) {
 		for b.Loop() {
-			w := bufio.NewWriterSize(io.Discard, 64<<10)
-			enc := json.NewEncoder(w)
-			n := 0
-			if err := s.StreamHistory(context.Background(), HistoryFilter{}, func(e *HistoryEntry) error { n++; return enc.Encode(e) }); err != nil || n != bigHistory {
+			w := bufio.NewWriterSize(io.Discard, 256<<10)
+			n, err := s.StreamHistoryJSON(context.Background(), HistoryFilter{}, w)
+			if err != nil || n != bigHistory {
 				b.Fatal(n, err)
 			}
 			w.Flush()

@@ -285,7 +285,20 @@ func (s *Store) openDB(opt Options) error {
 	}
 	db.SetMaxIdleConns(2)
 	s.st.db = db
-	if err := db.PingContext(context.Background()); err != nil {
+	// A connection's set-up (journal_mode(WAL) on a new database) can get
+	// SQLITE_BUSY at once, without the busy handler, while another
+	// process or goroutine sets up the same new file: try again until
+	// the busy timeout.
+	deadline := time.Now().Add(bt)
+	for {
+		err := db.PingContext(context.Background())
+		if err == nil {
+			break
+		}
+		if c := sqliteCode(err); (c == sqliteBusy || c == sqliteLocked) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		db.Close()
 		return s.dbErr("cannot open the database", err)
 	}
