@@ -2,6 +2,11 @@
 // profile's environment with each device's last result, filtering, selection
 // for sending (one by one, all shown, or by group), and add, edit, delete and
 // import. Devices of the other environment are shown greyed, with why.
+//
+// The book holds three kinds of token; the screen shows one view at a time:
+// device tokens (the default) or Live Activity tokens (push-to-start and
+// update), so "select all shown" never mixes an alert's targets with tokens
+// that only take Live Activity pushes.
 package devices
 
 import (
@@ -35,6 +40,8 @@ type KeyMap struct {
 	Filter, Toggle, All, Groups, Add, Edit, Delete, Import, Yes, No, Submit, Cancel key.Binding
 	// Clear empties the selection.
 	Clear key.Binding
+	// Kind switches between device tokens and Live Activity tokens.
+	Kind key.Binding
 	// In the filter and import fields.
 	KeepFilter, ClearFilter, DoImport key.Binding
 	// In the group picker.
@@ -57,6 +64,7 @@ func DefaultKeyMap() KeyMap {
 		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Clear:  key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "clear selection")),
+		Kind:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "Live Activity tokens")),
 
 		KeepFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the filter")),
@@ -104,7 +112,8 @@ type Model struct {
 	now           func() time.Time
 
 	all      []profiles.Device
-	shown    []int // indexes into all
+	live     bool  // the view: Live Activity tokens, not device tokens
+	shown    []int // indexes into all, of this view
 	selected map[string]bool
 	selSeq   uint64 // numbers SelectionChangedMsg so late ones are dropped
 	table    common.Table
@@ -126,7 +135,7 @@ type Model struct {
 // New builds the Devices screen; Init loads the device book.
 func New(c common.Common) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(), now: time.Now, selected: map[string]bool{}}
-	m.table = common.NewTable(columns(c.Width))
+	m.table = common.NewTable(columns(c.Width, false))
 	m.filter = common.NewInput(c.Styles, "/", "label, token or group")
 	m.importIn = common.NewInput(c.Styles, "import from: ", "a file of tokens (one per line, optional label) or exported JSON")
 	m.form = newDeviceForm(c.Styles)
@@ -170,8 +179,10 @@ func (m *Model) SetCommon(c common.Common) {
 
 // columns fits the device columns to the width: the last result (the
 // reason and when) gets what the label and the groups do not need; at 80
-// columns the groups shrink first.
-func columns(w int) []common.Column {
+// columns the groups shrink first. The Live Activity view shows the kind
+// and the activity type where the groups were (the demo's are all
+// "live-activity").
+func columns(w int, live bool) []common.Column {
 	label, groups, last := 36, 20, 22
 	if w < 100 {
 		label, groups = 25, 6
@@ -179,14 +190,71 @@ func columns(w int) []common.Column {
 	if w < 70 {
 		last = 16 // "✗ BadDeviceToken": the short form
 	}
+	fourth := common.Column{Title: "Groups", Min: 6, Max: groups}
+	if live {
+		// "update DeliveryAttributes"; narrower, the type is cut (the line
+		// under the table has it whole).
+		kind := 25
+		if w < 100 {
+			kind = 16
+		}
+		if w < 70 {
+			kind = 9
+		}
+		fourth = common.Column{Title: "Kind", Min: kind, Max: 32}
+	}
 	return []common.Column{
 		{Title: "", Width: 1},
 		{Title: "Label", Min: 12, Max: label},
 		{Title: "Token", Width: 13},
 		{Title: "Env", Width: 4},
-		{Title: "Groups", Min: 6, Max: groups},
+		fourth,
 		{Title: "Last result", Min: last},
 	}
+}
+
+// isLive says whether d is a Live Activity token (push-to-start or update).
+func isLive(d profiles.Device) bool {
+	return d.Kind == profiles.KindLiveActivityStart || d.Kind == profiles.KindLiveActivityUpdate
+}
+
+// inView says whether d belongs to the view shown: a device token ("" is
+// one, as the store reads old entries) or a Live Activity token.
+func (m *Model) inView(d profiles.Device) bool { return isLive(d) == m.live }
+
+// noun names what the view lists, for counts.
+func (m *Model) noun() string {
+	if m.live {
+		return "Live Activity token"
+	}
+	return "device"
+}
+
+// toggleView switches between device tokens and Live Activity tokens. The
+// selection is cleared: it may only ever hold tokens of the view shown, so
+// what A, + and space select is always what the screen lists.
+func (m *Model) toggleView() tea.Cmd {
+	n := len(m.selected)
+	oldNoun := m.noun()
+	m.live = !m.live
+	clear(m.selected)
+	m.SetSize(m.width, m.height) // the columns of this view
+	m.table.SetCursor(0)
+	m.refilter()
+	other := "L: device tokens"
+	if !m.live {
+		other = "L: Live Activity tokens"
+	}
+	// The cleared selection first: a narrow note is cut at its end.
+	note := "showing " + m.noun() + "s (" + other + ")"
+	if n > 0 {
+		note = "selection cleared (" + common.Count(n, oldNoun) + "): " + note
+	}
+	m.setNote(note, false)
+	if n > 0 {
+		return m.selectionCmd()
+	}
+	return nil
 }
 
 // SetSize sizes the table to the screen minus its title and note lines.
@@ -195,7 +263,7 @@ func (m *Model) SetSize(w, h int) {
 		return
 	}
 	m.width, m.height = w, h
-	m.table.Columns = columns(w)
+	m.table.Columns = columns(w, m.live)
 	m.table.SetSize(w, max(2, h-3))
 	m.filter.SetWidth(max(10, w-4))
 	m.importIn.SetWidth(max(10, w-16))
@@ -255,7 +323,7 @@ func (m *Model) refilter() {
 	q := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	m.shown = m.shown[:0]
 	for i, d := range m.all {
-		if q != "" && !matches(d, q) {
+		if !m.inView(d) || q != "" && !matches(d, q) {
 			continue
 		}
 		m.shown = append(m.shown, i)
@@ -333,7 +401,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.new {
 			verb = "added"
 		}
-		m.setNote(fmt.Sprintf("%s %s (%s)", verb, label(msg.d), msg.d.Environment), false)
+		note := fmt.Sprintf("%s %s (%s)", verb, label(msg.d), msg.d.Environment)
+		if !m.inView(msg.d) {
+			note += "; a device token: L shows them"
+		}
+		m.setNote(note, false)
 		cmds = append(cmds, load(m.c.Store))
 	case removedMsg:
 		if msg.err != nil {
@@ -487,15 +559,17 @@ func (m *Model) keyList(msg tea.KeyPressMsg) tea.Cmd {
 		return m.selectionCmd()
 	case key.Matches(msg, m.keys.All):
 		return m.selectAll()
+	case key.Matches(msg, m.keys.Kind):
+		return m.toggleView()
 	case key.Matches(msg, m.keys.Clear) && len(m.selected) > 0:
 		n := len(m.selected)
 		clear(m.selected)
-		m.setNote("selection cleared ("+common.Count(n, "device")+")", false)
+		m.setNote("selection cleared ("+common.Count(n, m.noun())+")", false)
 		return m.selectionCmd()
 	case key.Matches(msg, m.keys.Groups):
 		m.groups = m.groupCounts()
 		if len(m.groups) == 0 {
-			m.setNote("no device has a group yet: give one with e (edit) or when adding", true)
+			m.setNote("no "+m.noun()+" here has a group yet: give one with e (edit) or when adding", true)
 			return nil
 		}
 		m.groupCur = 0
@@ -540,7 +614,7 @@ func (m *Model) selectAll() tea.Cmd {
 		}
 	}
 	if len(keys) == 0 {
-		m.setNote("no device shown can be selected with the active profile", true)
+		m.setNote("no "+m.noun()+" shown can be selected with the active profile", true)
 		return nil
 	}
 	for _, k := range keys {
@@ -551,9 +625,9 @@ func (m *Model) selectAll() tea.Cmd {
 		}
 	}
 	if all {
-		m.setNote("cleared "+common.Count(len(keys), "device"), false)
+		m.setNote("cleared "+common.Count(len(keys), m.noun()), false)
 	} else {
-		m.setNote("selected "+common.Count(len(keys), "device"), false)
+		m.setNote("selected "+common.Count(len(keys), m.noun()), false)
 	}
 	return m.selectionCmd()
 }
@@ -592,7 +666,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	if len(m.groupCounts()) > 0 {
 		b = append(b, k.Groups)
 	}
-	b = append(b, k.Filter, k.Add)
+	kind := k.Kind
+	if m.live {
+		kind.SetHelp("L", "device tokens")
+	}
+	b = append(b, kind, k.Filter, k.Add)
 	if m.table.Rows() > 0 {
 		b = append(b, k.Edit, k.Delete)
 	}

@@ -3,6 +3,7 @@ package devices
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,6 +33,14 @@ func book() []profiles.Device {
 			UnregisteredAt: time.Date(2025, 11, 12, 8, 0, 0, 0, time.UTC)},
 		{Label: "Store build", Token: tok("d"), Environment: certs.Production},
 		{Label: "New phone", Token: tok("e"), Environment: certs.Development},
+		// Live Activity tokens: only the Live Activity view lists them.
+		{Label: "iPhone 15 · push-to-start", Token: tok("f"), Environment: certs.Development, Groups: []string{"live-activity"},
+			Kind: profiles.KindLiveActivityStart, ActivityType: "DeliveryAttributes"},
+		{Label: "Order 1042 activity", Token: tok("9"), Environment: certs.Development, Groups: []string{"live-activity"},
+			Kind: profiles.KindLiveActivityUpdate, ActivityType: "DeliveryAttributes",
+			Last: &profiles.LastResult{Status: 200, At: now.Add(-5 * time.Minute)}},
+		{Label: "Order 0977 activity", Token: tok("8"), Environment: certs.Production, Groups: []string{"live-activity"},
+			Kind: profiles.KindLiveActivityUpdate},
 	}
 }
 
@@ -211,6 +220,160 @@ func TestDevicesGolden(t *testing.T) {
 			m := loaded(t, sz[0], sz[1])
 			press(m, "+")
 			golden.RequireEqual(t, ansi.Strip(m.View()))
+		})
+	}
+}
+
+func selectedLabels(ds []profiles.Device) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Label)
+	}
+	return out
+}
+
+// TestKindViewsSelectOnlyWhatTheyShow: the default view lists device tokens
+// only, so A never selects a Live Activity token for an alert; L lists the
+// Live Activity tokens, A there selects those of this environment, and
+// switching clears the selection, so it never mixes kinds.
+func TestKindViewsSelectOnlyWhatTheyShow(t *testing.T) {
+	m := loaded(t, 100, 20)
+	if len(m.shown) != 5 {
+		t.Fatalf("the device view shows %d rows, want the 5 device tokens", len(m.shown))
+	}
+	sel := lastSelection(t, press(m, "A"))
+	if len(sel.Devices) != 4 {
+		t.Fatalf("A in the device view selected %v, want the 4 development devices", selectedLabels(sel.Devices))
+	}
+	for _, d := range sel.Devices {
+		if isLive(d) {
+			t.Fatalf("A in the device view selected the Live Activity token %q", d.Label)
+		}
+	}
+	if v := ansi.Strip(m.View()); !strings.HasPrefix(v, "Devices ") {
+		t.Errorf("header of the device view:\n%s", v)
+	}
+
+	// L: the Live Activity tokens; the 4 devices are no longer selected.
+	sel = lastSelection(t, press(m, "L"))
+	if len(sel.Devices) != 0 || len(m.Selected()) != 0 {
+		t.Fatalf("switching the view kept %v selected", selectedLabels(m.Selected()))
+	}
+	if !strings.Contains(m.note, "selection cleared (4 devices)") {
+		t.Errorf("switching should say the selection was cleared: %q", m.note)
+	}
+	v := ansi.Strip(m.View())
+	if !strings.HasPrefix(v, "Live Activity tokens ") || !strings.Contains(v, "2 here · 3 in the book · 0 selected") {
+		t.Errorf("header of the Live Activity view:\n%s", v)
+	}
+	if !strings.Contains(v, "start DeliveryAttributes ") || !strings.Contains(v, "update DeliveryAttributes ") || strings.Contains(v, "Anna's iPhone") {
+		t.Errorf("the Live Activity view should list the tokens with their kind, and no device:\n%s", v)
+	}
+	if !strings.Contains(v, "push-to-start token · DeliveryAttributes") {
+		t.Errorf("the line under the table should name the kind under the cursor:\n%s", v)
+	}
+	sel = lastSelection(t, press(m, "A"))
+	got := selectedLabels(sel.Devices)
+	if len(got) != 2 || got[0] != "iPhone 15 · push-to-start" || got[1] != "Order 1042 activity" || sel.Env != certs.Development {
+		t.Fatalf("A in the Live Activity view selected %v, want the 2 development Live Activity tokens", got)
+	}
+	if m.note != "selected 2 Live Activity tokens" {
+		t.Errorf("note = %q", m.note)
+	}
+	// The group picker lists this view's groups only.
+	press(m, "+")
+	if m.mode != modeGroups || len(m.groups) != 1 || m.groups[0].name != "live-activity" || m.groups[0].n != 2 {
+		t.Fatalf("groups in the Live Activity view: %+v", m.groups)
+	}
+	press(m, "esc")
+
+	// Back to devices: cleared again, and A selects the devices alone.
+	sel = lastSelection(t, press(m, "L"))
+	if len(sel.Devices) != 0 || !strings.Contains(m.note, "selection cleared (2 Live Activity tokens)") {
+		t.Fatalf("switching back: %v, note %q", selectedLabels(sel.Devices), m.note)
+	}
+	press(m, "+")
+	if len(m.groups) != 2 {
+		t.Errorf("the device view's group picker lists %+v, want ipad and qa", m.groups)
+	}
+	press(m, "esc")
+	if sel = lastSelection(t, press(m, "A")); len(sel.Devices) != 4 {
+		t.Errorf("A after switching back selected %v", selectedLabels(sel.Devices))
+	}
+}
+
+func TestKindKeyInHelp(t *testing.T) {
+	m := loaded(t, 100, 20)
+	help := func() string {
+		var s []string
+		for _, b := range m.ShortHelp() {
+			s = append(s, b.Help().Key+" "+b.Help().Desc)
+		}
+		return strings.Join(s, " | ")
+	}
+	if h := help(); !strings.Contains(h, "L Live Activity tokens") {
+		t.Errorf("help of the device view: %s", h)
+	}
+	press(m, "L")
+	if h := help(); !strings.Contains(h, "L device tokens") {
+		t.Errorf("help of the Live Activity view: %s", h)
+	}
+	var full []string
+	for _, col := range m.FullHelp() {
+		for _, b := range col {
+			full = append(full, b.Help().Key)
+		}
+	}
+	if !slices.Contains(full, "L") {
+		t.Errorf("? does not list L: %v", full)
+	}
+}
+
+// TestAddFromTheLiveViewAddsADevice: the form adds device tokens, as before,
+// and says where the new one is.
+func TestAddFromTheLiveViewAddsADevice(t *testing.T) {
+	store, err := profiles.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, 100, 20, store)
+	m.Update(m.Init()())
+	press(m, "L", "a")
+	for _, k := range common.Type("Test phone") {
+		m.Update(k)
+	}
+	press(m, "tab")
+	m.Update(tea.PasteMsg{Content: tok("a")})
+	msgs := press(m, "enter")
+	if len(msgs) != 1 {
+		t.Fatalf("save: %v (form error %q)", msgs, m.form.err)
+	}
+	_, cmd := m.Update(msgs[0])
+	m.Update(cmd())
+	ds, _ := store.Devices()
+	if len(ds) != 1 || ds[0].Kind != profiles.KindDevice {
+		t.Fatalf("book = %+v", ds)
+	}
+	if !strings.Contains(m.note, "added Test phone") || !strings.Contains(m.note, "a device token: L shows them") {
+		t.Errorf("note = %q", m.note)
+	}
+	if len(m.shown) != 0 {
+		t.Errorf("the Live Activity view lists the new device")
+	}
+}
+
+func TestKindViewGolden(t *testing.T) {
+	for _, sz := range [][2]int{{60, 11}, {80, 24}, {120, 40}} {
+		t.Run("live_"+strconv.Itoa(sz[0])+"x"+strconv.Itoa(sz[1]), func(t *testing.T) {
+			m := loaded(t, sz[0], sz[1])
+			press(m, "L", "space")
+			out := ansi.Strip(m.View())
+			for _, l := range strings.Split(out, "\n") {
+				if ansi.StringWidth(l) > sz[0] {
+					t.Fatalf("a line is %d wide: %q", ansi.StringWidth(l), l)
+				}
+			}
+			golden.RequireEqual(t, out)
 		})
 	}
 }

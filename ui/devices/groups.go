@@ -18,12 +18,13 @@ type groupCount struct {
 	keysOfIt []string
 }
 
-// groupCounts lists the groups of the devices that can be selected.
+// groupCounts lists the groups of the devices of this view that can be
+// selected.
 func (m *Model) groupCounts() []groupCount {
 	idx := map[string]int{}
 	var out []groupCount
 	for _, d := range m.all {
-		if ok, _ := m.selectable(d); !ok {
+		if ok, _ := m.selectable(d); !ok || !m.inView(d) {
 			continue
 		}
 		for _, g := range d.Groups {
@@ -72,7 +73,7 @@ func (m *Model) keyGroups(msg tea.KeyPressMsg) tea.Cmd {
 		if all {
 			verb = "cleared"
 		}
-		m.setNote(fmt.Sprintf("%s group %s (%s)", verb, g.name, common.Count(g.n, "device")), false)
+		m.setNote(fmt.Sprintf("%s group %s (%s)", verb, g.name, common.Count(g.n, m.noun())), false)
 		m.groups = m.groupCounts()
 		if key.Matches(msg, k.GroupDone) {
 			m.mode = modeList
@@ -93,7 +94,7 @@ func (m *Model) groupsView(w, h int) string {
 		case g.nSel > 0:
 			mark = "[-]"
 		}
-		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%s, %d selected", common.Count(g.n, "device"), g.nSel)))
+		line := fmt.Sprintf("%s %s  %s", mark, g.name, st.Subtle.Render(fmt.Sprintf("%s, %d selected", common.Count(g.n, m.noun()), g.nSel)))
 		if i == m.groupCur {
 			line = st.Selected.Render("› ") + line
 		} else {

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/ui/common"
 )
@@ -34,6 +35,10 @@ func (m *Model) View() string {
 		b.WriteString(st.Subtle.Render("reading the device book…"))
 	case len(m.all) == 0:
 		b.WriteString(st.Subtle.Render("No devices yet. Press a to add one (paste the token the app logged), or i to import a file."))
+	case m.inViewCount() == 0 && m.live:
+		b.WriteString(st.Subtle.Render("No Live Activity tokens in the book: add them with pushdeck devices add --kind liveactivity-start (or -update). L shows device tokens."))
+	case m.inViewCount() == 0:
+		b.WriteString(st.Subtle.Render("No device tokens in the book, only Live Activity tokens: L shows them, a adds a device."))
 	case len(m.shown) == 0:
 		b.WriteString(st.Subtle.Render("No device matches the filter; esc clears it."))
 	default:
@@ -57,12 +62,59 @@ func (m *Model) titleLine() string {
 	}
 	n := 0
 	for _, d := range m.all {
-		if d.Environment == env {
+		if d.Environment == env && m.inView(d) {
 			n++
 		}
 	}
-	sel := len(m.selected)
-	return st.Title.Render("Devices") + " " + envText + st.Subtle.Render(fmt.Sprintf("  %d here · %d in the book · ", n, len(m.all))) + st.Selected.Render(fmt.Sprintf("%d selected", sel))
+	title := "Devices"
+	if m.live {
+		title = "Live Activity tokens"
+	}
+	head := st.Title.Render(title) + " " + envText
+	sel := st.Selected.Render(fmt.Sprintf("%d selected", len(m.selected)))
+	line := head + st.Subtle.Render(fmt.Sprintf("  %d here · %d in the book · ", n, m.inViewCount())) + sel
+	if ansi.StringWidth(line) > m.width {
+		// The selection count matters more than the book's.
+		line = head + st.Subtle.Render(fmt.Sprintf("  %d here · ", n)) + sel
+	}
+	return line
+}
+
+// inViewCount is how many entries of the book the view lists unfiltered,
+// in both environments.
+func (m *Model) inViewCount() int {
+	n := 0
+	for _, d := range m.all {
+		if m.inView(d) {
+			n++
+		}
+	}
+	return n
+}
+
+// kindText is the Kind column: "start DeliveryAttributes", "update …".
+func kindText(d profiles.Device) string {
+	k := "update"
+	if d.Kind == profiles.KindLiveActivityStart {
+		k = "start"
+	}
+	if d.ActivityType != "" {
+		k += " " + textsafe.Clean(d.ActivityType)
+	}
+	return k
+}
+
+// kindLong says the kind of the Live Activity token d in words, with its
+// activity type whole: the column may cut it.
+func kindLong(d profiles.Device) string {
+	s := "update token of a running Live Activity"
+	if d.Kind == profiles.KindLiveActivityStart {
+		s = "push-to-start token"
+	}
+	if d.ActivityType != "" {
+		s += " · " + textsafe.Clean(d.ActivityType)
+	}
+	return s
 }
 
 // bottomLine is the filter, the import path, the delete question, or why
@@ -84,6 +136,9 @@ func (m *Model) bottomLine() string {
 	if d, ok := m.current(); ok {
 		if ok, why := m.selectable(d); !ok {
 			return st.Subtle.Render(why)
+		}
+		if m.live {
+			return st.Subtle.Render(kindLong(d))
 		}
 	}
 	return ""
@@ -128,6 +183,9 @@ func (m *Model) cell(row, col int) (string, common.Tone) {
 		}
 		return "dev", common.ToneNormal
 	case 4:
+		if m.live {
+			return kindText(d), common.ToneNormal
+		}
 		return strings.Join(d.Groups, ", "), common.ToneNormal
 	case 5:
 		s, tone := m.lastResult(d, false)

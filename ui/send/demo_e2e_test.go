@@ -35,6 +35,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The development device tokens: what A selects on Devices (the Live
+	// Activity tokens have their own view there).
 	var devDevices int
 	for _, d := range book {
 		if d.Environment == certs.Development && (d.Kind == "" || d.Kind == profiles.KindDevice) {
