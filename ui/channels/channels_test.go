@@ -16,21 +16,6 @@ import (
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-func kp(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
-
 // world is the demo world with a token-auth profile on its development
 // server, a store and a Channels screen.
 type world struct {
@@ -85,7 +70,7 @@ func (w *world) do(cmd tea.Cmd) {
 }
 
 func (w *world) key(s string) {
-	_, cmd := w.m.Update(kp(s))
+	_, cmd := w.m.Update(common.KeyPress(s))
 	w.do(cmd)
 }
 

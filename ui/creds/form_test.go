@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pushdeck/pushdeck/ui/common"
 )
 
 // p12Fixture is a real password-protected PKCS#12 file.
@@ -25,8 +27,8 @@ func p12Fixture(t *testing.T) string {
 // check moves it into the masked password field.
 func TestFormPasswordTypedAfterPathNeverShown(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
-	m.Update(press("down"))
+	m.Update(common.KeyPress("a"))
+	m.Update(common.KeyPress("down"))
 	path := p12Fixture(t)
 	m.form.f[fPath].input.SetValue(path)
 	m.form.f[fPath].input.CursorEnd()
@@ -56,8 +58,8 @@ func TestFormPasswordTypedAfterPathNeverShown(t *testing.T) {
 // password field; keys typed after the complete path go there.
 func TestFormFocusMovesToPasswordWhenNeeded(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
-	m.Update(press("down"))
+	m.Update(common.KeyPress("a"))
+	m.Update(common.KeyPress("down"))
 	path := p12Fixture(t)
 	m.form.f[fPath].input.SetValue(path)
 	m.form.f[fPath].input.CursorEnd()
@@ -68,7 +70,7 @@ func TestFormFocusMovesToPasswordWhenNeeded(t *testing.T) {
 		t.Fatalf("focus %d after the check asked for a password", f.focus)
 	}
 	// Back in the path field and typing on at its end: still masked.
-	m.Update(press("up"))
+	m.Update(common.KeyPress("up"))
 	if f.focus != fPath {
 		t.Fatalf("focus %d", f.focus)
 	}
@@ -106,8 +108,8 @@ func TestBrowserJumpsByTyping(t *testing.T) {
 		}
 	}
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
-	m.Update(press("down"))
+	m.Update(common.KeyPress("a"))
+	m.Update(common.KeyPress("down"))
 	m.form.f[fPath].input.SetValue(dir + "/")
 	cmd := m.form.openBrowser()
 	// The folder read the picker asked for (its Cmd), fed back as the

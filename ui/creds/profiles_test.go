@@ -46,13 +46,13 @@ func TestGoldenAddFormWithError(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m := loaded(t, sz.w, sz.h, nil, nil, "")
-			m.Update(press("a"))
-			m.Update(press("down"))
+			m.Update(common.KeyPress("a"))
+			m.Update(common.KeyPress("down"))
 			typeText(m, "/home/me/certs/missing.p12")
 			f := m.form
 			m.Update(checkResultMsg{seq: f.seq, report: problem(&certs.Report{File: "missing.p12"}, certs.CodeFileMissing,
 				"/home/me/certs/missing.p12 does not exist.", "Check the path, or pick the file with ctrl+o."), err: fmt.Errorf("missing")})
-			m.Update(press("ctrl+s"))
+			m.Update(common.KeyPress("ctrl+s"))
 			if f.err == "" {
 				t.Fatal("an empty name was accepted")
 			}
@@ -77,7 +77,7 @@ func TestListDropsStaleLoads(t *testing.T) {
 func TestFilter(t *testing.T) {
 	ps, h := sixProfiles()
 	m := loaded(t, 80, 19, ps, h, "")
-	m.Update(press("/"))
+	m.Update(common.KeyPress("/"))
 	if !m.Capturing() {
 		t.Fatal("filtering does not capture keys")
 	}
@@ -85,11 +85,11 @@ func TestFilter(t *testing.T) {
 	if got := m.Profiles(); len(got) != 2 { // app-prod, and wrongpw (production)
 		t.Fatalf("filter prod shows %d profiles", len(got))
 	}
-	m.Update(press("enter"))
+	m.Update(common.KeyPress("enter"))
 	if m.Capturing() || !m.WantsEsc() {
 		t.Fatal("enter should keep the filter and give keys back")
 	}
-	m.Update(press("esc"))
+	m.Update(common.KeyPress("esc"))
 	if len(m.Profiles()) != 6 {
 		t.Fatal("esc did not clear the filter")
 	}
@@ -101,19 +101,19 @@ func TestKeysOnList(t *testing.T) {
 	if m.Selected().Name != "app-dev" {
 		t.Fatalf("cursor starts on %s, want the active profile", m.Selected().Name)
 	}
-	m.Update(press("j"))
+	m.Update(common.KeyPress("j"))
 	if m.Selected().Name != "app-prod" {
 		t.Fatal("j did not move down")
 	}
-	_, cmd := m.Update(press("enter"))
+	_, cmd := m.Update(common.KeyPress("enter"))
 	if !hasMsg(cmd, common.ActivateProfileMsg{Name: "app-prod"}) {
 		t.Fatal("enter did not ask to activate app-prod")
 	}
-	m.Update(press("x"))
+	m.Update(common.KeyPress("x"))
 	if m.confirmDel != "app-prod" || !m.Capturing() {
 		t.Fatal("x did not ask for a confirmation")
 	}
-	m.Update(press("n"))
+	m.Update(common.KeyPress("n"))
 	if m.confirmDel != "" {
 		t.Fatal("n did not cancel the deletion")
 	}
@@ -122,7 +122,7 @@ func TestKeysOnList(t *testing.T) {
 func TestSwitchEnvironmentSaysWhyNot(t *testing.T) {
 	ps, h := sixProfiles()
 	m := loaded(t, 80, 19, ps, h, "")
-	_, cmd := m.Update(press("t")) // app-dev: development-only certificate
+	_, cmd := m.Update(common.KeyPress("t")) // app-dev: development-only certificate
 	msg := run(cmd)
 	em, ok := msg.(common.ErrorMsg)
 	if !ok || !strings.Contains(em.Err.Error(), "development only") {
@@ -149,8 +149,8 @@ func TestSwitchEnvironmentSaves(t *testing.T) {
 	for n, hh := range h {
 		m.Update(healthMsg{run: m.run, name: n, health: hh})
 	}
-	m.Update(press("j")) // app-prod: universal
-	_, cmd := m.Update(press("t"))
+	m.Update(common.KeyPress("j")) // app-prod: universal
+	_, cmd := m.Update(common.KeyPress("t"))
 	msg := run(cmd)
 	if sm, ok := msg.(savedMsg); !ok || sm.err != nil {
 		t.Fatalf("t on a universal certificate: %#v", msg)
@@ -163,21 +163,21 @@ func TestSwitchEnvironmentSaves(t *testing.T) {
 
 func TestEmptyOffersDemo(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	_, cmd := m.Update(press("d"))
+	_, cmd := m.Update(common.KeyPress("d"))
 	if !hasMsg(cmd, common.StartDemoMsg{}) {
 		t.Fatal("d on the empty screen did not ask for the demo")
 	}
 	ps, h := sixProfiles()
 	m = loaded(t, 80, 19, ps, h, "")
-	if _, cmd := m.Update(press("d")); cmd != nil && hasMsg(cmd, common.StartDemoMsg{}) {
+	if _, cmd := m.Update(common.KeyPress("d")); cmd != nil && hasMsg(cmd, common.StartDemoMsg{}) {
 		t.Fatal("d starts the demo even with profiles")
 	}
 }
 
 func TestFormChecksDebouncedAndDropsStale(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
-	m.Update(press("down"))
+	m.Update(common.KeyPress("a"))
+	m.Update(common.KeyPress("down"))
 	typeText(m, "/x.p12")
 	f := m.form
 	if f.seq != 6 || !f.Checking() {
@@ -213,8 +213,8 @@ func TestFormChecksDebouncedAndDropsStale(t *testing.T) {
 
 func TestFormKeyIDFromFileName(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
-	m.Update(press("down"))
+	m.Update(common.KeyPress("a"))
+	m.Update(common.KeyPress("down"))
 	typeText(m, "/k/AuthKey_54321EDCBA.p8")
 	f := m.form
 	m.Update(checkResultMsg{seq: f.seq, report: &certs.Report{Usable: true, Format: certs.FormatP8, TokenKey: &certs.TokenKeyInfo{KeyID: "54321EDCBA", Curve: "P-256"}}})
@@ -228,20 +228,20 @@ func TestFormKeyIDFromFileName(t *testing.T) {
 
 func TestFormUnusableNeedsConfirmation(t *testing.T) {
 	m := loaded(t, 80, 19, nil, nil, "")
-	m.Update(press("a"))
+	m.Update(common.KeyPress("a"))
 	typeText(m, "old")
-	m.Update(press("down"))
+	m.Update(common.KeyPress("down"))
 	typeText(m, "/c/old.p12")
 	f := m.form
 	m.Update(checkResultMsg{seq: f.seq, report: problem(certReport("old.p12", -3, certs.Development), certs.CodeExpired, "The certificate expired.", "")})
-	_, cmd := m.Update(press("ctrl+s"))
+	_, cmd := m.Update(common.KeyPress("ctrl+s"))
 	if f.confirm == nil || cmd != nil {
 		t.Fatal("an expired certificate was saved without a confirmation")
 	}
 	if out := strip(m.View()); !strings.Contains(out, "expired") || !strings.Contains(out, "Save it anyway?") {
 		t.Fatalf("the confirmation does not say why:\n%s", out)
 	}
-	m.Update(press("n"))
+	m.Update(common.KeyPress("n"))
 	if f.confirm != nil || m.form == nil {
 		t.Fatal("n should go back to the form")
 	}
@@ -260,16 +260,16 @@ func TestFormSavesToStore(t *testing.T) {
 	m := New(c)
 	m.SetSize(80, 19)
 	m.Update(run(m.Init()))
-	m.Update(press("a"))
+	m.Update(common.KeyPress("a"))
 	typeText(m, "dev")
-	m.Update(press("down"))
+	m.Update(common.KeyPress("down"))
 	typeText(m, cert)
 	f := m.form
 	m.Update(checkResultMsg{seq: f.seq, needsPw: true, report: certReport("dev.p12", 100, certs.Development)})
-	m.Update(press("down"))
+	m.Update(common.KeyPress("down"))
 	typeText(m, "secret")
 	f.checked = f.seq // the password was accepted
-	_, cmd := m.Update(press("ctrl+s"))
+	_, cmd := m.Update(common.KeyPress("ctrl+s"))
 	if m.form != nil {
 		t.Fatalf("the form stayed open: %q", f.err)
 	}
@@ -367,13 +367,13 @@ func TestGoldenDialogs(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			t.Run("save-anyway", func(t *testing.T) {
 				m := loaded(t, sz.w, sz.h, nil, nil, "")
-				m.Update(press("a"))
+				m.Update(common.KeyPress("a"))
 				typeText(m, "old")
-				m.Update(press("down"))
+				m.Update(common.KeyPress("down"))
 				typeText(m, "/c/old.p12")
 				f := m.form
 				m.Update(checkResultMsg{seq: f.seq, report: problem(certReport("old.p12", -3, certs.Development), certs.CodeExpired, "The certificate expired on 2026-02-26.", "Make a new one in the Apple developer account.")})
-				m.Update(press("ctrl+s"))
+				m.Update(common.KeyPress("ctrl+s"))
 				out := strip(m.View())
 				lines := strings.Split(out, "\n")
 				if len(lines) > sz.h || !strings.Contains(lines[len(lines)-1], "Save it anyway?") {
@@ -386,9 +386,9 @@ func TestGoldenDialogs(t *testing.T) {
 				h["wrongpw"] = common.Health{Locked: true}
 				m := loaded(t, sz.w, sz.h, ps, h, "app-dev")
 				for range 5 {
-					m.Update(press("down"))
+					m.Update(common.KeyPress("down"))
 				}
-				m.Update(press("enter"))
+				m.Update(common.KeyPress("enter"))
 				typeText(m, "secret")
 				out := strip(m.View())
 				if m.prompt == nil || strings.Contains(out, "secret") || !strings.Contains(out, "••••••") {
@@ -399,7 +399,7 @@ func TestGoldenDialogs(t *testing.T) {
 			t.Run("delete", func(t *testing.T) {
 				ps, h := sixProfiles()
 				m := loaded(t, sz.w, sz.h, ps, h, "app-dev")
-				m.Update(press("x"))
+				m.Update(common.KeyPress("x"))
 				out := strip(m.View())
 				if !strings.Contains(out, "y delete") {
 					t.Fatalf("the question is not on screen:\n%s", out)
@@ -425,14 +425,14 @@ func TestUnlockWithoutActivating(t *testing.T) {
 	h["wrongpw"] = common.Health{Locked: true}
 	m := loaded(t, 80, 19, ps, h, "app-dev")
 	for range 5 {
-		m.Update(press("down"))
+		m.Update(common.KeyPress("down"))
 	}
-	m.Update(press("u"))
+	m.Update(common.KeyPress("u"))
 	if m.prompt == nil || m.prompt.activate {
 		t.Fatal("u did not ask for the password")
 	}
 	typeText(m, "pw")
-	m.Update(press("enter"))
+	m.Update(common.KeyPress("enter"))
 	rep := certReport("locked.p12", 100, certs.Production)
 	_, cmd := m.Update(unlockMsg{run: m.prompt.run, name: "wrongpw", pw: "pw", health: common.Health{Report: rep}})
 	for _, msg := range runAll(cmd) {
@@ -452,7 +452,7 @@ func TestUnlockWithoutActivating(t *testing.T) {
 func TestSortByUrgency(t *testing.T) {
 	ps, h := sixProfiles()
 	m := loaded(t, 80, 19, ps, h, "app-dev")
-	m.Update(press("s"))
+	m.Update(common.KeyPress("s"))
 	var got []string
 	for _, p := range m.Profiles() {
 		got = append(got, p.Name)
