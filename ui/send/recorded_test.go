@@ -2,8 +2,6 @@ package send
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
-	"github.com/pushdeck/pushdeck/certs/certgen"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/push"
 	"github.com/pushdeck/pushdeck/push/apnstest"
@@ -95,29 +92,12 @@ func TestRowsAppearOnlyOnceCommitted(t *testing.T) {
 // to 1,500 devices and checks after every message the screen handles that
 // each row it counts is already in History.
 func TestEveryRowShownIsInHistory(t *testing.T) {
-	ca, err := certgen.NewCA("send test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, p, cred := certServer(t, apnstest.Config{})
 	defer srv.Close()
-	caPath := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	store, err := profiles.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
-	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
 	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Store: store, Active: &p, Cred: cred})
 	m.SetClock(func() time.Time { return time.Now() })
 	d := newDriver(t, m)

@@ -140,6 +140,33 @@ func (w *demoWorld) devices(t *testing.T, env certs.Environment) []profiles.Devi
 	return out
 }
 
+// certServer starts an apnstest server for development that trusts a new
+// test CA, and returns it with a profile and a client certificate for it.
+// cfg's Environment and ClientCAs are filled in; the caller closes srv.
+func certServer(t *testing.T, cfg apnstest.Config) (*apnstest.Server, profiles.Profile, *certs.Credential) {
+	t.Helper()
+	ca, err := certgen.NewCA("send test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Environment, cfg.ClientCAs = certs.Development, ca.Pool()
+	srv, err := apnstest.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPath := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
+		srv.Close()
+		t.Fatal(err)
+	}
+	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
+	return srv, p, &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
+}
+
 func outgoing(body string, h payload.Headers) common.Outgoing {
 	return common.Outgoing{Body: body, Headers: h, Report: payload.Validate([]byte(body), payload.Options{Headers: h})}
 }
@@ -269,25 +296,8 @@ func TestSendThroughTheDemoServer(t *testing.T) {
 // TestCancelGivesEveryDeviceAResult cancels a slow send: the devices not yet
 // sent still each get a result, cancelled.
 func TestCancelGivesEveryDeviceAResult(t *testing.T) {
-	ca, err := certgen.NewCA("send test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), Faults: apnstest.Faults{Latency: 30 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, p, cred := certServer(t, apnstest.Config{Faults: apnstest.Faults{Latency: 30 * time.Millisecond}})
 	defer srv.Close()
-	caPath := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cred := &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
-	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
 	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Active: &p, Cred: cred})
 	d := newDriver(t, m)
 	var devs []profiles.Device
@@ -390,28 +400,11 @@ func TestProductionResendShowsWhatItSends(t *testing.T) {
 // not reach History is counted in its error, never lost silently.
 func TestCloseWithoutWaitingAccountsForEveryResult(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	ca, err := certgen.NewCA("send test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Client(certgen.ClientSpec{Topic: "com.example.app", Environments: []certs.Environment{certs.Development}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := apnstest.Start(apnstest.Config{Environment: certs.Development, ClientCAs: ca.Pool(), MaxStreams: 32, Faults: apnstest.Faults{Latency: 300 * time.Millisecond}}) // 10 rounds of 300 ms: the send is still running when the first results are written, -race and a loaded machine included
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPath := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caPath, srv.CAPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srv, p, cred := certServer(t, apnstest.Config{MaxStreams: 32, Faults: apnstest.Faults{Latency: 300 * time.Millisecond}}) // 10 rounds of 300 ms: the send is still running when the first results are written, -race and a loaded machine included
 	store, err := profiles.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := &certs.Credential{Kind: certs.AuthCertificate, TLS: &cert}
-	p := profiles.Profile{Name: "t", Environment: certs.Development, Topic: "com.example.app", Host: srv.URL(), ServerCA: caPath}
 	m := New(common.Common{Width: 80, Height: 24, Styles: common.DefaultStyles(true, true), Store: store, Active: &p, Cred: cred})
 	d := newDriver(t, m)
 	var devs []profiles.Device
