@@ -1,28 +1,28 @@
 package profiles
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// The JSON stream (`pushdeck history --json`) reads each row as two
-// values instead of 22: most of the cost of a row in the pure-Go driver is
-// per column (a mutex and a type switch per value), so SQLite packs the
-// integers and the strings into one text value, with the strings' byte
-// lengths in front so that any byte in them (a quote, a NUL, invalid
-// UTF-8) is read back exactly. latency_ms stays a REAL column: SQLite's
-// text form of a double has 15 digits, Go's has up to 17.
-//
-// packed: at,priority,payload_size,status,attempts,unregistered_at
-// (or "-"), then the byte lengths of historyJSONStrings, then ";" and
-// the strings themselves back to back.
+// The JSON stream (`pushdeck history --json`) reads the rows on a
+// connection of its own through SQLite's C API (rawConn): each column is
+// read where SQLite has it, without a Go string or a driver.Value per
+// column. A reader goroutine steps through the rows and copies them into
+// batches; the caller's goroutine encodes the batches and writes them, so
+// on two cores SQLite's walk and the encoding run side by side. A few
+// batches are reused: memory stays the same for ten entries or ten
+// million.
+
+// historyJSONStrings are the text columns of a line, in the order they are
+// selected.
 var historyJSONStrings = [...]string{"batch", "profile", "environment", "topic", "push_type", "collapse_id",
 	"expiration", "payload_sha256", "token", "channel_id", "label", "reason", "apns_id", "apns_unique_id", "error"}
 
@@ -45,33 +45,71 @@ const (
 	hjStrings
 )
 
-const historyJSONInts = 6 // at, priority, payload_size, status, attempts, unregistered_at
+// The integer columns, selected first, then latency_ms, the strings and
+// the id.
+var historyJSONInts = [...]string{"at", "priority", "payload_size", "status", "attempts", "unregistered_at"}
+
+const (
+	hiAt = iota
+	hiPriority
+	hiPayloadSize
+	hiStatus
+	hiAttempts
+	hiUnregistered
+	hiInts
+)
+
+const (
+	hcLatency = hiInts                // latency_ms, a REAL
+	hcStrings = hcLatency + 1         // the first of historyJSONStrings
+	hcID      = hcStrings + hjStrings // the id, for messages
+	hcColumns = hcID + 1
+)
 
 var historyJSONSelect = func() string {
-	var b bytes.Buffer
-	// concat and concat_ws size the result once, where a chain of ||
-	// copies the growing string at every step (measured: 1.5x slower).
-	// printf was no faster, and its %s stops at a NUL.
-	b.WriteString("concat(concat_ws(',', h.at, h.priority, h.payload_size, h.status, h.attempts, ifnull(h.unregistered_at, '-')")
-	for _, c := range historyJSONStrings {
-		fmt.Fprintf(&b, ", octet_length(h.%s)", c)
+	q := ""
+	for _, c := range historyJSONInts {
+		q += "h." + c + ", "
 	}
-	b.WriteString("), ';'")
+	q += "h.latency_ms"
 	for _, c := range historyJSONStrings {
-		fmt.Fprintf(&b, ", h.%s", c)
+		q += ", h." + c
 	}
-	b.WriteString("), h.latency_ms")
-	return b.String()
+	return q + ", h.id"
 }()
+
+// hjRow is one entry read: its numbers, and where its strings are in the
+// batch's buf (string k is buf[ends[k-1]:ends[k]], the first starts at
+// start).
+type hjRow struct {
+	ints    [hiInts]int64
+	unreg   bool // unregistered_at is set
+	latency float64
+	start   uint32
+	ends    [hjStrings]uint32
+}
+
+// hjRows is a run of rows on their way from the reader to the encoder.
+type hjRows struct {
+	rows []hjRow
+	buf  []byte
+}
+
+const (
+	hjBatchRows  = 512       // rows in a batch
+	hjBatchBytes = 256 << 10 // or this many bytes of strings
+	hjBatches    = 4         // batches in flight between reader and encoder
+	hjCacheKB    = 4000      // the reading connection's page cache
+)
 
 // StreamHistoryJSON writes the matching entries to w as JSON Lines, newest
 // first: the same bytes, line for line, as encoding/json's Encoder writes
 // for each HistoryEntry of StreamHistory (f.Payloads is not honoured: the
-// lines carry no payload). It holds one row at a time and allocates next
-// to nothing per row. It returns the number of lines written.
+// lines carry no payload). All the lines come from one read transaction
+// (one snapshot of the history, whatever is written meanwhile). It returns
+// the number of lines written.
 func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Writer) (int, error) {
-	db, err := s.db()
-	if err != nil {
+	if _, err := s.db(); err != nil {
 		return 0, err
 	}
 	where, args, err := historyWhere(f)
@@ -83,80 +121,157 @@ func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Wri
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	c, err := openRawConn(s.dbPath(), s.st.busy, hjCacheKB)
 	if err != nil {
 		return 0, s.dbErr("reading the send history", err)
 	}
-	defer rows.Close()
-	var (
-		packed  sql.RawBytes
-		latency float64
-		line    []byte
-		n       int
-	)
-	for rows.Next() {
-		if err := rows.Scan(&packed, &latency); err != nil {
-			return n, s.dbErr("reading the send history", err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	free, full := make(chan *hjRows, hjBatches), make(chan *hjRows, hjBatches)
+	for range hjBatches {
+		free <- &hjRows{rows: make([]hjRow, 0, hjBatchRows), buf: make([]byte, 0, hjBatchBytes+4096)}
+	}
+	var rerr error // the reader's; read once full is closed
+	go func() {
+		defer close(full)
+		defer c.close()
+		rerr = readHistoryJSON(ctx, c, q, args, free, full)
+	}()
+	n, err := writeHistoryJSON(full, free, w)
+	if err != nil {
+		cancel()
+		for range full { // let the reader stop and close its connection
 		}
-		line, err = appendHistoryJSON(line[:0], packed, latency)
+		return n, err
+	}
+	return n, s.dbErr("reading the send history", rerr)
+}
+
+// readHistoryJSON runs q in one read transaction and hands its rows to
+// full in batches taken from free. It returns at the end, at an error
+// (after handing on the rows before it) or when ctx is done.
+func readHistoryJSON(ctx context.Context, c *rawConn, q string, args []any, free <-chan *hjRows, full chan<- *hjRows) error {
+	if err := c.exec("BEGIN"); err != nil {
+		return err
+	}
+	defer c.exec("ROLLBACK") // read-only: nothing to commit
+	st, err := c.prepare(q, args...)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var b *hjRows
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.rows, b.buf = b.rows[:0], b.buf[:0]
+		for len(b.rows) < hjBatchRows && len(b.buf) < hjBatchBytes {
+			ok, err := st.step()
+			if err == nil && ok {
+				err = b.add(st)
+			}
+			if err != nil || !ok {
+				if len(b.rows) > 0 {
+					full <- b
+				}
+				return err
+			}
+		}
+		full <- b
+	}
+}
+
+// add copies the current row of st into the batch; on an error the
+// batch is as it was.
+func (b *hjRows) add(st *rawStmt) (err error) {
+	b.rows = append(b.rows, hjRow{})
+	r := &b.rows[len(b.rows)-1]
+	r.start = uint32(len(b.buf))
+	defer func() {
+		if err != nil {
+			b.rows, b.buf = b.rows[:len(b.rows)-1], b.buf[:r.start]
+		}
+	}()
+	for i := range hiInts {
+		v := st.value(i)
+		switch st.valueType(v) {
+		case sqlite3.SQLITE_INTEGER:
+			r.ints[i] = st.valueInt64(v)
+			if i == hiUnregistered {
+				r.unreg = true
+			}
+		case sqlite3.SQLITE_NULL:
+			if i != hiUnregistered {
+				return badHistoryRow(st, historyJSONInts[i], "empty")
+			}
+		default:
+			return badHistoryRow(st, historyJSONInts[i], "not a whole number")
+		}
+	}
+	switch v := st.value(hcLatency); st.valueType(v) {
+	case sqlite3.SQLITE_FLOAT, sqlite3.SQLITE_INTEGER:
+		r.latency = st.valueFloat64(v)
+	default:
+		return badHistoryRow(st, "latency_ms", "not a number")
+	}
+	for k := range hjStrings {
+		v := st.value(hcStrings + k)
+		if st.valueType(v) == sqlite3.SQLITE_NULL {
+			return badHistoryRow(st, historyJSONStrings[k], "empty")
+		}
+		b.buf = append(b.buf, st.valueText(v)...)
+		if len(b.buf) > math.MaxUint32 {
+			return badHistoryRow(st, historyJSONStrings[k], "too long")
+		}
+		r.ends[k] = uint32(len(b.buf))
+	}
+	return nil
+}
+
+// badHistoryRow says which entry cannot be read, and why.
+func badHistoryRow(st *rawStmt, col, what string) error {
+	return fmt.Errorf("reading the send history: entry %d cannot be read (its %s is %s): run `pushdeck doctor`",
+		st.valueInt64(st.value(hcID)), col, what)
+}
+
+// writeHistoryJSON encodes the batches from full and writes them to w, a
+// batch at a time, handing each batch back to free.
+func writeHistoryJSON(full <-chan *hjRows, free chan<- *hjRows, w io.Writer) (int, error) {
+	var out []byte
+	n := 0
+	for b := range full {
+		out = out[:0]
+		var err error
+		for i := range b.rows {
+			if out, err = appendHistoryJSON(out, &b.rows[i], b.buf); err != nil {
+				break
+			}
+			n++
+		}
+		if _, werr := w.Write(out); werr != nil {
+			return n, werr
+		}
 		if err != nil {
 			return n, err
 		}
-		if _, err := w.Write(line); err != nil {
-			return n, err
-		}
-		n++
+		free <- b
 	}
-	return n, s.dbErr("reading the send history", rows.Err())
+	return n, nil
 }
 
-// appendHistoryJSON appends one JSON line for a packed row.
-func appendHistoryJSON(b, packed []byte, latency float64) ([]byte, error) {
-	var ints [historyJSONInts]int64
-	var unreg bool
-	var lens [hjStrings]int
-	p := packed
-	bad := func() ([]byte, error) {
-		return b, fmt.Errorf("reading the send history: a row that cannot be read (%.40q)", packed)
-	}
-	for i := range historyJSONInts + hjStrings {
-		end := bytes.IndexByte(p, ',')
-		if i == historyJSONInts+hjStrings-1 {
-			end = bytes.IndexByte(p, ';')
-		}
-		if end < 0 {
-			return bad()
-		}
-		f := p[:end]
-		p = p[end+1:]
-		if i == historyJSONInts-1 && len(f) == 1 && f[0] == '-' {
-			continue
-		}
-		v, ok := parseInt(f)
-		if !ok {
-			return bad()
-		}
-		switch {
-		case i < historyJSONInts:
-			ints[i] = v
-			if i == historyJSONInts-1 {
-				unreg = true
-			}
-		case v < 0 || v > int64(len(packed)):
-			return bad()
-		default:
-			lens[i-historyJSONInts] = int(v)
-		}
-	}
+// appendHistoryJSON appends the JSON line of r, whose strings are in buf.
+func appendHistoryJSON(b []byte, r *hjRow, buf []byte) ([]byte, error) {
 	var strs [hjStrings][]byte
-	for i, l := range lens {
-		if l > len(p) {
-			return bad()
-		}
-		strs[i], p = p[:l], p[l:]
-	}
-	if len(p) != 0 {
-		return bad()
+	start := r.start
+	for k, end := range r.ends {
+		strs[k] = buf[start:end]
+		start = end
 	}
 	str := func(name string, i int, omitEmpty bool) {
 		if omitEmpty && len(strs[i]) == 0 {
@@ -173,63 +288,38 @@ func appendHistoryJSON(b, packed []byte, latency float64) ([]byte, error) {
 		b = strconv.AppendInt(b, v, 10)
 	}
 	b = append(b, `{"at":"`...)
-	b = time.Unix(0, ints[0]).UTC().AppendFormat(b, time.RFC3339Nano)
+	b = time.Unix(0, r.ints[hiAt]).UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
 	str(`,"batch":`, hjBatch, true)
 	str(`,"profile":`, hjProfile, true)
 	str(`,"environment":`, hjEnvironment, false)
 	str(`,"topic":`, hjTopic, true)
 	str(`,"push_type":`, hjPushType, true)
-	num(`,"priority":`, ints[1], true)
+	num(`,"priority":`, r.ints[hiPriority], true)
 	str(`,"collapse_id":`, hjCollapseID, true)
 	str(`,"expiration":`, hjExpiration, true)
 	str(`,"payload_sha256":`, hjPayloadHash, true)
-	num(`,"payload_size":`, ints[2], false)
+	num(`,"payload_size":`, r.ints[hiPayloadSize], false)
 	str(`,"token":`, hjToken, false)
 	str(`,"channel_id":`, hjChannel, true)
 	str(`,"label":`, hjLabel, true)
-	num(`,"status":`, ints[3], false)
+	num(`,"status":`, r.ints[hiStatus], false)
 	str(`,"reason":`, hjReason, true)
 	str(`,"apns_id":`, hjApnsID, true)
 	str(`,"apns_unique_id":`, hjApnsUniqueID, true)
 	b = append(b, `,"latency_ms":`...)
 	var err error
-	if b, err = appendJSONFloat(b, latency); err != nil {
+	if b, err = appendJSONFloat(b, r.latency); err != nil {
 		return b, err
 	}
-	num(`,"attempts":`, ints[4], true)
+	num(`,"attempts":`, r.ints[hiAttempts], true)
 	str(`,"error":`, hjError, true)
-	if unreg {
+	if r.unreg {
 		b = append(b, `,"unregistered_at":"`...)
-		b = time.Unix(0, ints[5]).UTC().AppendFormat(b, time.RFC3339Nano)
+		b = time.Unix(0, r.ints[hiUnregistered]).UTC().AppendFormat(b, time.RFC3339Nano)
 		b = append(b, '"')
 	}
 	return append(b, '}', '\n'), nil
-}
-
-// parseInt reads a decimal int64 without allocating.
-func parseInt(f []byte) (int64, bool) {
-	neg := len(f) > 0 && f[0] == '-'
-	if neg {
-		f = f[1:]
-	}
-	if len(f) == 0 || len(f) > 19 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range f {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	if neg {
-		return -int64(v), true
-	}
-	return int64(v), true
 }
 
 // appendJSONFloat writes f as encoding/json does for a float64.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -102,18 +105,118 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// A row the packed form cannot describe is an error, not a wrong line.
-func TestAppendHistoryJSONRejectsDamagedRows(t *testing.T) {
-	good := "1,10,42,200,1,-,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0;x"
-	if _, err := appendHistoryJSON(nil, []byte(good), 1); err != nil {
-		t.Fatalf("good row: %v", err)
+// encodingJSONLines is what json.Encoder writes for each entry
+// StreamHistory reads: the lines StreamHistoryJSON must write.
+func encodingJSONLines(t *testing.T, s *Store, f HistoryFilter) (string, int) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	n := 0
+	if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { n++; return enc.Encode(e) }); err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range []string{"", "1,2", good + "y", strings.Replace(good, ",1,0", ",9,0", 1), strings.Replace(good, "1,10", "x,10", 1), strings.Replace(good, ";x", ",x", 1)} {
-		if _, err := appendHistoryJSON(nil, []byte(p), 1); err == nil {
-			t.Errorf("%q: no error", p)
+	return want.String(), n
+}
+
+// Many batches between the reader and the encoder (by row count and by
+// bytes), out-of-order and equal times: the same lines, in the same order.
+func TestStreamHistoryJSONManyBatches(t *testing.T) {
+	s := openTemp(t)
+	var recs []Record
+	for i := range 3*hjBatchRows + 17 {
+		e := entry(i)
+		e.At = t0.Add(time.Duration(i%700) * time.Second) // out of order, ties
+		if i%97 == 0 {
+			e.Error = strings.Repeat("x", 40_000) // a batch full by bytes
+		}
+		recs = append(recs, Record{Entry: e})
+	}
+	if err := s.Record(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []HistoryFilter{{}, {Limit: hjBatchRows}, {Since: t0.Add(100 * time.Second), Until: t0.Add(650 * time.Second)}} {
+		want, nWant := encodingJSONLines(t, s, f)
+		var got bytes.Buffer
+		n, err := s.StreamHistoryJSON(context.Background(), f, &got)
+		if err != nil || n != nWant || got.String() != want {
+			t.Fatalf("filter %+v: %d lines (%v), want %d; same bytes: %v", f, n, err, nWant, got.String() == want)
 		}
 	}
-	if _, err := appendHistoryJSON(nil, []byte(good), math.NaN()); err == nil {
+}
+
+// failingWriter fails once it has taken limit bytes.
+type failingWriter struct{ n, limit int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n+len(p) > w.limit {
+		return 0, errors.New("disk full")
+	}
+	w.n += len(p)
+	return len(p), nil
+}
+
+// A write error or a cancelled context stops the stream with that error,
+// and the reading connection is closed (no goroutine left behind).
+func TestStreamHistoryJSONStops(t *testing.T) {
+	s := openTemp(t)
+	var recs []Record
+	for i := range 4 * hjBatchRows {
+		recs = append(recs, Record{Entry: entry(i)})
+	}
+	if err := s.Record(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.StreamHistoryJSON(context.Background(), HistoryFilter{}, &failingWriter{limit: 1000})
+	if err == nil || !strings.Contains(err.Error(), "disk full") || n > hjBatchRows {
+		t.Fatalf("%d lines, %v; want the writer's error", n, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.StreamHistoryJSON(ctx, HistoryFilter{}, io.Discard); err == nil {
+		t.Fatal("cancelled context: no error")
+	}
+	// The database is still usable, for writes too.
+	if err := s.AppendHistory(entry(9999)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A row whose columns are not what the schema says (a damaged or
+// hand-edited database) is an error that names the entry, not a wrong
+// line; the lines before it are written.
+func TestStreamHistoryJSONRejectsDamagedRows(t *testing.T) {
+	for _, c := range []struct{ set, want string }{
+		{"status = 'abc'", "its status is not a whole number"},
+		{"at = 'soon'", "its at is not a whole number"},
+		{"unregistered_at = x'00'", "its unregistered_at is not a whole number"},
+		{"latency_ms = 'fast'", "its latency_ms is not a number"},
+	} {
+		s := openTemp(t)
+		var recs []Record
+		for i := range 10 {
+			recs = append(recs, Record{Entry: entry(i)})
+		}
+		if err := s.Record(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		db, _ := s.db()
+		var id int64
+		if err := db.QueryRow("SELECT id FROM history ORDER BY at DESC, id DESC LIMIT 1 OFFSET 3").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("UPDATE history SET "+c.set+" WHERE id = ?", id); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		n, err := s.StreamHistoryJSON(context.Background(), HistoryFilter{}, &got)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("entry %d cannot be read (%s)", id, c.want)) {
+			t.Fatalf("%s: %v", c.set, err)
+		}
+		if c.set != "at = 'soon'" && (n != 3 || strings.Count(got.String(), "\n") != 3) {
+			t.Fatalf("%s: %d lines before the damaged one, want 3:\n%s", c.set, n, got.String())
+		}
+	}
+	if _, err := appendHistoryJSON(nil, &hjRow{latency: math.NaN()}, nil); err == nil {
 		t.Error("NaN latency: no error")
 	}
 }
