@@ -102,6 +102,9 @@ from exec to exit, CPU seconds per 10k pushes, peak RSS, time to first push
 and p99, then peak RSS and time to first push at -mem-tokens. -mode engine
 runs the older in-process comparison (push.Client.Batch vs apns2's
 Client.Push at -concurrency) and times ` + "`pushdeck demo`" + ` to its first frame.
+-mode history times ` + "`pushdeck history --limit 0 --json > /dev/null`" + ` over
+-history-entries entries (filled once, kept in -history-dir): lines/s
+from exec to exit, CPU seconds, lines per CPU second, peak RSS.
 Prints a table, writes JSON and Markdown.
 
 Flags:
@@ -127,6 +130,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.mode == "history" {
+		return historyMain(context.Background(), o, stdout, stderr)
 	}
 	if o.mode == "process" || o.mode == "both" {
 		fmt.Fprintf(stderr, "== whole process: pushdeck send vs apns2 (%d goroutines) vs h2load, %d tokens, %d paired rounds\n", apns2Goroutines, o.devices, o.runs)
@@ -182,8 +188,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
-	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; history: pushdeck history --limit 0 --json")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
+	addHistoryFlags(fs)
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -204,8 +211,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.memTokens, err = parseInts(*memTokens); err != nil {
 		return o, usageErr(stderr, "-mem-tokens %q: %v (e.g. 1000,10000)", *memTokens, err)
 	}
-	if o.mode != "process" && o.mode != "engine" && o.mode != "both" {
-		return o, usageErr(stderr, "-mode %q: use process, engine or both", o.mode)
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "history" {
+		return o, usageErr(stderr, "-mode %q: use process, engine, both or history", o.mode)
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)
