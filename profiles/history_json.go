@@ -109,17 +109,59 @@ const (
 // (one snapshot of the history, whatever is written meanwhile). It returns
 // the number of lines written.
 func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Writer) (int, error) {
+	return s.StreamHistoryLines(ctx, f, w, appendHistoryJSON)
+}
+
+// HistoryRow is one entry of StreamHistoryLines: its numbers, and its
+// strings as SQLite's bytes (not cleaned for a terminal), valid only
+// during the call.
+type HistoryRow struct {
+	r   *hjRow
+	buf []byte
+}
+
+func (h *HistoryRow) str(k int) []byte {
+	start := h.r.start
+	if k > 0 {
+		start = h.r.ends[k-1]
+	}
+	return h.buf[start:h.r.ends[k]]
+}
+
+// At is when the result came (UTC).
+func (h *HistoryRow) At() time.Time { return time.Unix(0, h.r.ints[hiAt]).UTC() }
+
+// Status is the HTTP status (0: no answer).
+func (h *HistoryRow) Status() int { return int(h.r.ints[hiStatus]) }
+
+// LatencyMS is the request's latency in milliseconds.
+func (h *HistoryRow) LatencyMS() float64 { return h.r.latency }
+
+// Environment, Label, Token, Channel, Reason, Error, ApnsID and Batch are
+// the entry's strings.
+func (h *HistoryRow) Environment() []byte { return h.str(hjEnvironment) }
+func (h *HistoryRow) Label() []byte       { return h.str(hjLabel) }
+func (h *HistoryRow) Token() []byte       { return h.str(hjToken) }
+func (h *HistoryRow) Channel() []byte     { return h.str(hjChannel) }
+func (h *HistoryRow) Reason() []byte      { return h.str(hjReason) }
+func (h *HistoryRow) Error() []byte       { return h.str(hjError) }
+func (h *HistoryRow) ApnsID() []byte      { return h.str(hjApnsID) }
+func (h *HistoryRow) Batch() []byte       { return h.str(hjBatch) }
+
+// StreamHistoryLines writes a line per matching entry to w, newest first,
+// each made by appendLine (which appends it to b). The rows are read on a
+// goroutine of their own, in one read transaction; appendLine runs on the
+// caller's goroutine, one row after the other, while the next rows are
+// read. Its error stops the stream and is returned. It returns the number
+// of lines written.
+func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Writer, appendLine func(b []byte, r *HistoryRow) ([]byte, error)) (int, error) {
 	if _, err := s.db(); err != nil {
 		return 0, err
 	}
-	where, args, err := historyWhere(f)
+	f.Payloads = false
+	q, args, err := historyQuery(historyJSONSelect, f)
 	if err != nil {
 		return 0, err
-	}
-	q := "SELECT " + historyJSONSelect + " FROM history h" + where + " ORDER BY h.at DESC, h.id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
 	}
 	c, err := openRawConn(s.dbPath(), s.st.busy, hjCacheKB)
 	if err != nil {
@@ -137,7 +179,7 @@ func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Wri
 		defer c.close()
 		rerr = readHistoryJSON(ctx, c, q, args, free, full)
 	}()
-	n, err := writeHistoryJSON(full, free, w)
+	n, err := writeHistoryLines(full, free, w, appendLine)
 	if err != nil {
 		cancel()
 		for range full { // let the reader stop and close its connection
@@ -240,16 +282,16 @@ func badHistoryRow(st *rawStmt, col, what string) error {
 		st.valueInt64(st.value(hcID)), col, what)
 }
 
-// writeHistoryJSON encodes the batches from full and writes them to w, a
-// batch at a time, handing each batch back to free.
-func writeHistoryJSON(full <-chan *hjRows, free chan<- *hjRows, w io.Writer) (int, error) {
+// writeHistoryLines makes the lines of the batches from full and writes
+// them to w, a batch at a time, handing each batch back to free.
+func writeHistoryLines(full <-chan *hjRows, free chan<- *hjRows, w io.Writer, appendLine func([]byte, *HistoryRow) ([]byte, error)) (int, error) {
 	var out []byte
 	n := 0
 	for b := range full {
 		out = out[:0]
 		var err error
 		for i := range b.rows {
-			if out, err = appendHistoryJSON(out, &b.rows[i], b.buf); err != nil {
+			if out, err = appendLine(out, &HistoryRow{r: &b.rows[i], buf: b.buf}); err != nil {
 				break
 			}
 			n++
@@ -265,12 +307,13 @@ func writeHistoryJSON(full <-chan *hjRows, free chan<- *hjRows, w io.Writer) (in
 	return n, nil
 }
 
-// appendHistoryJSON appends the JSON line of r, whose strings are in buf.
-func appendHistoryJSON(b []byte, r *hjRow, buf []byte) ([]byte, error) {
+// appendHistoryJSON appends the JSON line of h.
+func appendHistoryJSON(b []byte, h *HistoryRow) ([]byte, error) {
+	r := h.r
 	var strs [hjStrings][]byte
 	start := r.start
 	for k, end := range r.ends {
-		strs[k] = buf[start:end]
+		strs[k] = h.buf[start:end]
 		start = end
 	}
 	str := func(name string, i int, omitEmpty bool) {

@@ -216,7 +216,7 @@ func TestStreamHistoryJSONRejectsDamagedRows(t *testing.T) {
 			t.Fatalf("%s: %d lines before the damaged one, want 3:\n%s", c.set, n, got.String())
 		}
 	}
-	if _, err := appendHistoryJSON(nil, &hjRow{latency: math.NaN()}, nil); err == nil {
+	if _, err := appendHistoryJSON(nil, &HistoryRow{r: &hjRow{latency: math.NaN()}}); err == nil {
 		t.Error("NaN latency: no error")
 	}
 }

@@ -31,12 +31,25 @@ const historySelect = `h.at, h.batch, h.profile, h.environment, h.topic, h.push_
 // column the way the index has it (collation, partial-index condition), so
 // SQLite can answer from the index: a look-up by apns-id, batch, reason or
 // token prefix reads only the matching rows, whatever the history's size.
+//
+// With a look-up that finds few rows (device, reason, apns-id, batch,
+// channel), the broad filters (environment, status, outcome, profile) are
+// written +h.column: the unary plus keeps SQLite from answering the query
+// from their index (half the history for an environment) and then
+// checking the rare reason row by row, which it would otherwise pick when
+// both indexes give the newest first (measured with 1,000,000 entries:
+// reason + environment 670 ms through history_env, under 10 ms through
+// history_reason).
 func historyWhere(f HistoryFilter) (string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
+	}
+	broad := "h."
+	if strings.TrimSpace(f.Device) != "" || f.Reason != "" || f.ApnsID != "" || f.ApnsUniqueID != "" || f.Batch != "" || f.Channel != "" {
+		broad = "+h."
 	}
 	if !f.Since.IsZero() {
 		add("h.at >= ?", f.Since.UTC().UnixNano())
@@ -67,7 +80,7 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 		add("h.batch = ? AND h.batch <> ''", f.Batch)
 	}
 	if f.Profile != "" {
-		add("h.profile = ?", f.Profile)
+		add(broad+"profile = ?", f.Profile)
 	}
 	if f.Channel != "" {
 		add("h.channel_id = ? AND h.channel_id <> ''", f.Channel)
@@ -77,21 +90,40 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		add("h.environment = ?", string(env))
+		add(broad+"environment = ?", string(env))
 	}
 	if f.StatusSet || f.Status != 0 {
-		add("h.status = ?", f.Status)
+		add(broad+"status = ?", f.Status)
 	}
 	if f.Failed {
-		add("h.status <> 200")
+		add(broad + "status <> 200")
 	}
 	if f.Succeeded {
-		add("h.status = 200")
+		add(broad + "status = 200")
 	}
 	if len(where) == 0 {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(where, " AND "), args, nil
+}
+
+// historyQuery is the query of the entries f matches, newest first,
+// selecting sel (the history is h; with f.Payloads, the bodies are b).
+func historyQuery(sel string, f HistoryFilter) (string, []any, error) {
+	where, args, err := historyWhere(f)
+	if err != nil {
+		return "", nil, err
+	}
+	q := "SELECT " + sel + " FROM history h"
+	if f.Payloads {
+		q += " LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
+	}
+	q += where + " ORDER BY h.at DESC, h.id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	return q, args, nil
 }
 
 // StreamHistory calls fn for each matching entry, newest first, one row
@@ -103,20 +135,13 @@ func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*His
 	if err != nil {
 		return err
 	}
-	where, args, err := historyWhere(f)
+	sel := historySelect
+	if f.Payloads {
+		sel += ", b.body"
+	}
+	q, args, err := historyQuery(sel, f)
 	if err != nil {
 		return err
-	}
-	q := "SELECT " + historySelect
-	if f.Payloads {
-		q += ", b.body FROM history h LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
-	} else {
-		q += " FROM history h"
-	}
-	q += where + " ORDER BY h.at DESC, h.id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
 	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
