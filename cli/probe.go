@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -97,7 +98,7 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	enc := json.NewEncoder(e.stdout)
+	enc := jsonEncoder(e.stdout)
 	ok := false
 	for ev := range push.Probe(ctx, s.Config) {
 		switch {
