@@ -187,7 +187,7 @@ func TestProbeWithUnloadableCredential(t *testing.T) {
 		t.Fatalf("steps %+v", steps)
 	}
 	if !strings.Contains(steps[2].Error, "password") || !strings.Contains(v.Reason, "password") ||
-		!strings.Contains(v.Advice, "network is not the problem") || v.Verdict != "failed" {
+		!strings.Contains(v.Advice, "network is fine") || v.Verdict != "failed" {
 		t.Errorf("tls step %+v, verdict %+v", steps[2], v)
 	}
 	if strings.Contains(te.stdout.String()+te.stderr.String(), "not-the-password") {

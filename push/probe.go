@@ -116,7 +116,7 @@ func (p *prober) noCredential() Verdict {
 	reason := "the credential could not be loaded: " + p.cfg.CredentialErr.Error()
 	p.out <- ProbeEvent{Step: &ProbeStep{Name: "tls", Err: errors.New(reason),
 		Detail: []string{"not tried: the TLS handshake presents the credential"}}}
-	return Verdict{Reason: reason, Advice: fmt.Sprintf("DNS and TCP to %s work, so the network is not the problem. Fix the credential (pushdeck inspect FILE tells what is wrong with it), then probe again.", p.where())}
+	return Verdict{Reason: reason, Advice: fmt.Sprintf("DNS and TCP to %s work: the network is fine. Fix the credential, then probe again.", p.where())}
 }
 
 func (p *prober) where() string {

@@ -309,6 +309,11 @@ func (m *Model) Start() tea.Cmd {
 		m.refuse(errors.New("no active profile to probe: pick one on the Profiles screen (1) and press enter"))
 		return nil
 	}
+	if m.c.CredErr != nil {
+		// A failed load can leave a credential holding only its report
+		// (what is wrong with the file): it cannot be presented.
+		cred = nil
+	}
 	if cred == nil && errors.Is(m.c.CredErr, common.ErrNeedsPassword) {
 		m.pwRun++
 		m.pw = common.NewPasswordPrompt(m.c.Styles, p.Name, "to probe", m.pwRun)
