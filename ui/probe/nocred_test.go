@@ -12,7 +12,6 @@ import (
 	"github.com/pushdeck/pushdeck/ui/common"
 )
 
-
 // TestProbeWithUnusableCredentialChecksTheNetwork: a profile whose
 // credential failed to load (here a wrong password) is still probed: DNS
 // and TCP to the demo's loopback server pass, the TLS step fails naming the
