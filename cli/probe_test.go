@@ -89,12 +89,19 @@ func TestProbeHumanWrongEnvironment(t *testing.T) {
 	}
 }
 
-func TestProbeFailureKinds(t *testing.T) {
+// liveAndClosed starts a mock APNs server in a fresh home, and returns it
+// with the URL of a port where another one listened and no longer does.
+func liveAndClosed(t *testing.T) (mockAPNs, string) {
 	newHome(t)
 	s := startMockAPNs(t, certs.Development, apnstest.Faults{})
 	closed := startMockAPNs(t, certs.Development, apnstest.Faults{})
 	closedURL := closed.URL()
 	closed.Close()
+	return s, closedURL
+}
+
+func TestProbeFailureKinds(t *testing.T) {
+	s, closedURL := liveAndClosed(t)
 	cases := []struct {
 		name     string
 		args     []string
@@ -167,11 +174,7 @@ func TestProbeUsage(t *testing.T) {
 // network is fine. With the port closed the TCP step fails first, as it
 // would with a good credential.
 func TestProbeWithUnloadableCredential(t *testing.T) {
-	newHome(t)
-	s := startMockAPNs(t, certs.Development, apnstest.Faults{})
-	closed := startMockAPNs(t, certs.Development, apnstest.Faults{})
-	closedURL := closed.URL()
-	closed.Close()
+	s, closedURL := liveAndClosed(t)
 	wrong := func() *testEnv { return &testEnv{vars: map[string]string{"PUSHDECK_PASSWORD": "not-the-password"}} }
 
 	te := wrong()
