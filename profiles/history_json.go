@@ -387,6 +387,19 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// terminalUnsafe is true for the characters textsafe.JSONWriter escapes:
+// C1 controls (an 8-bit CSI, OSC...) and bidirectional marks and
+// overrides.
+func terminalUnsafe(r rune) bool {
+	switch {
+	case r >= 0x80 && r <= 0x9f:
+		return true
+	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
 // jsonSafe marks the ASCII bytes a JSON string carries as they are (with
 // encoding/json's HTML escaping: not <, > or &).
 var jsonSafe = func() (t [utf8.RuneSelf]bool) {
@@ -398,8 +411,10 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 
 // appendJSONString quotes s as encoding/json does with HTML escaping on
 // (its Encoder's default): <, > and & as \u003c..., control characters
-// escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. No escape
-// code reaches a terminal as-is.
+// escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped; and, as
+// the CLI's --json writer (textsafe.JSONWriter) then does, C1 controls and
+// bidirectional marks as \uXXXX too. No escape code reaches a terminal
+// as-is.
 func appendJSONString(b, s []byte) []byte {
 	b = append(b, '"')
 	start := 0
@@ -438,9 +453,9 @@ func appendJSONString(b, s []byte) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
+		if r == '\u2028' || r == '\u2029' || terminalUnsafe(r) {
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			b = append(b, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
 			i += size
 			start = i
 			continue

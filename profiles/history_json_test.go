@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 )
 
 // hostileStrings are what a label, a reason or an error may hold: JSON's
@@ -21,11 +22,12 @@ import (
 var hostileStrings = []string{
 	"", "plain", `quote " and \ backslash`, "<script>&amp;</script>", "\x1b[31mred\x1b[0m\x07",
 	"tab\tnew\nline\rcr\bbs\fff", "nul\x00byte", "bad utf8 \xff\xfe\xc3", "\u2028 and \u2029", "emoji 📱 ünïcödé",
-	"\u009b31m C1 CSI", ",;,;12,34;", strings.Repeat("long ", 400), "\x7f del",
+	"\u009b31m C1 CSI \u0085", "bidi \u202eevil\u202c \u200f\u061c\u2066x\u2069", ",;,;12,34;", strings.Repeat("long ", 400), "\x7f del",
 }
 
 // StreamHistoryJSON must write exactly what encoding/json writes for each
-// entry StreamHistory reads, for any string, number and time in a row.
+// entry StreamHistory reads, through the CLI's --json writer
+// (textsafe.JSONWriter), for any string, number and time in a row.
 func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 	s := openTemp(t)
 	var recs []Record
@@ -75,7 +77,7 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	for _, f := range []HistoryFilter{{}, {Limit: 7}, {Failed: true}, {Environment: certs.Production}} {
 		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
+		enc := json.NewEncoder(textsafe.JSONWriter(&want))
 		nWant := 0
 		if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { nWant++; return enc.Encode(e) }); err != nil {
 			t.Fatal(err)
@@ -98,7 +100,7 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("filter %+v: %d lines, want %d", f, len(gl), len(wl))
 		}
 		for line := range strings.SplitSeq(strings.TrimSuffix(got.String(), "\n"), "\n") {
-			if !json.Valid([]byte(line)) || strings.ContainsAny(line, "\x1b\x00\x07") {
+			if !json.Valid([]byte(line)) || strings.ContainsAny(line, "\x1b\x00\x07\u009b\u0085\u202e\u200f\u061c\u2066") {
 				t.Fatalf("not valid JSON or a raw control character: %q", line)
 			}
 		}
@@ -110,7 +112,7 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 func encodingJSONLines(t *testing.T, s *Store, f HistoryFilter) (string, int) {
 	t.Helper()
 	var want bytes.Buffer
-	enc := json.NewEncoder(&want)
+	enc := json.NewEncoder(textsafe.JSONWriter(&want))
 	n := 0
 	if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { n++; return enc.Encode(e) }); err != nil {
 		t.Fatal(err)
