@@ -159,7 +159,7 @@ func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Wr
 		return 0, err
 	}
 	f.Payloads = false
-	q, args, err := historyQuery(historyJSONSelect, f)
+	src, err := historySource(f)
 	if err != nil {
 		return 0, err
 	}
@@ -177,7 +177,7 @@ func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Wr
 	go func() {
 		defer close(full)
 		defer c.close()
-		rerr = readHistoryJSON(ctx, c, q, args, free, full)
+		rerr = readHistoryRows(ctx, c, src, free, full)
 	}()
 	n, err := writeHistoryLines(full, free, w, appendLine)
 	if err != nil {
@@ -189,19 +189,181 @@ func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Wr
 	return n, s.dbErr("reading the send history", rerr)
 }
 
-// readHistoryJSON runs q in one read transaction and hands its rows to
-// full in batches taken from free. It returns at the end, at an error
+// historyRowSource is how the reader finds the rows of a filter.
+type historyRowSource struct {
+	// q (with args) selects the rows, newest first; with byID set it
+	// selects only their ids, and the rows are read by id (see
+	// mergedRows).
+	q    string
+	args []any
+	byID bool
+}
+
+// historySource is the reading plan for f. A filter on time alone (the
+// whole history, --since, --until, --limit) walks history_at for the
+// order and the table itself, in id order, for the rows: ids follow
+// time, so the rows come as one forward scan of the table instead of a
+// search of the table per index entry (measured: a third less of the
+// reader's CPU on 1,000,000 entries). Other filters read their index's
+// rows one by one.
+func historySource(f HistoryFilter) (historyRowSource, error) {
+	g := f
+	g.Since, g.Until, g.Limit, g.Payloads = time.Time{}, time.Time{}, 0, false
+	if g != (HistoryFilter{}) {
+		q, args, err := historyQuery(historyJSONSelect, f)
+		return historyRowSource{q: q, args: args}, err
+	}
+	q, args, err := historyQuery("h.id", f)
+	return historyRowSource{q: q, args: args, byID: true}, err
+}
+
+var (
+	historyByIDTable = "SELECT " + historyJSONSelect + " FROM history h WHERE h.id <= ? ORDER BY h.id DESC"
+	historyByIDPoint = "SELECT " + historyJSONSelect + " FROM history h WHERE h.id = ?"
+)
+
+const (
+	// mergeSkip is how many rows of the table scan may be passed over
+	// looking for the next id before it is read on its own;
+	// mergeReseek is how many ids in a row read on their own move the
+	// table scan to the next one.
+	mergeSkip   = 8
+	mergeReseek = 4
+)
+
+// mergedRows reads rows in the order of an id stream (history_at's order)
+// from a scan of the table by descending id, which holds them in that
+// order as long as ids follow time. An id the scan does not hold next (an
+// entry recorded late with an earlier time, or one past a gap) is read
+// on its own by id; after a few of those in a row the scan moves to
+// where the ids are. Every row comes from its id, so the output is in
+// the id stream's order whatever the table's order is; a table in time
+// order costs one forward scan.
+type mergedRows struct {
+	ids, table, point *rawStmt
+	tableOK           bool  // the table scan is on a row
+	tableID           int64 // its id
+	started           bool
+	pending           bool // the caller is reading the table scan's row
+	misses            int
+}
+
+func (m *mergedRows) close() {
+	for _, st := range []*rawStmt{m.ids, m.table, m.point} {
+		if st != nil {
+			st.close()
+		}
+	}
+}
+
+// seek starts the table scan at id and down.
+func (m *mergedRows) seek(id int64) error {
+	if err := m.table.reset(id); err != nil {
+		return err
+	}
+	m.started = true
+	return m.advance()
+}
+
+// advance moves the table scan to its next row.
+func (m *mergedRows) advance() error {
+	ok, err := m.table.step()
+	m.tableOK = ok
+	if ok {
+		m.tableID = m.table.valueInt64(m.table.value(hcID))
+	}
+	return err
+}
+
+// next finds the next row: the statement positioned on it, or nil at the
+// end.
+func (m *mergedRows) next() (*rawStmt, error) {
+	ok, err := m.ids.step()
+	if err != nil || !ok {
+		return nil, err
+	}
+	id := m.ids.valueInt64(m.ids.value(0))
+	if !m.started || m.misses >= mergeReseek {
+		m.misses = 0
+		if err := m.seek(id); err != nil {
+			return nil, err
+		}
+	}
+	if m.tableOK && m.tableID != id {
+		// The table may be on a row that comes later in time order:
+		// pass over a few.
+		for skip := 0; m.tableOK && m.tableID > id && skip < mergeSkip; skip++ {
+			if err := m.advance(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if m.tableOK && m.tableID == id {
+		m.misses = 0
+		// The row is read before the scan moves on: the caller reads
+		// it now; the scan steps on at the next call.
+		m.pending = true
+		return m.table, nil
+	}
+	m.misses++
+	if err := m.point.reset(id); err != nil {
+		return nil, err
+	}
+	ok, err = m.point.step()
+	if err == nil && !ok {
+		err = fmt.Errorf("entry %d of the index is not in the history", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.point, nil
+}
+
+// readHistoryRows reads src's rows in one read transaction and hands them
+// to full in batches taken from free. It returns at the end, at an error
 // (after handing on the rows before it) or when ctx is done.
-func readHistoryJSON(ctx context.Context, c *rawConn, q string, args []any, free <-chan *hjRows, full chan<- *hjRows) error {
+func readHistoryRows(ctx context.Context, c *rawConn, src historyRowSource, free <-chan *hjRows, full chan<- *hjRows) error {
 	if err := c.exec("BEGIN"); err != nil {
 		return err
 	}
 	defer c.exec("ROLLBACK") // read-only: nothing to commit
-	st, err := c.prepare(q, args...)
-	if err != nil {
-		return err
+	var next func() (*rawStmt, error)
+	if src.byID {
+		m := &mergedRows{}
+		defer m.close()
+		var err error
+		if m.ids, err = c.prepare(src.q, src.args...); err != nil {
+			return err
+		}
+		if m.table, err = c.prepare(historyByIDTable, int64(0)); err != nil {
+			return err
+		}
+		if m.point, err = c.prepare(historyByIDPoint, int64(0)); err != nil {
+			return err
+		}
+		next = func() (*rawStmt, error) {
+			if m.pending { // the row handed out last time was the scan's
+				m.pending = false
+				if err := m.advance(); err != nil {
+					return nil, err
+				}
+			}
+			return m.next()
+		}
+	} else {
+		st, err := c.prepare(src.q, src.args...)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		next = func() (*rawStmt, error) {
+			ok, err := st.step()
+			if err != nil || !ok {
+				return nil, err
+			}
+			return st, nil
+		}
 	}
-	defer st.close()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -214,11 +376,11 @@ func readHistoryJSON(ctx context.Context, c *rawConn, q string, args []any, free
 		}
 		b.rows, b.buf = b.rows[:0], b.buf[:0]
 		for len(b.rows) < hjBatchRows && len(b.buf) < hjBatchBytes {
-			ok, err := st.step()
-			if err == nil && ok {
+			st, err := next()
+			if err == nil && st != nil {
 				err = b.add(st)
 			}
-			if err != nil || !ok {
+			if err != nil || st == nil {
 				if len(b.rows) > 0 {
 					full <- b
 				}
@@ -286,12 +448,15 @@ func badHistoryRow(st *rawStmt, col, what string) error {
 // them to w, a batch at a time, handing each batch back to free.
 func writeHistoryLines(full <-chan *hjRows, free chan<- *hjRows, w io.Writer, appendLine func([]byte, *HistoryRow) ([]byte, error)) (int, error) {
 	var out []byte
+	var row HistoryRow
 	n := 0
 	for b := range full {
 		out = out[:0]
 		var err error
+		row.buf = b.buf
 		for i := range b.rows {
-			if out, err = appendLine(out, &HistoryRow{r: &b.rows[i], buf: b.buf}); err != nil {
+			row.r = &b.rows[i]
+			if out, err = appendLine(out, &row); err != nil {
 				break
 			}
 			n++

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,99 @@ func TestStreamHistoryJSONRejectsDamagedRows(t *testing.T) {
 	}
 	if _, err := appendHistoryJSON(nil, &HistoryRow{r: &hjRow{latency: math.NaN()}}); err == nil {
 		t.Error("NaN latency: no error")
+	}
+}
+
+// A filter on time alone reads the rows by id from a scan of the table
+// (mergedRows): whatever the table's order (ids with time, against it,
+// entries recorded late with an earlier time, a shuffle, gaps, equal
+// times), the lines are StreamHistory's, in its order.
+func TestStreamHistoryJSONAnyTableOrder(t *testing.T) {
+	const n = 1200
+	rng := rand.New(rand.NewPCG(1, 2))
+	perm := rng.Perm(n)
+	layouts := map[string]func(i int) time.Duration{
+		"in order": func(i int) time.Duration { return time.Duration(i) * time.Second },
+		"reversed": func(i int) time.Duration { return time.Duration(n-i) * time.Second },
+		"some late": func(i int) time.Duration {
+			if i%50 == 49 {
+				return time.Duration(i-600) * time.Second
+			}
+			return time.Duration(i) * time.Second
+		},
+		"shuffled": func(i int) time.Duration { return time.Duration(perm[i]) * time.Second },
+		"ties":     func(i int) time.Duration { return time.Duration(i/100) * time.Second },
+		"gaps":     func(i int) time.Duration { return time.Duration(i) * time.Second },
+	}
+	for name, at := range layouts {
+		s := openTemp(t)
+		var recs []Record
+		for i := range n {
+			e := entry(i)
+			e.At = t0.Add(at(i))
+			recs = append(recs, Record{Entry: e})
+		}
+		if err := s.Record(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		if name == "gaps" {
+			db, _ := s.db()
+			if _, err := db.Exec("DELETE FROM history WHERE id % 97 < 30 OR id BETWEEN 400 AND 700"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []HistoryFilter{{}, {Limit: 10}, {Limit: 777}, {Since: t0.Add(300 * time.Second)}, {Until: t0.Add(900 * time.Second)},
+			{Since: t0.Add(-100 * time.Second), Until: t0.Add(500 * time.Second), Limit: 600}} {
+			if src, err := historySource(f); err != nil || !src.byID {
+				t.Fatalf("%+v: %+v %v, want the rows by id", f, src, err)
+			}
+			want, nWant := encodingJSONLines(t, s, f)
+			var got bytes.Buffer
+			n, err := s.StreamHistoryJSON(context.Background(), f, &got)
+			if err != nil || n != nWant || got.String() != want {
+				t.Fatalf("%s, filter %+v: %d lines (%v), want %d; same bytes: %v", name, f, n, err, nWant, got.String() == want)
+			}
+		}
+		s.Close()
+	}
+}
+
+// The plan of a time filter: the order from history_at alone (no table
+// look-up per entry), the rows from one scan of the table by id.
+func TestStreamHistoryJSONPlan(t *testing.T) {
+	s := openTemp(t)
+	db, _ := s.db()
+	src, err := historySource(HistoryFilter{Since: t0, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    string
+		args []any
+		want string
+	}{
+		{src.q, src.args, "COVERING INDEX history_at"},
+		{historyByIDTable, []any{1}, "USING INTEGER PRIMARY KEY (rowid<?)"},
+		{historyByIDPoint, []any{1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
+	} {
+		var plan []string
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+c.q, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var a, b, u int
+			var d string
+			rows.Scan(&a, &b, &u, &d)
+			plan = append(plan, d)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, c.want) || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("%s:\n%s\nwant %s, no sort", c.q, p, c.want)
+		}
+	}
+	// Any other filter reads its own index's rows.
+	if src, _ := historySource(HistoryFilter{Reason: "x", Since: t0}); src.byID {
+		t.Error("a reason filter read by id")
 	}
 }
