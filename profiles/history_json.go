@@ -278,6 +278,12 @@ func (m *mergedRows) advance() error {
 // next finds the next row: the statement positioned on it, or nil at the
 // end.
 func (m *mergedRows) next() (*rawStmt, error) {
+	if m.pending { // the caller has read the scan's row: step on
+		m.pending = false
+		if err := m.advance(); err != nil {
+			return nil, err
+		}
+	}
 	ok, err := m.ids.step()
 	if err != nil || !ok {
 		return nil, err
@@ -300,9 +306,7 @@ func (m *mergedRows) next() (*rawStmt, error) {
 	}
 	if m.tableOK && m.tableID == id {
 		m.misses = 0
-		// The row is read before the scan moves on: the caller reads
-		// it now; the scan steps on at the next call.
-		m.pending = true
+		m.pending = true // the caller reads the row before the scan moves on
 		return m.table, nil
 	}
 	m.misses++
@@ -341,15 +345,7 @@ func readHistoryRows(ctx context.Context, c *rawConn, src historyRowSource, free
 		if m.point, err = c.prepare(historyByIDPoint, int64(0)); err != nil {
 			return err
 		}
-		next = func() (*rawStmt, error) {
-			if m.pending { // the row handed out last time was the scan's
-				m.pending = false
-				if err := m.advance(); err != nil {
-					return nil, err
-				}
-			}
-			return m.next()
-		}
+		next = m.next
 	} else {
 		st, err := c.prepare(src.q, src.args...)
 		if err != nil {

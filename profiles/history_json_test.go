@@ -317,3 +317,61 @@ func TestStreamHistoryJSONPlan(t *testing.T) {
 		t.Error("a reason filter read by id")
 	}
 }
+
+// writeDuring records entries through the store the first time the
+// stream writes: a send recording while `history --json` runs.
+type writeDuring struct {
+	bytes.Buffer
+	s    *Store
+	done bool
+	err  error
+}
+
+func (w *writeDuring) Write(p []byte) (int, error) {
+	if !w.done {
+		w.done = true
+		var recs []Record
+		for i := range 700 {
+			e := entry(100_000 + i)
+			e.At = t0.Add(time.Duration(i) * time.Millisecond) // inside the listed time range
+			recs = append(recs, Record{Entry: e})
+		}
+		w.err = w.s.Record(context.Background(), recs)
+	}
+	return w.Buffer.Write(p)
+}
+
+// The stream is one snapshot: entries recorded while it runs (here after
+// its first batch) are not in it, and none listed is missed or doubled.
+func TestStreamHistoryJSONOneSnapshot(t *testing.T) {
+	s := openTemp(t)
+	var recs []Record
+	for i := range 3 * hjBatchRows {
+		recs = append(recs, Record{Entry: entry(i)})
+	}
+	if err := s.Record(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	want, nWant := encodingJSONLines(t, s, HistoryFilter{})
+	for _, f := range []HistoryFilter{{}, {Reason: "BadDeviceToken"}} {
+		before, err := s.HistoryCount(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &writeDuring{s: s}
+		n, err := s.StreamHistoryJSON(context.Background(), f, w)
+		if err != nil || w.err != nil || !w.done {
+			t.Fatalf("%+v: %v; the write during it: %v", f, err, w.err)
+		}
+		if f.Reason == "" && (n != nWant || w.String() != want) {
+			t.Fatalf("%d lines, want the %d of before the write", n, nWant)
+		}
+		if n != before {
+			t.Fatalf("%+v: %d lines, want the %d of before the write", f, n, before)
+		}
+		if c, _ := s.HistoryCount(HistoryFilter{}); c <= nWant {
+			t.Fatalf("the write during the stream was not recorded: %d entries", c)
+		}
+		want, nWant = encodingJSONLines(t, s, HistoryFilter{})
+	}
+}

@@ -35,8 +35,9 @@ func (e *rawError) Error() string { return fmt.Sprintf("%s (%d)", e.msg, e.code)
 // Code is SQLite's extended result code.
 func (e *rawError) Code() int { return e.code }
 
-// openRawConn opens the database at path for reading: no file is created, and
-// query_only refuses any write. cacheKB is its page cache (a scan reads
+// openRawConn opens the database at path for reading: no file is created,
+// no symbolic link is followed (the Store checked the path; nothing may
+// swap a link in since), and query_only refuses any write. cacheKB is its page cache (a scan reads
 // each page once: a small cache keeps the process small).
 func openRawConn(path string, busy time.Duration, cacheKB int) (*rawConn, error) {
 	c := &rawConn{tls: libc.NewTLS(), path: path}
@@ -48,7 +49,7 @@ func openRawConn(path string, busy time.Duration, cacheKB int) (*rawConn, error)
 	defer libc.Xfree(c.tls, name)
 	pdb := c.tls.Alloc(int(unsafe.Sizeof(uintptr(0))))
 	defer c.tls.Free(int(unsafe.Sizeof(uintptr(0))))
-	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb, sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_URI, 0)
+	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb, sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_URI|sqlite3.SQLITE_OPEN_NOFOLLOW, 0)
 	c.db = *(*uintptr)(ptr(pdb))
 	if rc != sqlite3.SQLITE_OK {
 		err := c.err(rc)
