@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pushdeck/pushdeck/certs"
 )
 
 // The JSON stream (`pushdeck history --json`) reads the rows on a
@@ -87,12 +89,14 @@ type hjRow struct {
 	latency float64
 	start   uint32
 	ends    [hjStrings]uint32
+	bodyEnd uint32 // the payload (hjRows.payloads) follows the strings
 }
 
 // hjRows is a run of rows on their way from the reader to the encoder.
 type hjRows struct {
-	rows []hjRow
-	buf  []byte
+	rows     []hjRow
+	buf      []byte
+	payloads bool // the rows have their payload (the query's last column)
 }
 
 const (
@@ -155,23 +159,51 @@ func (h *HistoryRow) Batch() []byte       { return h.str(hjBatch) }
 // read. Its error stops the stream and is returned. It returns the number
 // of lines written.
 func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Writer, appendLine func(b []byte, r *HistoryRow) ([]byte, error)) (int, error) {
-	if _, err := s.db(); err != nil {
-		return 0, err
-	}
 	f.Payloads = false
+	var out []byte
+	var row HistoryRow
+	n := 0
+	err := s.streamHistoryRows(ctx, f, func(b *hjRows) error {
+		out = out[:0]
+		var err error
+		row.buf = b.buf
+		for i := range b.rows {
+			row.r = &b.rows[i]
+			if out, err = appendLine(out, &row); err != nil {
+				break
+			}
+			n++
+		}
+		if _, werr := w.Write(out); werr != nil {
+			return werr
+		}
+		return err
+	})
+	return n, err
+}
+
+// streamHistoryRows reads the entries f matches, newest first, on a
+// connection and a goroutine of their own, in one read transaction, and
+// hands them to consume a batch at a time on the caller's goroutine (the
+// batch is valid during the call). consume's error stops the stream and
+// is returned as it is.
+func (s *Store) streamHistoryRows(ctx context.Context, f HistoryFilter, consume func(*hjRows) error) error {
+	if _, err := s.db(); err != nil {
+		return err
+	}
 	src, err := historySource(f)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	c, err := openRawConn(s.dbPath(), s.st.busy, hjCacheKB)
 	if err != nil {
-		return 0, s.dbErr("reading the send history", err)
+		return s.dbErr("reading the send history", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	free, full := make(chan *hjRows, hjBatches), make(chan *hjRows, hjBatches)
 	for range hjBatches {
-		free <- &hjRows{rows: make([]hjRow, 0, hjBatchRows), buf: make([]byte, 0, hjBatchBytes+4096)}
+		free <- &hjRows{rows: make([]hjRow, 0, hjBatchRows), buf: make([]byte, 0, hjBatchBytes+4096), payloads: f.Payloads}
 	}
 	var rerr error // the reader's; read once full is closed
 	go func() {
@@ -179,24 +211,27 @@ func (s *Store) StreamHistoryLines(ctx context.Context, f HistoryFilter, w io.Wr
 		defer c.close()
 		rerr = readHistoryRows(ctx, c, src, free, full)
 	}()
-	n, err := writeHistoryLines(full, free, w, appendLine)
-	if err != nil {
-		cancel()
-		for range full { // let the reader stop and close its connection
+	for b := range full {
+		if err := consume(b); err != nil {
+			cancel()
+			for range full { // let the reader stop and close its connection
+			}
+			return err
 		}
-		return n, err
+		free <- b
 	}
-	return n, s.dbErr("reading the send history", rerr)
+	return s.dbErr("reading the send history", rerr)
 }
 
 // historyRowSource is how the reader finds the rows of a filter.
 type historyRowSource struct {
 	// q (with args) selects the rows, newest first; with byID set it
 	// selects only their ids, and the rows are read by id (see
-	// mergedRows).
-	q    string
-	args []any
-	byID bool
+	// mergedRows) with table and point.
+	q            string
+	args         []any
+	byID         bool
+	table, point string
 }
 
 // historySource is the reading plan for f. A filter on time alone (the
@@ -207,20 +242,24 @@ type historyRowSource struct {
 // reader's CPU on 1,000,000 entries). Other filters read their index's
 // rows one by one.
 func historySource(f HistoryFilter) (historyRowSource, error) {
+	sel, from := historyJSONSelect, "history h"
+	if f.Payloads {
+		sel += ", b.body"
+		from += " LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
+	}
 	g := f
 	g.Since, g.Until, g.Limit, g.Payloads = time.Time{}, time.Time{}, 0, false
 	if g != (HistoryFilter{}) {
-		q, args, err := historyQuery(historyJSONSelect, f)
+		q, args, err := historyQuery(sel, f)
 		return historyRowSource{q: q, args: args}, err
 	}
-	q, args, err := historyQuery("h.id", f)
-	return historyRowSource{q: q, args: args, byID: true}, err
+	g = f
+	g.Payloads = false
+	q, args, err := historyQuery("h.id", g)
+	return historyRowSource{q: q, args: args, byID: true,
+		table: "SELECT " + sel + " FROM " + from + " WHERE h.id <= ? ORDER BY h.id DESC",
+		point: "SELECT " + sel + " FROM " + from + " WHERE h.id = ?"}, err
 }
-
-var (
-	historyByIDTable = "SELECT " + historyJSONSelect + " FROM history h WHERE h.id <= ? ORDER BY h.id DESC"
-	historyByIDPoint = "SELECT " + historyJSONSelect + " FROM history h WHERE h.id = ?"
-)
 
 const (
 	// mergeSkip is how many rows of the table scan may be passed over
@@ -339,10 +378,10 @@ func readHistoryRows(ctx context.Context, c *rawConn, src historyRowSource, free
 		if m.ids, err = c.prepare(src.q, src.args...); err != nil {
 			return err
 		}
-		if m.table, err = c.prepare(historyByIDTable, int64(0)); err != nil {
+		if m.table, err = c.prepare(src.table, int64(0)); err != nil {
 			return err
 		}
-		if m.point, err = c.prepare(historyByIDPoint, int64(0)); err != nil {
+		if m.point, err = c.prepare(src.point, int64(0)); err != nil {
 			return err
 		}
 		next = m.next
@@ -431,41 +470,45 @@ func (b *hjRows) add(st *rawStmt) (err error) {
 		}
 		r.ends[k] = uint32(len(b.buf))
 	}
+	if b.payloads {
+		if v := st.value(hcColumns); st.valueType(v) != sqlite3.SQLITE_NULL {
+			b.buf = append(b.buf, st.valueText(v)...)
+		}
+		if len(b.buf) > math.MaxUint32 {
+			return badHistoryRow(st, "payload", "too long")
+		}
+	}
+	r.bodyEnd = uint32(len(b.buf))
 	return nil
+}
+
+// entry fills e with row i of the batch.
+func (b *hjRows) entry(i int, e *HistoryEntry) {
+	r := &b.rows[i]
+	str := func(k int) string {
+		start := r.start
+		if k > 0 {
+			start = r.ends[k-1]
+		}
+		return string(b.buf[start:r.ends[k]])
+	}
+	*e = HistoryEntry{
+		At: time.Unix(0, r.ints[hiAt]).UTC(), Batch: str(hjBatch), Profile: str(hjProfile), Environment: certs.Environment(str(hjEnvironment)),
+		Topic: str(hjTopic), PushType: str(hjPushType), Priority: int(r.ints[hiPriority]), CollapseID: str(hjCollapseID),
+		Expiration: str(hjExpiration), PayloadHash: str(hjPayloadHash), PayloadSize: int(r.ints[hiPayloadSize]),
+		Token: str(hjToken), Channel: str(hjChannel), Label: str(hjLabel), Status: int(r.ints[hiStatus]), Reason: str(hjReason),
+		ApnsID: str(hjApnsID), ApnsUniqueID: str(hjApnsUniqueID), LatencyMS: r.latency, Attempts: int(r.ints[hiAttempts]),
+		Error: str(hjError), Payload: string(b.buf[r.ends[hjStrings-1]:r.bodyEnd]),
+	}
+	if r.unreg {
+		e.UnregisteredAt = time.Unix(0, r.ints[hiUnregistered]).UTC()
+	}
 }
 
 // badHistoryRow says which entry cannot be read, and why.
 func badHistoryRow(st *rawStmt, col, what string) error {
 	return fmt.Errorf("reading the send history: entry %d cannot be read (its %s is %s): run `pushdeck doctor`",
 		st.valueInt64(st.value(hcID)), col, what)
-}
-
-// writeHistoryLines makes the lines of the batches from full and writes
-// them to w, a batch at a time, handing each batch back to free.
-func writeHistoryLines(full <-chan *hjRows, free chan<- *hjRows, w io.Writer, appendLine func([]byte, *HistoryRow) ([]byte, error)) (int, error) {
-	var out []byte
-	var row HistoryRow
-	n := 0
-	for b := range full {
-		out = out[:0]
-		var err error
-		row.buf = b.buf
-		for i := range b.rows {
-			row.r = &b.rows[i]
-			if out, err = appendLine(out, &row); err != nil {
-				break
-			}
-			n++
-		}
-		if _, werr := w.Write(out); werr != nil {
-			return n, werr
-		}
-		if err != nil {
-			return n, err
-		}
-		free <- b
-	}
-	return n, nil
 }
 
 // appendHistoryJSON appends the JSON line of h.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ var hostileStrings = []string{
 }
 
 // StreamHistoryJSON must write exactly what encoding/json writes for each
-// entry StreamHistory reads, through the CLI's --json writer
+// entry database/sql reads (streamHistorySQL), through the CLI's --json writer
 // (textsafe.JSONWriter), for any string, number and time in a row.
 func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 	s := openTemp(t)
@@ -80,7 +81,7 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 		var want bytes.Buffer
 		enc := json.NewEncoder(textsafe.JSONWriter(&want))
 		nWant := 0
-		if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { nWant++; return enc.Encode(e) }); err != nil {
+		if err := s.streamHistorySQL(context.Background(), f, func(e *HistoryEntry) error { nWant++; return enc.Encode(e) }); err != nil {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
@@ -109,13 +110,14 @@ func TestStreamHistoryJSONMatchesEncodingJSON(t *testing.T) {
 }
 
 // encodingJSONLines is what json.Encoder writes for each entry
-// StreamHistory reads: the lines StreamHistoryJSON must write.
+// streamHistorySQL reads (through database/sql): the lines
+// StreamHistoryJSON must write.
 func encodingJSONLines(t *testing.T, s *Store, f HistoryFilter) (string, int) {
 	t.Helper()
 	var want bytes.Buffer
 	enc := json.NewEncoder(textsafe.JSONWriter(&want))
 	n := 0
-	if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { n++; return enc.Encode(e) }); err != nil {
+	if err := s.streamHistorySQL(context.Background(), f, func(e *HistoryEntry) error { n++; return enc.Encode(e) }); err != nil {
 		t.Fatal(err)
 	}
 	return want.String(), n
@@ -287,14 +289,20 @@ func TestStreamHistoryJSONPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srcP, err := historySource(HistoryFilter{Payloads: true})
+	if err != nil || !srcP.byID {
+		t.Fatal(srcP, err)
+	}
 	for _, c := range []struct {
 		q    string
 		args []any
 		want string
 	}{
 		{src.q, src.args, "COVERING INDEX history_at"},
-		{historyByIDTable, []any{1}, "USING INTEGER PRIMARY KEY (rowid<?)"},
-		{historyByIDPoint, []any{1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
+		{src.table, []any{1}, "USING INTEGER PRIMARY KEY (rowid<?)"},
+		{src.point, []any{1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
+		{srcP.table, []any{1}, "USING INTEGER PRIMARY KEY (rowid<?)"},
+		{srcP.point, []any{1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
 		var plan []string
 		rows, err := db.Query("EXPLAIN QUERY PLAN "+c.q, c.args...)
@@ -373,5 +381,61 @@ func TestStreamHistoryJSONOneSnapshot(t *testing.T) {
 			t.Fatalf("the write during the stream was not recorded: %d entries", c)
 		}
 		want, nWant = encodingJSONLines(t, s, HistoryFilter{})
+	}
+}
+
+// StreamHistory reads the same entries on its own connection (Limit 0 or
+// large) as through database/sql (a small Limit): every field, payloads
+// included, hostile strings too, in the same order.
+func TestStreamHistoryRawMatchesSQL(t *testing.T) {
+	s := openTemp(t)
+	var recs []Record
+	for i := range 2*hjBatchRows + 50 {
+		e := entry(i)
+		e.At = t0.Add(time.Duration(i%300) * time.Second)
+		h := hostileStrings[i%len(hostileStrings)]
+		switch i % 4 {
+		case 0:
+			e.Label, e.Reason, e.Error, e.Payload = h, h, h, `{"aps":{"alert":"`+strings.ReplaceAll(h, `"`, "")+`"}}`
+		case 1:
+			e.Payload, e.UnregisteredAt = "", t0.Add(-time.Duration(i)*time.Minute)
+		case 2:
+			e.CollapseID, e.Expiration, e.Channel, e.ApnsUniqueID, e.PushType = h, "1700000000", "ch", "u", "background"
+		}
+		recs = append(recs, Record{Entry: e})
+	}
+	if err := s.Record(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []HistoryFilter{{}, {Payloads: true}, {Payloads: true, Failed: true}, {Payloads: true, Since: t0.Add(time.Minute), Limit: 1000},
+		{Reason: "BadDeviceToken", Payloads: true}} {
+		var raw, viaSQL []HistoryEntry
+		if err := s.StreamHistory(context.Background(), f, func(e *HistoryEntry) error { raw = append(raw, *e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.streamHistorySQL(context.Background(), f, func(e *HistoryEntry) error { viaSQL = append(viaSQL, *e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != len(viaSQL) || len(raw) == 0 {
+			t.Fatalf("%+v: %d entries, want %d (> 0)", f, len(raw), len(viaSQL))
+		}
+		for i := range raw {
+			if !reflect.DeepEqual(raw[i], viaSQL[i]) {
+				t.Fatalf("%+v, entry %d:\n got %+v\nwant %+v", f, i, raw[i], viaSQL[i])
+			}
+		}
+		if f.Payloads && raw[0].Payload == "" && raw[1].Payload == "" && raw[4].Payload == "" {
+			t.Fatalf("%+v: no payloads read", f)
+		}
+	}
+	// fn's errStop ends it early, without an error; another error is
+	// returned as it is.
+	n := 0
+	if err := s.StreamHistory(context.Background(), HistoryFilter{}, func(*HistoryEntry) error { n++; return errStop }); err != nil || n != 1 {
+		t.Fatalf("errStop: %d entries, %v", n, err)
+	}
+	boom := errors.New("boom")
+	if err := s.StreamHistory(context.Background(), HistoryFilter{}, func(*HistoryEntry) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("fn's error: %v", err)
 	}
 }

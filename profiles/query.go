@@ -129,8 +129,38 @@ func historyQuery(sel string, f HistoryFilter) (string, []any, error) {
 // StreamHistory calls fn for each matching entry, newest first, one row
 // at a time: memory stays the same for ten entries or ten million. The
 // entry is only valid during the call. fn's error stops the stream and is
-// returned.
+// returned. fn runs on the caller's goroutine; from rawHistoryMin entries
+// on (or with no Limit) the rows are read meanwhile on a goroutine and a
+// connection of their own, in one read transaction.
 func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
+	if f.Limit > 0 && f.Limit < rawHistoryMin {
+		return s.streamHistorySQL(ctx, f, fn)
+	}
+	var e HistoryEntry
+	err := s.streamHistoryRows(ctx, f, func(b *hjRows) error {
+		for i := range b.rows {
+			b.entry(i, &e)
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// rawHistoryMin is the Limit from which StreamHistory reads on a
+// connection of its own (streamHistoryRows: no database/sql conversion
+// per column, SQLite and the caller side by side); a few entries are
+// read through database/sql, without opening a connection.
+const rawHistoryMin = 1000
+
+// streamHistorySQL is StreamHistory through database/sql, one row at a
+// time.
+func (s *Store) streamHistorySQL(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
 	db, err := s.db()
 	if err != nil {
 		return err
