@@ -14,14 +14,14 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 )
 
-// The JSON stream (`pushdeck history --json`) reads the rows on a
-// connection of its own through SQLite's C API (rawConn): each column is
-// read where SQLite has it, without a Go string or a driver.Value per
-// column. A reader goroutine steps through the rows and copies them into
-// batches; the caller's goroutine encodes the batches and writes them, so
-// on two cores SQLite's walk and the encoding run side by side. A few
-// batches are reused: memory stays the same for ten entries or ten
-// million.
+// The history stream (`pushdeck history`, its --json, the console's pages
+// through StreamHistory) reads the rows on a connection of its own
+// through SQLite's C API (rawConn): each column is read where SQLite has
+// it, without a Go string or a driver.Value per column. A reader
+// goroutine steps through the rows and copies them into batches; the
+// caller's goroutine encodes the batches and writes them, so on two cores
+// SQLite's walk and the encoding run side by side. A few batches are
+// reused: memory stays the same for ten entries or ten million.
 
 // historyJSONStrings are the text columns of a line, in the order they are
 // selected.
@@ -108,8 +108,9 @@ const (
 
 // StreamHistoryJSON writes the matching entries to w as JSON Lines, newest
 // first: the same bytes, line for line, as encoding/json's Encoder writes
-// for each HistoryEntry of StreamHistory (f.Payloads is not honoured: the
-// lines carry no payload). All the lines come from one read transaction
+// for each HistoryEntry of StreamHistory through the CLI's --json writer
+// (textsafe.JSONWriter) (f.Payloads is not honoured: the lines carry no
+// payload). All the lines come from one read transaction
 // (one snapshot of the history, whatever is written meanwhile). It returns
 // the number of lines written.
 func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Writer) (int, error) {
