@@ -2,81 +2,56 @@ package push
 
 import "time"
 
-// rateProbe is the window's rate cap: it grows the window while more
-// streams bring more answers per second, and stops where they no longer
-// do, because from there extra streams only wait in queues (the client's,
-// the server's, the kernel's) and cost memory and latency.
+// rateProbe is the window's rate cap, after BBR: the path's
+// bandwidth-delay product (the best rate of answers seen lately times the
+// shortest round trip seen) times probeGain. The window grows while more
+// streams bring more answers a second, since each better rate raises the
+// cap, and stops where they no longer do: from there extra streams only
+// wait in queues (the client's, the server's, the kernel's) and cost
+// memory and latency.
 //
-// The window's worth of answers is a round. Each round in which the window
-// was full and this cap was what held it (not the server's limit, the
-// back-off or the caller's bound; not a source slower than the window)
-// gives one sample: answers per second over the round.
+//   - With APNs' 20-40 ms round trips the rate grows with the window, so the
+//     cap multiplies by up to probeGain a round until the servers' stream
+//     limit ("fill it"): 100 streams at 25 ms give 4,000 a second, a cap of
+//     400; 400 streams give 16,000, a cap of 1,600, above APNs' 1,000.
+//     Where the round trip also grows with the window (a busy server or
+//     machine), the cap still grows as long as the rate does.
+//   - On a server that answers at once (a loopback mock: 10,000 a second
+//     at 1 ms) the product is a few streams and the cap stays at
+//     delayFloor, as apns2's and h2load's 100: more streams would only
+//     queue.
 //
-//   - Start-up: the cap starts at delayFloor and doubles (up to the
-//     servers' limit and the caller's bound) after every round whose rate
-//     beat the best so far by 10% (startupGain; a smaller step, by
-//     proportionally less, at least 2%). A round that did not, while its
-//     round trip grew by queueGrowth over the best round's (the extra
-//     streams only queued: Little's law), ends the start-up at the cap of
-//     the best round; startupFlat rounds without the gain and without
-//     queueing (a noisy machine) end it where it is.
-//   - Hold: the held rate follows the rounds' rates; every probeEvery
-//     rounds the start-up runs again from the held cap, so a path that got
-//     faster (a machine that got less busy) is filled again; a probe that
-//     found nothing costs one round at twice the window, and doubles the
-//     rounds until the next one (up to maxProbeEvery).
-//
-// With APNs' 20-40 ms round trips the rate doubles with the window until
-// the server's or the machine's limit, so the cap reaches the servers'
-// stream limit in a few round trips ("fill it"); on a server that answers
-// at once (a loopback mock) the first doubling brings no more answers, only
-// twice the round trip, and the cap stays at delayFloor. Unlike a cap on
-// the round trip alone, it keeps growing where the round trip grows with
-// the window but the rate grows too (a server or client that does less
-// work per request the more requests it gets at once).
+// A round is a window's worth of answers. Rounds in which the window was
+// not full and this cap not what held it (a source slower than the window,
+// the server's limit, the back-off) give no rate sample unless it beats the
+// best one. The best rate is the highest of the last rateRounds rounds'
+// (so it follows a machine that got busier). The shortest round trip is
+// the shortest of the batch: unlike BBR, which empties the path every 10 s
+// to measure it afresh, a batch does not re-learn it, because with the
+// window full every answer has waited behind the others, and taking that
+// wait for the path's delay would feed the cap its own queue.
 type rateProbe struct {
-	cap   int
-	phase probePhase
+	cap int
 	// full records that the window was full at some time in this round.
 	full bool
 
-	// The current round: when it started, its answers and round trips.
-	start  time.Time
-	n      int
-	rttSum time.Duration
-	rttN   int
+	// The current round: when it started, its answers.
+	start time.Time
+	n     int
 
-	// best is the best round's rate in start-up, the held rate after it;
-	// bestCap and bestRTT are the cap and mean round trip of that round.
-	best    float64
-	bestCap int
-	bestRTT time.Duration
-	need    float64 // the rate gain over best that the current cap must bring
-	flat    int     // start-up rounds in a row without that gain
-	holds   int     // rounds held since the last probe
-	// every is the rounds between probes: probeEvery, doubled after
-	// each probe that found nothing (up to maxProbeEvery).
-	every int
-	from  int // the cap a probe started from; 0 in the first start-up
+	rates  [rateRounds]float64 // answers a second of the last rounds
+	next   int
+	minRTT time.Duration
 }
 
-type probePhase int
-
+// Rate cap tuning.
 const (
-	probeStartup probePhase = iota
-	probeHold
-)
-
-// Rate probe tuning: how much more rate a bigger window must bring to be
-// kept, how much longer round trips show the extra streams queued, and how
-// often the held window tries a bigger one.
-const (
-	startupGain   = 0.10 // a doubled window must raise the rate by 10%, a quarter more by 2.5%
-	minGain       = 1.02
-	queueGrowth   = 1.25
-	startupFlat   = 3
-	probeEvery    = 8
-	maxProbeEvery = 64
+	// probeGain multiplies the bandwidth-delay product (BBR uses 2). On a
+	// loopback test server at 20 ms the server's rate itself grows with
+	// the streams it is given (it does less work per request in bigger
+	// batches), and the 1,000 streams it allows beat 500 by a quarter.
+	probeGain  = 4
+	rateRounds = 10
 )
 
 // learnRate counts one answer (rtt is its round trip, 0 if unknown) and,
@@ -84,6 +59,11 @@ const (
 func (w *window) learnRate(rtt time.Duration) {
 	p := &w.probe
 	now := w.now()
+	if rtt > 0 {
+		if p.minRTT == 0 || rtt < p.minRTT {
+			p.minRTT = rtt
+		}
+	}
 	if p.start.IsZero() {
 		// The first answer starts the clock: the dial and handshake
 		// before it are no part of any round's rate.
@@ -91,30 +71,47 @@ func (w *window) learnRate(rtt time.Duration) {
 		return
 	}
 	p.n++
-	if rtt > 0 {
-		p.rttSum += rtt
-		p.rttN++
-	}
 	limit := w.limitLocked()
 	if p.n < limit {
 		return
 	}
 	elapsed := now.Sub(p.start)
-	n, full, binding := p.n, p.full, p.cap <= limit
-	var mean time.Duration
-	if p.rttN > 0 {
-		mean = p.rttSum / time.Duration(p.rttN)
-	}
-	p.start, p.n, p.rttSum, p.rttN, p.full = now, 0, 0, 0, false
-	if elapsed <= 0 || !full || !binding {
-		// Something other than this cap set the pace: nothing to learn.
+	n, sampled := p.n, p.full && p.cap <= limit
+	p.start, p.n, p.full = now, 0, false
+	if elapsed <= 0 {
 		return
 	}
+	rate := float64(n) / elapsed.Seconds()
+	best := p.best()
+	if !sampled && rate <= best {
+		// Something other than this cap set the pace: the round says
+		// nothing about what more streams would bring.
+		return
+	}
+	p.rates[p.next] = rate
+	p.next = (p.next + 1) % rateRounds
 	old := p.cap
-	p.round(float64(n)/elapsed.Seconds(), mean, w.ceiling())
+	p.cap = p.capFor(w.ceiling())
 	if p.cap > old {
 		w.cond.Broadcast()
 	}
+}
+
+// best is the highest rate of the last rateRounds rounds.
+func (p *rateProbe) best() float64 {
+	b := 0.0
+	for _, r := range p.rates {
+		b = max(b, r)
+	}
+	return b
+}
+
+// capFor is the cap the current estimates give, between delayFloor and
+// ceiling.
+func (p *rateProbe) capFor(ceiling int) int {
+	bdp := p.best() * p.minRTT.Seconds()
+	c := int(min(bdp*probeGain, float64(ceiling)))
+	return max(min(delayFloor, ceiling), c)
 }
 
 // ceiling is the most the rate cap may grow to: the caller's bound and the
@@ -124,60 +121,4 @@ func (w *window) ceiling() int {
 		return max(1, min(w.bound, w.server))
 	}
 	return w.bound
-}
-
-// round moves the cap after a round that delivered rate answers per second
-// with mean round trip rtt.
-func (p *rateProbe) round(rate float64, rtt time.Duration, ceiling int) {
-	switch p.phase {
-	case probeStartup:
-		if p.best == 0 || rate >= p.best*p.need {
-			p.best, p.bestCap, p.bestRTT, p.flat = rate, p.cap, rtt, 0
-			p.grow(ceiling)
-			return
-		}
-		if p.bestRTT > 0 && float64(rtt) >= float64(p.bestRTT)*queueGrowth {
-			// More streams, no more answers, longer round trips: the
-			// extra streams only queued.
-			p.cap = p.bestCap
-			p.hold(p.best)
-			return
-		}
-		if p.flat++; p.flat >= startupFlat {
-			p.hold(rate)
-		}
-	case probeHold:
-		// The held rate follows the machine's and server's pace.
-		p.best = (p.best + rate) / 2
-		if p.holds++; p.holds < max(p.every, probeEvery) {
-			return
-		}
-		// Probe: start up again from here.
-		p.holds, p.flat, p.bestCap, p.bestRTT, p.from = 0, 0, p.cap, rtt, p.cap
-		p.phase = probeStartup
-		p.grow(ceiling)
-	}
-}
-
-// grow doubles the cap, up to ceiling, and sets the rate gain the bigger
-// window must bring; at the ceiling it holds.
-func (p *rateProbe) grow(ceiling int) {
-	next := min(2*p.cap, ceiling)
-	if next <= p.cap {
-		p.hold(p.best)
-		return
-	}
-	p.need = max(1+startupGain*float64(next-p.cap)/float64(p.cap), minGain)
-	p.cap = next
-}
-
-func (p *rateProbe) hold(rate float64) {
-	if p.phase == probeStartup {
-		if p.from > 0 && p.cap <= p.from {
-			p.every = min(2*max(p.every, probeEvery), maxProbeEvery)
-		} else {
-			p.every = probeEvery
-		}
-	}
-	p.phase, p.best, p.holds = probeHold, rate, 0
 }

@@ -135,30 +135,27 @@ type fixedLimits int
 
 func (f fixedLimits) serverLimit() int { return int(f) }
 
-// path is a model server for the rate probe: answers take at least base,
-// and the server answers at most capacity(W) a second with W streams.
+// path is a model server for the rate cap: it answers a request no sooner
+// than base after it was sent, one at a time, capacity(W) a second with W
+// requests in flight; a request waits behind those sent before it.
 type path struct {
 	base     time.Duration
 	capacity func(w int) float64
 }
 
-// rate and round trip with w streams in flight (Little's law).
-func (p path) at(w int) (float64, time.Duration) {
-	r := min(float64(w)/p.base.Seconds(), p.capacity(w))
-	return r, time.Duration(float64(w) / r * float64(time.Second))
-}
-
 // sim runs answers through a window on a model path with a simulated
 // clock, keeping the window full.
 type sim struct {
-	t        *testing.T
-	w        *window
-	now      time.Time
-	inflight int
+	t    *testing.T
+	w    *window
+	now  time.Time
+	sent []time.Time // the requests in flight, oldest first
+	last time.Time   // when the server last answered
 }
 
 func newSim(t *testing.T, w *window) *sim {
 	s := &sim{t: t, w: w, now: time.Unix(1e9, 0)}
+	s.last = s.now
 	w.now = func() time.Time { return s.now }
 	return s
 }
@@ -168,16 +165,20 @@ func (s *sim) drive(p path, n int) []int {
 	s.t.Helper()
 	trace := make([]int, 0, n)
 	for range n {
-		for s.inflight < s.w.limit() {
+		for len(s.sent) < s.w.limit() {
 			if err := s.w.acquire(context.Background()); err != nil {
 				s.t.Fatal(err)
 			}
-			s.inflight++
+			s.sent = append(s.sent, s.now)
 		}
-		r, rtt := p.at(s.w.limit())
-		s.now = s.now.Add(time.Duration(float64(time.Second) / r))
-		s.w.release(signalAccepted, rtt)
-		s.inflight--
+		sent := s.sent[0]
+		s.sent = s.sent[1:]
+		done := s.last.Add(time.Duration(float64(time.Second) / p.capacity(len(s.sent)+1)))
+		if d := sent.Add(p.base); d.After(done) {
+			done = d
+		}
+		s.now, s.last = done, done
+		s.w.release(signalAccepted, done.Sub(sent))
 		trace = append(trace, s.w.limit())
 	}
 	return trace
@@ -193,21 +194,16 @@ func flat(r float64) func(int) float64 { return func(int) float64 { return r } }
 // The rate probe (synthetic paths and clock: the window's arithmetic, not
 // the machine's timing).
 func TestWindowRateProbe(t *testing.T) {
-	// A loopback server answering at once: 9,000 a second whatever the
-	// window; a doubled window only doubles the round trip, so the window
-	// goes back to the floor after one round and stays there.
+	// A loopback server answering within 1 ms, 9,000 a second whatever
+	// the window: more streams would only queue, and the window stays at
+	// the floor.
 	w := newWindow(1000, fixedLimits(1000))
 	if got := w.limit(); got != delayFloor {
 		t.Fatalf("window %d at the start, want %d", got, delayFloor)
 	}
 	trace := drive(t, w, path{base: time.Millisecond, capacity: flat(9000)}, 20000)
-	if top := slices.Max(trace); top > 2*delayFloor {
-		t.Errorf("fast path: window up to %d, want at most %d", top, 2*delayFloor)
-	}
-	// Probes (a round at twice the window) grow rarer when they find
-	// nothing: under 5% of the second half's answers.
-	if n := countAbove(trace[len(trace)/2:], delayFloor); n > len(trace)/40 {
-		t.Errorf("fast path: %d of %d answers in the second half above %d", n, len(trace)/2, delayFloor)
+	if top := slices.Max(trace); top > delayFloor {
+		t.Errorf("fast path: window up to %d, want %d", top, delayFloor)
 	}
 
 	// APNs at 20 ms where the server does less work per request the more
@@ -223,12 +219,13 @@ func TestWindowRateProbe(t *testing.T) {
 		t.Errorf("20 ms path: the window reached 1000 after %d answers, want within 3000", i)
 	}
 
-	// 20 ms but a server that never does more than 8,000 a second: 200
-	// streams carry that (200 / 25 ms); more only queue.
+	// 20 ms but a server that never does more than 8,000 a second: 160
+	// streams carry that (8,000 x 20 ms); the cap is probeGain times that,
+	// not the server's 1,000.
 	w = newWindow(1000, fixedLimits(1000))
 	trace = drive(t, w, path{base: 20 * time.Millisecond, capacity: flat(8000)}, 20000)
-	if got := trace[len(trace)-1]; got < 160 || got > 250 {
-		t.Errorf("20 ms path at 8,000/s: window %d at the end, want about 200", got)
+	if got, want := trace[len(trace)-1], probeGain*160; got < want*9/10 || got > want*11/10 {
+		t.Errorf("20 ms path at 8,000/s: window %d at the end, want about %d", got, want)
 	}
 
 	// A steady 20 ms path and a server limit of 500: the window is the
@@ -239,8 +236,8 @@ func TestWindowRateProbe(t *testing.T) {
 		t.Errorf("steady 20 ms path: window %d, want the server's 500", got)
 	}
 
-	// The capacity falls (the machine got busy) and comes back: the
-	// window follows the rate back up with its probes.
+	// A busy machine (4,000 a second), then a free one: the window
+	// follows the rate up.
 	w = newWindow(1000, fixedLimits(1000))
 	busy := true
 	p := path{base: 20 * time.Millisecond, capacity: func(n int) float64 {
@@ -251,22 +248,12 @@ func TestWindowRateProbe(t *testing.T) {
 	}}
 	sm := newSim(t, w)
 	trace = sm.drive(p, 5000)
-	if got := trace[len(trace)-1]; got > 200 {
-		t.Errorf("busy 20 ms path: window %d, want at most 200", got)
+	if got, want := trace[len(trace)-1], probeGain*80; got > want*11/10 {
+		t.Errorf("busy 20 ms path: window %d, want at most about %d", got, want)
 	}
 	busy = false
 	trace = sm.drive(p, 40000)
 	if got := trace[len(trace)-1]; got < 800 {
 		t.Errorf("20 ms path after the machine freed up: window %d, want at least 800", got)
 	}
-}
-
-func countAbove(xs []int, limit int) int {
-	n := 0
-	for _, x := range xs {
-		if x > limit {
-			n++
-		}
-	}
-	return n
 }
