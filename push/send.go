@@ -293,8 +293,9 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 	}
 	r.Latency = time.Since(start)
 	r.Status = resp.StatusCode
-	r.ApnsID = resp.Header.Get("apns-id")
-	r.ApnsUniqueID = resp.Header.Get("apns-unique-id")
+	// Indexed by their canonical keys: Get canonicalises on every call.
+	r.ApnsID = headerValue(resp.Header, "Apns-Id")
+	r.ApnsUniqueID = headerValue(resp.Header, "Apns-Unique-Id")
 	r.Response = Exchange{Body: body}
 	if !lean {
 		r.Response.Headers = flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode))
@@ -323,6 +324,14 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 		return r.Reason != "TooManyProviderTokenUpdates"
 	}
 	return false
+}
+
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // payloadBody is a request body over the job's payload, shared by every
