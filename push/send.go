@@ -231,13 +231,16 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	path := "/3/device/" + w.token
-	req := (&http.Request{
+	// WithContext copies the request: built as a value, the original
+	// need not live on the heap too.
+	base := http.Request{
 		Method:        http.MethodPost,
 		URL:           &url.URL{Scheme: "https", Host: c.target.hostport, Path: path},
 		Host:          c.target.hostport,
 		Header:        c.requestHeader(w.hs),
 		ContentLength: int64(len(job.Payload)),
-	}).WithContext(actx)
+	}
+	req := base.WithContext(actx)
 	if len(job.Payload) > 0 {
 		b := &payloadBody{payload: job.Payload}
 		b.Reset(job.Payload)

@@ -53,13 +53,13 @@ const initialServerLimit = 100
 // a 503 about a moment, so a few requests keep flowing to learn when it ends.
 const minCongestion = 8
 
-// delayFloor is the least the queueing cap allows: the 100 streams apns2
+// rateFloor is the least the rate cap allows: the 100 streams apns2
 // and h2load keep by default, enough for a fast path.
-const delayFloor = 100
+const rateFloor = 100
 
 func newWindow(bound int, limits serverLimits) *window {
 	w := &window{bound: bound, congestion: bound, limits: limits, now: time.Now}
-	w.probe.cap = min(bound, delayFloor)
+	w.probe.cap = min(bound, rateFloor)
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }

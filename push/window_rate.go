@@ -18,7 +18,7 @@ import "time"
 //     machine), the cap still grows as long as the rate does.
 //   - On a server that answers at once (a loopback mock: 10,000 a second
 //     at 1 ms) the product is a few streams and the cap stays at
-//     delayFloor, as apns2's and h2load's 100: more streams would only
+//     rateFloor, as apns2's and h2load's 100: more streams would only
 //     queue.
 //
 // A round is a window's worth of answers. Rounds in which the window was
@@ -106,12 +106,12 @@ func (p *rateProbe) best() float64 {
 	return b
 }
 
-// capFor is the cap the current estimates give, between delayFloor and
+// capFor is the cap the current estimates give, between rateFloor and
 // ceiling.
 func (p *rateProbe) capFor(ceiling int) int {
 	bdp := p.best() * p.minRTT.Seconds()
 	c := int(min(bdp*probeGain, float64(ceiling)))
-	return max(min(delayFloor, ceiling), c)
+	return max(min(rateFloor, ceiling), c)
 }
 
 // ceiling is the most the rate cap may grow to: the caller's bound and the

@@ -198,12 +198,12 @@ func TestWindowRateProbe(t *testing.T) {
 	// the window: more streams would only queue, and the window stays at
 	// the floor.
 	w := newWindow(1000, fixedLimits(1000))
-	if got := w.limit(); got != delayFloor {
-		t.Fatalf("window %d at the start, want %d", got, delayFloor)
+	if got := w.limit(); got != rateFloor {
+		t.Fatalf("window %d at the start, want %d", got, rateFloor)
 	}
 	trace := drive(t, w, path{base: time.Millisecond, capacity: flat(9000)}, 20000)
-	if top := slices.Max(trace); top > delayFloor {
-		t.Errorf("fast path: window up to %d, want %d", top, delayFloor)
+	if top := slices.Max(trace); top > rateFloor {
+		t.Errorf("fast path: window up to %d, want %d", top, rateFloor)
 	}
 
 	// APNs at 20 ms where the server does less work per request the more
