@@ -198,10 +198,12 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		// 0 would silently mean the default (3) to the engine.
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
-	rec := session.Unrecorded(nil)
+	// The pipe prints each result once the recorder has committed it.
+	pipe := newResultPipe(e.stdout, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
+	rec := session.Unrecorded(pipe.show)
 	if !f.NoHistory {
 		rec = session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
-			func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, nil) // the pipe prints each group after its commit
+			func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, pipe.show)
 	}
 	defer rec.Close()
 	if !f.JSON {
@@ -214,7 +216,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}
 	// Results are recorded and printed by the pipe, off this loop.
-	pipe := newResultPipe(e.stdout, rec, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
+	pipe.start(rec)
 	results := client.Stream(ctx, plan.targets.jobs(plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,
