@@ -643,9 +643,10 @@ type deviceUpdate struct {
 // deviceResultsSQL is deviceResultSQL for many devices at once: r's
 // columns are status, reason, apns-id, at, unregistered-at, environment,
 // token. Each device may appear once per statement (an UPDATE ... FROM
-// uses one of several matching rows).
+// uses one of several matching rows). OR FAIL: no statement journal (see
+// historyInsertHead).
 const (
-	deviceResultsHead = `UPDATE devices SET
+	deviceResultsHead = `UPDATE OR FAIL devices SET
 	last_status = r.column1, last_reason = r.column2, last_apns_id = r.column3, last_at = r.column4,
 	unregistered_at = CASE WHEN r.column5 IS NOT NULL THEN r.column5 WHEN r.column1 = 410 THEN r.column4 WHEN r.column1 = 200 THEN NULL ELSE devices.unregistered_at END,
 	last_seen_valid = CASE WHEN r.column1 = 200 THEN r.column4 ELSE devices.last_seen_valid END

@@ -55,9 +55,12 @@ func (s *Store) Record(ctx context.Context, recs []Record) error {
 // historyInsertHead is the INSERT of history rows; historyRow is one row's
 // placeholders. A group is written historyChunk rows per statement: one
 // call through database/sql and one statement run per 32 rows instead of
-// per row (that per-call work was most of the recording's CPU).
+// per row (that per-call work was most of the recording's CPU). OR FAIL:
+// a statement that writes many rows would otherwise keep a statement
+// journal (a copy of every page it changes) to undo only itself on an
+// error; every error rolls the whole transaction back anyway.
 const (
-	historyInsertHead = `INSERT INTO history (at, batch, profile, environment, topic, push_type, priority, collapse_id,
+	historyInsertHead = `INSERT OR FAIL INTO history (at, batch, profile, environment, topic, push_type, priority, collapse_id,
 	expiration, payload_sha256, payload_size, token, channel_id, label, status, reason, apns_id, apns_unique_id,
 	latency_ms, attempts, error, unregistered_at) VALUES `
 	historyRow   = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
