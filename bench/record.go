@@ -44,6 +44,9 @@ type recordCaseRatios struct {
 	Rate float64 `json:"rate_on_over_off"`
 	CPU  float64 `json:"cpu_on_over_off"`
 	RSS  float64 `json:"peak_rss_on_over_off"`
+	// CPUPerResultUS is the median of (CPU on − CPU off) ÷ tokens: what
+	// recording one result costs the process, in µs.
+	CPUPerResultUS float64 `json:"cpu_us_per_result"`
 }
 
 // recordReport is -mode record's output.
@@ -121,7 +124,7 @@ func recordRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, l
 			return c, err
 		}
 	}
-	var rate, cpu, rss []float64
+	var rate, cpu, rss, perResult []float64
 	for r := range o.runs {
 		var pair [2]procSample // on, off
 		order := []int{0, 1}
@@ -141,13 +144,14 @@ func recordRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, l
 		rate = append(rate, pair[0].PerSecond/pair[1].PerSecond)
 		cpu = append(cpu, pair[0].CPUS/pair[1].CPUS)
 		rss = append(rss, pair[0].PeakRSSMB/pair[1].PeakRSSMB)
+		perResult = append(perResult, (pair[0].CPUS-pair[1].CPUS)*1e6/float64(o.devices))
 	}
 	var ons, offs []procSample
 	for _, p := range c.Runs {
 		ons, offs = append(ons, p[0]), append(offs, p[1])
 	}
 	c.On, c.Off = medianProc(ons), medianProc(offs)
-	c.Ratios = recordCaseRatios{Rate: medianF(rate), CPU: medianF(cpu), RSS: medianF(rss)}
+	c.Ratios = recordCaseRatios{Rate: medianF(rate), CPU: medianF(cpu), RSS: medianF(rss), CPUPerResultUS: medianF(perResult)}
 	c.LoadEnd = loadAvg()
 	return c, nil
 }
@@ -250,8 +254,8 @@ func recordMarkdown(r *recordReport) string {
 	}
 	b.WriteString("\nPaired ratios, recording on ÷ off (median over rounds; rate 1 = recording costs no throughput, issue 14 wants at least 0.95):\n\n")
 	for _, c := range r.Cases {
-		fmt.Fprintf(&b, "- %s: rate %.3f, CPU %.3f, peak RSS %.3f (%d rounds, load %s → %s)\n",
-			fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), c.Ratios.Rate, c.Ratios.CPU, c.Ratios.RSS, len(c.Runs), c.Load, c.LoadEnd)
+		fmt.Fprintf(&b, "- %s: rate %.3f, CPU %.3f, peak RSS %.3f; recording costs %.0f µs of CPU per result (%d rounds, load %s → %s)\n",
+			fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), c.Ratios.Rate, c.Ratios.CPU, c.Ratios.RSS, c.Ratios.CPUPerResultUS, len(c.Runs), c.Load, c.LoadEnd)
 	}
 	return b.String()
 }
