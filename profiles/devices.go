@@ -667,7 +667,7 @@ func deviceResultsSQL(n int) string {
 // (a send from a tokens file) costs one look-up per group. A device that
 // appears more than once goes in a later statement each time, so its
 // results still apply in order.
-func updateDeviceResults(tx *sql.Tx, ups []deviceUpdate, now time.Time) error {
+func updateDeviceResults(ups []deviceUpdate, now time.Time, prep prepareFunc) error {
 	if len(ups) == 0 {
 		return nil
 	}
@@ -676,8 +676,12 @@ func updateDeviceResults(tx *sql.Tx, ups []deviceUpdate, now time.Time) error {
 		if _, ok := inBook[u.env]; ok {
 			continue
 		}
+		exists, err := prep(`SELECT EXISTS (SELECT 1 FROM devices WHERE environment = ?)`)
+		if err != nil {
+			return err
+		}
 		var has bool
-		if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM devices WHERE environment = ?)`, string(u.env)).Scan(&has); err != nil {
+		if err := exists.QueryRow(string(u.env)).Scan(&has); err != nil {
 			return err
 		}
 		inBook[u.env] = has
@@ -706,32 +710,19 @@ func updateDeviceResults(tx *sql.Tx, ups []deviceUpdate, now time.Time) error {
 		}
 		rounds[n] = append(rounds[n], u)
 	}
-	var chunk *sql.Stmt
-	defer func() {
-		if chunk != nil {
-			chunk.Close()
-		}
-	}()
 	args := make([]any, 0, 7*deviceResultsChunk)
 	for _, round := range rounds {
 		for len(round) > 0 {
-			n := min(len(round), deviceResultsChunk)
+			n := chunkSize(len(round), deviceResultsChunk)
 			args = args[:0]
 			for _, u := range round[:n] {
 				args = append(args, int64(u.r.Status), u.r.Reason, u.r.ApnsID, u.r.At.UTC().UnixNano(), nullNS(u.r.UnregisteredAt), string(u.env), u.r.Token)
 			}
-			var err error
-			if n == deviceResultsChunk {
-				if chunk == nil {
-					if chunk, err = tx.Prepare(deviceResultsSQL(n)); err != nil {
-						return err
-					}
-				}
-				_, err = chunk.Exec(args...)
-			} else {
-				_, err = tx.Exec(deviceResultsSQL(n), args...)
-			}
+			st, err := prep(deviceResultsSQL(n))
 			if err != nil {
+				return err
+			}
+			if _, err := st.Exec(args...); err != nil {
 				return err
 			}
 			round = round[n:]

@@ -48,8 +48,75 @@ func (s *Store) Record(ctx context.Context, recs []Record) error {
 		return nil
 	}
 	return s.write(ctx, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
-		return insertRecords(tx, recs)
+		return insertRecords(tx, recs, s.statements(ctx, tx))
 	})
+}
+
+// prepareFunc gives a prepared statement for a query, usable in one
+// transaction.
+type prepareFunc func(query string) (*sql.Stmt, error)
+
+// statements prepares each of the recorder's statements once per
+// connection and keeps them for the Store's life: compiling a 32-row
+// INSERT for every group cost more than running it.
+func (s *Store) statements(ctx context.Context, tx *sql.Tx) prepareFunc {
+	inTx := map[string]*sql.Stmt{}
+	return func(q string) (*sql.Stmt, error) {
+		if st := inTx[q]; st != nil {
+			return st, nil
+		}
+		s.st.stmtMu.Lock()
+		st := s.st.stmts[q]
+		if st == nil {
+			db, err := s.db()
+			if err == nil {
+				st, err = db.PrepareContext(ctx, q)
+			}
+			if err != nil {
+				s.st.stmtMu.Unlock()
+				return nil, err
+			}
+			if s.st.stmts == nil {
+				s.st.stmts = map[string]*sql.Stmt{}
+			}
+			s.st.stmts[q] = st
+		}
+		s.st.stmtMu.Unlock()
+		st = tx.StmtContext(ctx, st) // closed with the transaction
+		inTx[q] = st
+		return st, nil
+	}
+}
+
+// txStatements prepares each statement once in tx (an import: one
+// transaction).
+func txStatements(tx *sql.Tx) prepareFunc {
+	inTx := map[string]*sql.Stmt{}
+	return func(q string) (*sql.Stmt, error) {
+		if st := inTx[q]; st != nil {
+			return st, nil
+		}
+		st, err := tx.Prepare(q)
+		if err != nil {
+			return nil, err
+		}
+		inTx[q] = st
+		return st, nil
+	}
+}
+
+// chunkSize is how many rows of n go in the next statement: historyChunk,
+// else the largest power of two up to n, so a group of any size uses at
+// most a handful of distinct (cached) statements.
+func chunkSize(n, chunk int) int {
+	if n >= chunk {
+		return chunk
+	}
+	k := 1
+	for k*2 <= n {
+		k *= 2
+	}
+	return k
 }
 
 // historyInsertHead is the INSERT of history rows; historyRow is one row's
@@ -94,13 +161,7 @@ func nullNS(t time.Time) any {
 // (historyChunk per statement), each distinct payload body once, each
 // batch's totals once per group, and the device book's last results
 // (batched, see updateDeviceResults).
-func insertRecords(tx *sql.Tx, recs []Record) error {
-	var body *sql.Stmt
-	defer func() {
-		if body != nil {
-			body.Close()
-		}
-	}()
+func insertRecords(tx *sql.Tx, recs []Record, prep prepareFunc) error {
 	type sendTotals struct {
 		first, last       int64
 		profile, env, top string
@@ -113,30 +174,23 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 	now := time.Now().UTC()
 	args := make([]any, 0, historyCols*min(len(recs), historyChunk))
 	rows := 0
-	var chunk *sql.Stmt
-	defer func() {
-		if chunk != nil {
-			chunk.Close()
-		}
-	}()
+	// flush writes the rows in args, historyChunk (or a power of two)
+	// to a statement.
 	flush := func() error {
-		if rows == 0 {
-			return nil
-		}
-		var err error
-		if rows == historyChunk {
-			if chunk == nil {
-				if chunk, err = tx.Prepare(historyInsertSQL(historyChunk)); err != nil {
-					return err
-				}
+		for done := 0; done < rows; {
+			n := chunkSize(rows-done, historyChunk)
+			st, err := prep(historyInsertSQL(n))
+			if err != nil {
+				return err
 			}
-			_, err = chunk.Exec(args...)
-		} else {
-			_, err = tx.Exec(historyInsertSQL(rows), args...)
+			if _, err := st.Exec(args[done*historyCols : (done+n)*historyCols]...); err != nil {
+				return err
+			}
+			done += n
 		}
 		clear(args)
 		args, rows = args[:0], 0
-		return err
+		return nil
 	}
 	for i := range recs {
 		e := &recs[i].Entry
@@ -149,11 +203,9 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 				e.PayloadHash = bodyHash(e.Payload)
 			}
 			if e.PayloadHash != lastBody { // a batch repeats one body
-				var err error
-				if body == nil {
-					if body, err = tx.Prepare(`INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT DO NOTHING`); err != nil {
-						return err
-					}
+				body, err := prep(`INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+				if err != nil {
+					return err
 				}
 				if _, err := body.Exec(e.PayloadHash, e.Payload); err != nil {
 					return err
@@ -195,15 +247,14 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	if err := updateDeviceResults(tx, book, now); err != nil {
+	if err := updateDeviceResults(book, now, prep); err != nil {
 		return err
 	}
 	if len(order) > 0 {
-		up, err := tx.Prepare(sendsUpsertSQL)
+		up, err := prep(sendsUpsertSQL)
 		if err != nil {
 			return err
 		}
-		defer up.Close()
 		for _, b := range order {
 			t := sends[b]
 			if _, err := up.Exec(b, t.first, t.last, t.profile, t.env, t.top, t.n, t.ok, t.failed); err != nil {

@@ -3,6 +3,7 @@ package profiles
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -210,5 +211,46 @@ func TestMigration2FailedIndex(t *testing.T) {
 	prow.Close()
 	if !strings.Contains(plan, "history_failed") {
 		t.Errorf("a look-up by status 410 does not use history_failed: %s", plan)
+	}
+}
+
+// TestRecordGroupsOfEverySize: a group of any size is written in 32-row
+// statements and a few smaller ones (cached once prepared); every row
+// lands once, with its own values, in order.
+func TestRecordGroupsOfEverySize(t *testing.T) {
+	s := openTemp(t)
+	total := 0
+	for _, n := range []int{1, 2, 3, 7, 31, 32, 33, 63, 64, 65, 100, 127, 3} {
+		recs := make([]Record, n)
+		for i := range recs {
+			e := entry(total + i)
+			e.ApnsID = fmt.Sprintf("id-%d", total+i)
+			e.Token = tok(total + i)
+			e.Status = 200 + (total+i)%3
+			recs[i] = Record{Entry: e}
+		}
+		if err := s.Record(context.Background(), recs); err != nil {
+			t.Fatalf("group of %d: %v", n, err)
+		}
+		total += n
+	}
+	var got []HistoryEntry
+	err := s.StreamHistory(context.Background(), HistoryFilter{}, func(e *HistoryEntry) error {
+		got = append(got, *e)
+		return nil
+	})
+	if err != nil || len(got) != total {
+		t.Fatalf("%d entries (%v), want %d", len(got), err, total)
+	}
+	for k, e := range got { // newest first
+		i := total - 1 - k
+		if e.ApnsID != fmt.Sprintf("id-%d", i) || e.Token != tok(i) || e.Status != 200+i%3 || !e.At.Equal(entry(i).At) {
+			t.Fatalf("entry %d: %+v", i, e)
+		}
+	}
+	for n, want := range map[int]int{1: 1, 2: 2, 3: 2, 31: 16, 32: 32, 100: 32} {
+		if got := chunkSize(n, 32); got != want {
+			t.Errorf("chunkSize(%d, 32) = %d, want %d", n, got, want)
+		}
 	}
 }

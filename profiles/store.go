@@ -61,6 +61,10 @@ type storeState struct {
 	notices  []string
 	closed   bool
 
+	// stmts are the recorder's prepared statements (see statements).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+
 	// hooks for tests: run inside every write transaction before commit.
 	beforeCommit func(tx *sql.Tx) error
 }
@@ -359,6 +363,12 @@ func (s *Store) Close() error {
 	if s.st.db == nil {
 		return nil
 	}
+	s.st.stmtMu.Lock()
+	for _, st := range s.st.stmts {
+		st.Close()
+	}
+	s.st.stmts = nil
+	s.st.stmtMu.Unlock()
 	return s.st.db.Close()
 }
 
