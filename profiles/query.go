@@ -81,6 +81,10 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 	}
 	if f.StatusSet || f.Status != 0 {
 		add("h.status = ?", f.Status)
+		if f.Status != 200 {
+			// Names history_failed's condition so SQLite can use it.
+			add("h.status <> 200")
+		}
 	}
 	if f.Failed {
 		add("h.status <> 200")
