@@ -96,6 +96,7 @@ func (s *Store) EachDevice(ctx context.Context, f DeviceFilter, fn func(Device) 
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	var where []string
 	var args []any
 	if f.Environment != "" {
@@ -470,6 +471,7 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 	if err != nil {
 		return nil, err
 	}
+	s.settle(context.Background())
 	env, err = certs.ParseEnvironment(string(env))
 	if err != nil {
 		return nil, err

@@ -529,7 +529,7 @@ func (r *Recorder) loop() {
 func (r *Recorder) commit(batch []Record) error {
 	var err error
 	for try := 0; try < 3; try++ {
-		err = r.s.Record(context.Background(), batch)
+		err = r.s.recordPending(context.Background(), batch)
 		if !errors.Is(err, ErrBusy) {
 			return err
 		}

@@ -107,6 +107,7 @@ func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*His
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return err
@@ -166,6 +167,7 @@ func (s *Store) HistoryCount(f HistoryFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.settle(context.Background())
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return 0, err
@@ -183,6 +185,7 @@ func (s *Store) Sends(ctx context.Context, f HistoryFilter, fn func(SendSummary)
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {

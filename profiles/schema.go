@@ -155,6 +155,17 @@ CREATE INDEX channels_topic ON channels (topic, environment);
 DROP INDEX history_status;
 CREATE INDEX history_failed ON history (status, at) WHERE status <> 200;
 `,
+	// 3: a send's results are committed first as one compact row per
+	// group, with no index to update; they move into history (and the
+	// device book, and the send's totals) before anything reads them
+	// (Store.settle): indexing no longer slows the send.
+	`
+CREATE TABLE pending_results (
+	id      INTEGER PRIMARY KEY,
+	results INTEGER NOT NULL,
+	body    BLOB NOT NULL
+);
+`,
 }
 
 // SchemaLatest is the database version this pushdeck writes.
