@@ -112,6 +112,9 @@ Client.Push at -concurrency) and times ` + "`pushdeck demo`" + ` to its first fr
 -mode history times ` + "`pushdeck history --limit 0 --json > /dev/null`" + ` over
 -history-entries entries (filled once, kept in -history-dir): lines/s
 from exec to exit, CPU seconds, lines per CPU second, peak RSS.
+-mode record runs ` + "`pushdeck send`" + ` recording its results (the default) and
+with --no-history in paired rounds at each -latencies, and reports the
+ratios on ÷ off of the whole process's rate, CPU seconds and peak RSS.
 Prints a table, writes JSON and Markdown.
 
 Flags:
@@ -140,6 +143,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.mode == "history" {
 		return historyMain(context.Background(), o, stdout, stderr)
+	}
+	if o.mode == "record" {
+		fmt.Fprintf(stderr, "== whole process: pushdeck send recording on vs --no-history, %d tokens, %d paired rounds\n", o.devices, o.runs)
+		rrep, err := recordBenchmark(context.Background(), o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, recordMarkdown(rrep))
+		if err := writeRecord(rrep, o); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if o.mode == "store" {
 		if err := storeBenchmark(context.Background(), o, stdout, stderr); err != nil {
@@ -202,7 +219,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
-	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process; history: pushdeck history --limit 0 --json, whole process")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process; record: pushdeck send recording on vs --no-history; history: pushdeck history --limit 0 --json, whole process")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
 	fs.StringVar(&o.vsBin, "vs-bin", "", "another pushdeck `BINARY` (e.g. main's build) to run in the same whole-process rounds, for an A/B of two builds")
 	fs.IntVar(&o.storeImport, "store-import", o.storeImport, "-mode store: tokens of the devices import")
@@ -228,8 +245,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.memTokens, err = parseInts(*memTokens); err != nil {
 		return o, usageErr(stderr, "-mem-tokens %q: %v (e.g. 1000,10000)", *memTokens, err)
 	}
-	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "history" {
-		return o, usageErr(stderr, "-mode %q: use process, engine, both, store or history", o.mode)
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" && o.mode != "history" {
+		return o, usageErr(stderr, "-mode %q: use process, engine, both, store, record or history", o.mode)
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)

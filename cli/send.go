@@ -49,11 +49,13 @@ type SendOptions struct {
 	// Kind is the token kind of --token and --tokens-file tokens (device,
 	// liveactivity-start, liveactivity-update); the device book has its own.
 	Kind string
+	// NoHistory records nothing: no history entry, no device book update.
+	NoHistory bool
 }
 
 const sendLong = `Sends a notification to one or more devices and prints a line per device as
 APNs answers (--json: one JSON object per line, then a summary). Every
-result is kept in history and the device book.
+result is kept in history and the device book (--no-history: none is).
 
 Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
 Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
@@ -110,6 +112,7 @@ func newSendCmd(e env) *cobra.Command {
 	fs.DurationVar(&o.Timeout, "timeout", push.DefaultTimeout, "time limit for one push")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per device, then a summary")
 	fs.BoolVar(&o.Force, "force", false, "send even if the payload has lint errors")
+	fs.BoolVar(&o.NoHistory, "no-history", false, "record nothing: no history entries, no device book results (the output is the same)")
 	return c
 }
 
@@ -195,8 +198,13 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		// 0 would silently mean the default (3) to the engine.
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
-	rec := session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
-		func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, nil) // the pipe prints each group after its commit
+	// The pipe prints each result once the recorder has committed it.
+	pipe := newResultPipe(e.stdout, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
+	rec := session.Unrecorded(pipe.show)
+	if !f.NoHistory {
+		rec = session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
+			func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, pipe.show)
+	}
 	defer rec.Close()
 	if !f.JSON {
 		upTo := ""
@@ -208,7 +216,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}
 	// Results are recorded and printed by the pipe, off this loop.
-	pipe := newResultPipe(e.stdout, rec, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
+	pipe.start(rec)
 	results := client.Stream(ctx, plan.targets.jobs(plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,

@@ -192,6 +192,7 @@ func (s *Store) streamHistoryRows(ctx context.Context, f HistoryFilter, consume 
 	if _, err := s.db(); err != nil {
 		return err
 	}
+	s.settle(ctx)
 	src, err := historySource(f)
 	if err != nil {
 		return err

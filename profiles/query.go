@@ -94,6 +94,10 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 	}
 	if f.StatusSet || f.Status != 0 {
 		add(broad+"status = ?", f.Status)
+		if f.Status != 200 {
+			// Names history_failed's condition so SQLite can use it.
+			add(broad + "status <> 200")
+		}
 	}
 	if f.Failed {
 		add(broad + "status <> 200")
@@ -165,6 +169,7 @@ func (s *Store) streamHistorySQL(ctx context.Context, f HistoryFilter, fn func(*
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	sel := historySelect
 	if f.Payloads {
 		sel += ", b.body"
@@ -217,6 +222,7 @@ func (s *Store) HistoryCount(f HistoryFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.settle(context.Background())
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return 0, err
@@ -234,6 +240,7 @@ func (s *Store) Sends(ctx context.Context, f HistoryFilter, fn func(SendSummary)
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {

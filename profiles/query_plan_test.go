@@ -59,7 +59,7 @@ func TestHistoryQueryPlans(t *testing.T) {
 		// a broad filter alone may use its index (if the schema keeps
 		// one) or walk history_at, newest first either way
 		{HistoryFilter{Environment: certs.Production, Limit: 50}, "(history_env|history_at)"},
-		{HistoryFilter{Status: 410, StatusSet: true, Limit: 50}, "(history_status|history_at)"},
+		{HistoryFilter{Status: 410, StatusSet: true, Limit: 50}, "(history_failed|history_status|history_at)"},
 		{HistoryFilter{Profile: "myapp-prod", Limit: 50}, "(history_profile|history_at)"},
 		{HistoryFilter{Limit: 50}, "history_at"},
 	} {
