@@ -18,11 +18,13 @@ import (
 // is buffered and flushed at least every flushEvery and when the pipe
 // closes.
 type resultPipe struct {
-	in   chan push.Result
-	done chan struct{}
-	rec  *session.Recorder
-	out  *resultWriter
-	bw   *bufio.Writer
+	in     chan push.Result
+	done   chan struct{}
+	newRec func() *session.Recorder
+	rec    *session.Recorder // made by newRec before the first commit
+	out    *resultWriter
+	bw     *bufio.Writer
+	closed bool
 }
 
 const (
@@ -36,9 +38,11 @@ const (
 )
 
 // newResultPipe starts the pipe's goroutine; w is the command's stdout.
-func newResultPipe(w io.Writer, rec *session.Recorder, newWriter func(io.Writer) *resultWriter) *resultPipe {
+// newRec makes the recorder when the first group is committed (it may wait
+// for the config folder to open), or in recorder.
+func newResultPipe(w io.Writer, newRec func() *session.Recorder, newWriter func(io.Writer) *resultWriter) *resultPipe {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	p := &resultPipe{in: make(chan push.Result, pipeQueue), done: make(chan struct{}), rec: rec, bw: bw, out: newWriter(bw)}
+	p := &resultPipe{in: make(chan push.Result, pipeQueue), done: make(chan struct{}), newRec: newRec, bw: bw, out: newWriter(bw)}
 	go p.run()
 	return p
 }
@@ -46,10 +50,24 @@ func newResultPipe(w io.Writer, rec *session.Recorder, newWriter func(io.Writer)
 // add queues a result; it blocks only when pipeQueue results wait.
 func (p *resultPipe) add(r push.Result) { p.in <- r }
 
-// close commits and prints what is queued, flushes the output and waits.
+// close commits and prints what is queued, flushes the output and waits;
+// a second call does nothing. Call it from the goroutine that calls add.
 func (p *resultPipe) close() {
+	if p.closed {
+		return
+	}
+	p.closed = true
 	close(p.in)
 	<-p.done
+}
+
+// recorder is the pipe's recorder, made now if no group was committed;
+// call it after close.
+func (p *resultPipe) recorder() *session.Recorder {
+	if p.rec == nil {
+		p.rec = p.newRec()
+	}
+	return p.rec
 }
 
 func (p *resultPipe) run() {
@@ -59,6 +77,9 @@ func (p *resultPipe) run() {
 	group := make([]push.Result, 0, pipeGroup)
 	commit := func() {
 		if len(group) > 0 {
+			if p.rec == nil {
+				p.rec = p.newRec()
+			}
 			for _, r := range group {
 				p.rec.Add(r)
 			}

@@ -67,6 +67,10 @@ func (d *dispatcher) run(src iter.Seq[Job]) {
 	for job := range src {
 		index := i
 		i++
+		if job.Invalid != nil {
+			d.out <- Result{Index: index, Token: job.Token, Label: job.Label, Err: job.Invalid, Class: ClassInvalid, Window: d.win.limit()}
+			continue
+		}
 		if err := d.win.acquire(d.ctx); err != nil {
 			// Cancelled: every job the source still yields gets its
 			// result, without a slot and without a worker.
