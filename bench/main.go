@@ -45,6 +45,10 @@ type options struct {
 	mode        string
 	procPayload int
 	memTokens   []int
+	// memOnly skips the paired send comparison: only the -mem-tokens and
+	// -first-push-tokens runs.
+	memOnly         bool
+	firstPushTokens []int
 }
 
 func defaultOptions() options {
@@ -185,6 +189,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
+	fs.BoolVar(&o.memOnly, "mem-only", false, "run only the -mem-tokens and -first-push-tokens runs (process mode)")
+	firstPush := fs.String("first-push-tokens", "", "token counts (e.g. 1000000) of pushdeck runs stopped after the first push: time to it and peak RSS until then")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -203,6 +209,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.memTokens, err = parseInts(*memTokens); err != nil {
 		return o, usageErr(stderr, "-mem-tokens %q: %v (e.g. 1000,10000)", *memTokens, err)
+	}
+	if o.firstPushTokens, err = parseInts(*firstPush); err != nil {
+		return o, usageErr(stderr, "-first-push-tokens %q: %v (e.g. 1000000)", *firstPush, err)
 	}
 	if o.mode != "process" && o.mode != "engine" && o.mode != "both" {
 		return o, usageErr(stderr, "-mode %q: use process, engine or both", o.mode)

@@ -220,7 +220,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	// Results are recorded and printed by the pipe, off this loop.
 	pipe := newResultPipe(e.stdout, newRec, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
 	defer pipe.close()
-	results := client.Stream(ctx, plan.targets.jobs(plan.body, plan.headers), push.BatchOptions{
+	results := client.Stream(ctx, plan.targets.jobs(ctx, plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,
 		// The CLI prints no wire headers: no per-push copies of them.

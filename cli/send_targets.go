@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -176,8 +177,9 @@ func (p *targetPlan) first() (t target, fromFile bool, err error) {
 // jobs yields one job per distinct device, each at its first occurrence
 // (--token, then the file, then --device/--group), reading the file as it
 // goes; a bad line of the file past its head yields a job with Invalid set
-// (not sent, reported in its place). Call it once.
-func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
+// (not sent, reported in its place). Once ctx ends (Ctrl+C) it stops, and
+// err says from where nothing was sent. Call it once.
+func (p *targetPlan) jobs(ctx context.Context, body []byte, h payload.Headers) iter.Seq[push.Job] {
 	return func(yield func(push.Job) bool) {
 		set := push.NewTokenSet(p.lookup)
 		emit := func(t target, ref uint32, fromFile bool) bool {
@@ -186,14 +188,25 @@ func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
 			}
 			return yield(push.Job{Token: t.token, Label: t.label, Payload: body, Headers: p.headersOf(t, h, fromFile)})
 		}
+		interrupted := func(what string) bool {
+			if ctx.Err() == nil {
+				return false
+			}
+			p.err = fmt.Errorf("interrupted: %s not sent", what)
+			return true
+		}
 		for i, t := range p.before {
-			if !emit(t, memRef|uint32(i), false) {
+			if interrupted(fmt.Sprintf("%d of --token's devices", len(p.before)-i)) || !emit(t, memRef|uint32(i), false) {
 				return
 			}
 		}
 		if p.file != nil {
 			stopped := false
-			err := p.file.each(func(off int64, t target, bad error) bool {
+			err := p.file.each(func(n int, off int64, t target, bad error) bool {
+				if interrupted(fmt.Sprintf("%s from line %d on was", p.file.shownName(), n)) {
+					stopped = true
+					return false
+				}
 				if bad != nil {
 					if !yield(push.Job{Token: t.token, Label: t.label, Payload: body, Headers: p.headersOf(t, h, true), Invalid: bad}) {
 						stopped = true
@@ -212,7 +225,7 @@ func (p *targetPlan) jobs(body []byte, h payload.Headers) iter.Seq[push.Job] {
 			}
 		}
 		for i, t := range p.after {
-			if !emit(t, memRef|uint32(len(p.before)+i), false) {
+			if interrupted(fmt.Sprintf("%d of --device/--group's devices", len(p.after)-i)) || !emit(t, memRef|uint32(len(p.before)+i), false) {
 				return
 			}
 		}
@@ -326,10 +339,11 @@ func (tf *tokensFile) estimate() int {
 }
 
 // each calls fn for every line with a token, in order, until fn returns
-// false: off is the line's byte offset, bad why a line past the head is
-// not a token line (t then holds what it has, cleaned). The head comes
-// from memory, the rest from the file. The error is a read error.
-func (tf *tokensFile) each(fn func(off int64, t target, bad error) bool) error {
+// false: n is the line's number, off its byte offset, bad why a line past
+// the head is not a token line (t then holds what it has, cleaned). The
+// head comes from memory, the rest from the file. The error is a read
+// error.
+func (tf *tokensFile) each(fn func(n int, off int64, t target, bad error) bool) error {
 	var r io.Reader = bytes.NewReader(tf.head)
 	if !tf.whole {
 		r = io.MultiReader(r, tf.f)
@@ -337,9 +351,9 @@ func (tf *tokensFile) each(fn func(off int64, t target, bad error) bool) error {
 	return eachLine(r, func(n int, off int64, line []byte, tooLong bool) bool {
 		t, skip, bad := parseTokenLine(line, off == 0, tooLong)
 		if bad != nil {
-			return fn(off, badTarget(line), fmt.Errorf("%s line %d: %v", tf.shownName(), n, bad))
+			return fn(n, off, badTarget(line), fmt.Errorf("%s line %d: %v", tf.shownName(), n, bad))
 		}
-		return skip || fn(off, t, nil)
+		return skip || fn(n, off, t, nil)
 	})
 }
 

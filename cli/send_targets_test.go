@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -60,7 +61,7 @@ func TestPlanTargetsDedupesAcrossPasses(t *testing.T) {
 func planJobs(t *testing.T, p *targetPlan) []target {
 	t.Helper()
 	var got []target
-	for j := range p.jobs([]byte(`{}`), payload.Headers{}) {
+	for j := range p.jobs(context.Background(), []byte(`{}`), payload.Headers{}) {
 		if j.Invalid != nil {
 			got = append(got, target{j.Token, "INVALID: " + j.Invalid.Error()})
 			continue
@@ -200,7 +201,7 @@ func BenchmarkPlanTargets100k(b *testing.B) {
 			b.Fatal(p, err)
 		}
 		n := 0
-		for range p.jobs(nil, payload.Headers{}) {
+		for range p.jobs(context.Background(), nil, payload.Headers{}) {
 			n++
 		}
 		p.close()
@@ -218,4 +219,28 @@ func strconvHex(n int) string {
 		n /= 16
 	}
 	return string(b)
+}
+
+// Ctrl+C stops reading the file: nothing past the line it stopped at is
+// sent or reported, and the plan says from where (the send then exits 1).
+func TestJobsStopWhenInterrupted(t *testing.T) {
+	tf := filepath.Join(t.TempDir(), "tokens.txt")
+	if err := os.WriteFile(tf, []byte("# list\n"+tokActive+"\n"+tokActive2+"\n"+tokGone+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := planTargets(&SendOptions{TokensFile: tf}, &session.Session{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []string
+	for j := range p.jobs(ctx, nil, payload.Headers{}) {
+		got = append(got, j.Token)
+		cancel()
+	}
+	if !slices.Equal(got, []string{tokActive}) || p.err == nil || !strings.Contains(p.err.Error(), "tokens.txt from line 3 on was not sent") {
+		t.Errorf("jobs %v, err %v", got, p.err)
+	}
 }
