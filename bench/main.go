@@ -41,7 +41,7 @@ type options struct {
 	md          string
 	cpuprofile  string
 	// mode is "process" (whole processes: pushdeck send, an apns2 driver,
-	// h2load), "engine" (in-process drivers) or "both".
+	// h2load), "engine" (in-process drivers) or "both; store: the device book's whole-process figures (devices import, send --group vs --tokens-file)".
 	mode        string
 	procPayload int
 	memTokens   []int
@@ -49,6 +49,10 @@ type options struct {
 	// -first-push-tokens runs.
 	memOnly         bool
 	firstPushTokens []int
+	// storeImport and storeGroup size -mode store: the devices import, and
+	// the group of the --group vs --tokens-file sends.
+	storeImport int
+	storeGroup  int
 }
 
 func defaultOptions() options {
@@ -71,6 +75,8 @@ func defaultOptions() options {
 		mode:        "process",
 		procPayload: 150,
 		memTokens:   []int{1000, 10000, 100000},
+		storeImport: 100000,
+		storeGroup:  20000,
 	}
 }
 
@@ -132,6 +138,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.mode == "store" {
+		if err := storeBenchmark(context.Background(), o, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	if o.mode == "process" || o.mode == "both" {
 		fmt.Fprintf(stderr, "== whole process: pushdeck send vs apns2 (%d goroutines) vs h2load, %d tokens, %d paired rounds\n", apns2Goroutines, o.devices, o.runs)
 		prep, err := processBenchmark(context.Background(), o, stderr)
@@ -186,8 +199,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
-	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
+	fs.IntVar(&o.storeImport, "store-import", o.storeImport, "-mode store: tokens of the devices import")
+	fs.IntVar(&o.storeGroup, "store-group", o.storeGroup, "-mode store: devices of the --group send (the book holds twice as many)")
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
 	fs.BoolVar(&o.memOnly, "mem-only", false, "run only the -mem-tokens and -first-push-tokens runs (process mode)")
 	firstPush := fs.String("first-push-tokens", "", "token counts (e.g. 1000000) of pushdeck runs stopped after the first push: time to it and peak RSS until then")
@@ -213,8 +228,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.firstPushTokens, err = parseInts(*firstPush); err != nil {
 		return o, usageErr(stderr, "-first-push-tokens %q: %v (e.g. 1000000)", *firstPush, err)
 	}
-	if o.mode != "process" && o.mode != "engine" && o.mode != "both" {
-		return o, usageErr(stderr, "-mode %q: use process, engine or both", o.mode)
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" {
+		return o, usageErr(stderr, "-mode %q: use process, engine, both or store", o.mode)
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)

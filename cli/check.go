@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pushdeck/pushdeck/health"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 	"github.com/pushdeck/pushdeck/session"
 )
@@ -146,7 +147,7 @@ func runCheck(ctx context.Context, e env, o *CheckOptions) int {
 	}
 	switch format {
 	case "json":
-		err = health.WriteProfilesJSON(e.stdout, res)
+		err = health.WriteProfilesJSON(textsafe.JSONWriter(e.stdout), res)
 	case "prometheus":
 		err = health.WritePrometheus(e.stdout, res, ran)
 	default:

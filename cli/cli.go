@@ -10,12 +10,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -192,3 +194,9 @@ would keep the password. Give it one of three safe ways:
   --password-file FILE    the first line of FILE (mode 0600)
   (a terminal)            run in a terminal and type it when asked
 A script can also pipe it in with --password-stdin`
+
+// jsonEncoder is the encoder of every --json output: encoding/json's, writing
+// through textsafe.JSONWriter, so the C1 controls and bidi overrides a label,
+// reason or certificate subject may carry reach the terminal escaped (\u009b),
+// not raw, and still decode to the same text.
+func jsonEncoder(w io.Writer) *json.Encoder { return json.NewEncoder(textsafe.JSONWriter(w)) }

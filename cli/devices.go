@@ -2,12 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/fsafe"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 

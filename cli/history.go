@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -201,7 +200,7 @@ func fit(s string, n int) string {
 func historyBatches(ctx context.Context, e env, s *profiles.Store, o *HistoryOptions) error {
 	w := bufio.NewWriter(e.stdout)
 	n := 0
-	enc := json.NewEncoder(w)
+	enc := jsonEncoder(w)
 	const format = "%-19s  %-16s  %-11s  %7s  %8s  %6s  %s\n"
 	err := s.Sends(ctx, o.Filter, func(b profiles.SendSummary) error {
 		if o.JSON {

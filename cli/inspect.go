@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -181,11 +180,11 @@ func runInspect(ctx context.Context, e env, paths []string, o *InspectOptions) i
 func writeInspect(e env, files []health.FileResult, o *InspectOptions, single bool) error {
 	switch {
 	case o.JSON && single && len(files) == 1:
-		enc := json.NewEncoder(e.stdout)
+		enc := jsonEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(files[0].JSON())
 	case o.JSON:
-		return health.WriteFilesJSON(e.stdout, files)
+		return health.WriteFilesJSON(textsafe.JSONWriter(e.stdout), files)
 	case single || o.Long:
 		styled := credStyled(e)
 		for i, f := range files {

@@ -1,14 +1,14 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/fsafe"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/pushdeck/pushdeck/internal/fsafe"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -75,12 +75,10 @@ func runLint(e env, file string, o *LintOptions) int {
 	}
 	rep := payload.Validate(body, o.Payload)
 	if o.JSON {
-		out, err := json.Marshal(rep)
-		if err != nil {
+		if err := jsonEncoder(e.stdout).Encode(rep); err != nil {
 			fmt.Fprintf(e.stderr, "pushdeck lint: %v\n", err)
 			return exitInternal
 		}
-		fmt.Fprintf(e.stdout, "%s\n", out)
 	} else {
 		lintPrint(e.stdout, lintDisplayName(name), rep)
 	}

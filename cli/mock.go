@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/fsafe"
 	"io"
 	"maps"
 	"net"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/fsafe"
 
 	"github.com/spf13/cobra"
 

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -79,15 +80,25 @@ type probeVerdictLine struct {
 
 // runProbe probes until the verdict, or until ctx (or Ctrl+C) ends it.
 func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
-	s, err := resolve(e, o.Credential)
+	// A credential that cannot be loaded (a wrong password, a damaged
+	// file) still lets the probe check DNS and TCP, when the environment is
+	// known without it: "is it the network or the certificate?" gets half
+	// its answer.
+	req := o.Credential
+	req.WithoutCredential = true
+	s, err := resolve(e, req)
 	if err != nil {
 		// A weak key is named here: Load refuses it before any handshake.
 		fmt.Fprintf(e.stderr, "pushdeck probe: %s\n", textsafe.Clean(err.Error()))
 		return exitUsage
 	}
-	if _, err := push.NewClient(s.Config); err != nil {
-		fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
-		return exitUsage
+	if s.CredentialErr == nil {
+		if _, err := push.NewClient(s.Config); err != nil {
+			fmt.Fprintf(e.stderr, "pushdeck probe: %v\n", err)
+			return exitUsage
+		}
+	} else if !o.JSON {
+		fmt.Fprintf(e.stderr, "pushdeck probe: %s\nChecking DNS and TCP anyway.\n", textsafe.Clean(s.CredentialErr.Error()))
 	}
 	if !o.JSON {
 		for _, n := range s.Notes {
@@ -97,7 +108,7 @@ func runProbe(ctx context.Context, e env, o *ProbeOptions) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	enc := json.NewEncoder(e.stdout)
+	enc := jsonEncoder(e.stdout)
 	ok := false
 	for ev := range push.Probe(ctx, s.Config) {
 		switch {

@@ -89,12 +89,19 @@ func TestProbeHumanWrongEnvironment(t *testing.T) {
 	}
 }
 
-func TestProbeFailureKinds(t *testing.T) {
+// liveAndClosed starts a mock APNs server in a fresh home, and returns it
+// with the URL of a port where another one listened and no longer does.
+func liveAndClosed(t *testing.T) (mockAPNs, string) {
 	newHome(t)
 	s := startMockAPNs(t, certs.Development, apnstest.Faults{})
 	closed := startMockAPNs(t, certs.Development, apnstest.Faults{})
 	closedURL := closed.URL()
 	closed.Close()
+	return s, closedURL
+}
+
+func TestProbeFailureKinds(t *testing.T) {
+	s, closedURL := liveAndClosed(t)
 	cases := []struct {
 		name     string
 		args     []string
@@ -147,7 +154,6 @@ func TestProbeUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"probe"},
 		{"probe", "--cert", filepath.Join(fixtureDir, "dev-modern.p12"), "--env", "production", "--port", "8080"},
-		{"probe", "--cert", filepath.Join(fixtureDir, "expired.p12")},
 		{"probe", "--p8", filepath.Join(fixtureDir, "AuthKey_"+fxKeyID+".p8"), "--env", "development"},
 		{"probe", "extra"},
 	} {
@@ -159,5 +165,60 @@ func TestProbeUsage(t *testing.T) {
 	te := &testEnv{}
 	if code := te.run("probe", "--help"); code != exitOK || !strings.Contains(te.stdout.String(), "all-zero") || te.stderr.Len() != 0 {
 		t.Errorf("--help: exit %d\n%s%s", code, te.stdout.String(), te.stderr.String())
+	}
+}
+
+// TestProbeWithUnloadableCredential: a wrong password does not stop the
+// probe from telling whether the network works. DNS and TCP run; the TLS
+// step fails naming the credential's problem, and the verdict says the
+// network is fine. With the port closed the TCP step fails first, as it
+// would with a good credential.
+func TestProbeWithUnloadableCredential(t *testing.T) {
+	s, closedURL := liveAndClosed(t)
+	wrong := func() *testEnv { return &testEnv{vars: map[string]string{"PUSHDECK_PASSWORD": "not-the-password"}} }
+
+	te := wrong()
+	if code := te.run(probeArgs(s, "dev-modern.p12", "--json")...); code != exitFailed {
+		t.Fatalf("exit %d, want 1\nstderr: %s", code, te.stderr.String())
+	}
+	steps, v := probeJSON(t, te.stdout.String())
+	var names []string
+	for _, st := range steps {
+		names = append(names, st.Step)
+	}
+	if strings.Join(names, ",") != "dns,tcp,tls" || !steps[0].OK || !steps[1].OK || steps[2].OK {
+		t.Fatalf("steps %+v", steps)
+	}
+	if !strings.Contains(steps[2].Error, "password") || !strings.Contains(v.Reason, "password") ||
+		!strings.Contains(v.Advice, "network is fine") || v.Verdict != "failed" {
+		t.Errorf("tls step %+v, verdict %+v", steps[2], v)
+	}
+	if strings.Contains(te.stdout.String()+te.stderr.String(), "not-the-password") {
+		t.Error("the password was printed")
+	}
+
+	te = wrong()
+	args := []string{"probe", "--cert", filepath.Join(fixtureDir, "dev-modern.p12"), "--host", closedURL, "--server-ca", s.caFile}
+	if code := te.run(args...); code != exitFailed {
+		t.Fatalf("closed port: exit %d, want 1\nstderr: %s", code, te.stderr.String())
+	}
+	out := te.stdout.String()
+	if !strings.Contains(out, "FAIL  tcp") || strings.Contains(out, "tls") || !strings.Contains(te.stderr.String(), "Checking DNS and TCP anyway") {
+		t.Errorf("closed port with a wrong password:\nstdout: %s\nstderr: %s", out, te.stderr.String())
+	}
+
+	// An expired certificate still names its environment: the probe goes
+	// on to DNS and TCP (here a closed local port) and says what expired.
+	te = withPassword()
+	args = []string{"probe", "--cert", filepath.Join(fixtureDir, "expired.p12"), "--host", closedURL, "--server-ca", s.caFile}
+	if code := te.run(args...); code != exitFailed || !strings.Contains(te.stderr.String(), "expired") || !strings.Contains(te.stdout.String(), "FAIL  tcp") {
+		t.Errorf("expired: exit %d\nstdout: %s\nstderr: %s", code, te.stdout.String(), te.stderr.String())
+	}
+
+	// Without an environment the credential was the only way to know
+	// where to probe: that stays a usage error naming the credential.
+	te = wrong()
+	if code := te.run("probe", "--cert", filepath.Join(fixtureDir, "dev-modern.p12")); code != exitUsage || !strings.Contains(te.stderr.String(), "password") {
+		t.Errorf("no --env: exit %d, stderr %q", code, te.stderr.String())
 	}
 }

@@ -1,15 +1,15 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"io/fs"
 	"os"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -135,7 +135,7 @@ func runProfilesList(e env, o *ProfilesListOptions) int {
 }
 
 func cfgJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+	enc := jsonEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }

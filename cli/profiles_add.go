@@ -3,12 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 

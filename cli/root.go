@@ -2,8 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"strings"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -136,8 +135,7 @@ func writeBroadcast(e env, asJSON bool, env certs.Environment, id, label string,
 		if r.Reason != "" {
 			l.Fix = push.ExplainChannel(r.Reason).Fix
 		}
-		b, _ := json.Marshal(l)
-		fmt.Fprintln(e.stdout, string(b))
+		_ = jsonEncoder(e.stdout).Encode(l)
 		return
 	}
 	who := "channel " + humanize.ShortToken(id)

@@ -3,11 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"io"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/internal/humanize"
@@ -70,7 +71,7 @@ type resultWriter struct {
 }
 
 func newResultWriter(w io.Writer, asJSON bool, env certs.Environment) *resultWriter {
-	return &resultWriter{w: w, json: asJSON, enc: json.NewEncoder(w), env: env}
+	return &resultWriter{w: w, json: asJSON, enc: jsonEncoder(w), env: env}
 }
 
 func (o *resultWriter) write(r push.Result) {

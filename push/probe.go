@@ -58,8 +58,11 @@ type stepFailure struct {
 }
 
 func (p *prober) run(ctx context.Context) Verdict {
-	if err := checkCredential(p.cfg.Credential); err != nil {
-		return Verdict{Reason: err.Error(), Advice: "Fix the credential, then probe again."}
+	noCred := p.cfg.Credential == nil && p.cfg.CredentialErr != nil
+	if !noCred {
+		if err := checkCredential(p.cfg.Credential); err != nil {
+			return Verdict{Reason: err.Error(), Advice: "Fix the credential, then probe again."}
+		}
 	}
 	t, err := resolveTarget(p.cfg)
 	if err != nil {
@@ -76,6 +79,9 @@ func (p *prober) run(ctx context.Context) Verdict {
 		{"dns", p.dns}, {"tcp", p.tcp}, {"tls", p.handshake}, {"http2", p.http2}, {"auth", p.auth},
 	}
 	for _, s := range steps {
+		if noCred && s.name == "tls" {
+			return p.noCredential()
+		}
 		sctx, cancel := context.WithTimeout(ctx, stepTimeouts[s.name])
 		st := &ProbeStep{Name: s.name}
 		start := time.Now()
@@ -101,6 +107,16 @@ func (p *prober) run(ctx context.Context) Verdict {
 		}
 	}
 	return Verdict{OK: true, Reason: "every step passed", Advice: p.successAdvice()}
+}
+
+// noCredential ends a probe whose credential could not be loaded, after
+// DNS and TCP passed: the TLS step, which presents the credential, is
+// reported failed with the reason, and the verdict says the network is fine.
+func (p *prober) noCredential() Verdict {
+	reason := "the credential could not be loaded: " + p.cfg.CredentialErr.Error()
+	p.out <- ProbeEvent{Step: &ProbeStep{Name: "tls", Err: errors.New(reason),
+		Detail: []string{"not tried: the TLS handshake presents the credential"}}}
+	return Verdict{Reason: reason, Advice: fmt.Sprintf("DNS and TCP to %s work: the network is fine. Fix the credential, then probe again.", p.where())}
 }
 
 func (p *prober) where() string {

@@ -38,6 +38,11 @@ type Config struct {
 	Connections int
 	// Timeout bounds one request (default 30s).
 	Timeout time.Duration
+	// CredentialErr, with Credential nil, is why the credential could not
+	// be loaded (a wrong password, a damaged file). Probe still checks DNS
+	// and TCP, so that a support engineer learns whether the network is
+	// fine, then fails at the TLS step naming this error. Sends refuse it.
+	CredentialErr error
 }
 
 // Client sends notifications over a bounded set of HTTP/2 connections. One per

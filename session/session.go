@@ -56,6 +56,12 @@ type Request struct {
 	// Context, when set, stops loading the credential when it is done
 	// (Ctrl+C): a hostile file must not hold the command hostage.
 	Context context.Context
+	// WithoutCredential lets Resolve go on when the credential file cannot
+	// be loaded (a wrong password, a damaged or expired file), as long as
+	// the environment is known without it: the session then has no
+	// Credential, and CredentialErr says why. The probe uses it to check
+	// DNS and TCP anyway.
+	WithoutCredential bool
 }
 
 // Session is a loaded credential with everything needed to reach APNs.
@@ -66,7 +72,10 @@ type Session struct {
 	Store   *profiles.Store   // nil when the config folder could not be opened
 	// StoreErr is why Store is nil (the config folder could not be opened).
 	StoreErr error
-	Notes    []string // worth telling the user (credential expiring, ...)
+	// CredentialErr is why Config has no Credential (only with
+	// Request.WithoutCredential).
+	CredentialErr error
+	Notes         []string // worth telling the user (credential expiring, ...)
 }
 
 // Where names where the session pushes, for a command's first line.
@@ -178,17 +187,20 @@ func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Sessio
 		ctx = context.Background()
 	}
 	cred, err := certs.LoadContext(ctx, path, opts)
-	if err != nil {
+	var credErr error
+	switch {
+	case err != nil && req.WithoutCredential && ctx.Err() == nil:
+		credErr = Usagef("cannot use %s: %v", textsafe.Clean(path), err)
+	case err != nil:
 		return nil, Usagef("cannot use %s: %v", textsafe.Clean(path), err)
-	}
-	if p8 != "" && cred.Kind != certs.AuthToken {
+	case p8 != "" && cred.Kind != certs.AuthToken:
 		return nil, Usagef("%s is a certificate, not a token key: pass it with --cert", path)
-	}
-	if certPath != "" && cred.Kind != certs.AuthCertificate {
+	case certPath != "" && cred.Kind != certs.AuthCertificate:
 		return nil, Usagef("%s is a token key (.p8), not a certificate: pass it with --p8 --key-id K --team-id T", path)
-	}
-	for _, w := range cred.Report.Warnings {
-		s.Notes = append(s.Notes, w.String())
+	default:
+		for _, w := range cred.Report.Warnings {
+			s.Notes = append(s.Notes, w.String())
+		}
 	}
 
 	host := pick(req.Host, prof.Host)
@@ -198,11 +210,13 @@ func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Sessio
 		if envv, err = certs.ParseEnvironment(envName); err != nil {
 			return nil, Usagef("--env: %v", err)
 		}
-	} else if ci := cred.Report.Certificate; ci != nil && len(ci.Environments) == 1 {
+	} else if ci := credCert(cred); ci != nil && len(ci.Environments) == 1 {
 		envv = ci.Environments[0]
 		s.Notes = append(s.Notes, fmt.Sprintf("environment %s, the only one the certificate is for", envv))
 	} else if host != "" {
 		envv = certs.Development
+	} else if credErr != nil {
+		return nil, credErr // where to push would have come from the credential
 	} else {
 		return nil, Usagef("say where to push: --env development (sandbox, debug builds) or --env production (TestFlight, App Store)")
 	}
@@ -226,7 +240,18 @@ func Resolve(e Env, store *profiles.Store, storeErr error, req Request) (*Sessio
 		ServerCA:    ca,
 		Topic:       pick(req.Topic, prof.Topic),
 	}
+	if credErr != nil {
+		s.Config.Credential, s.Config.CredentialErr, s.CredentialErr = nil, credErr, credErr
+	}
 	return s, nil
+}
+
+// credCert is cred's certificate report, nil for none (or no credential).
+func credCert(cred *certs.Credential) *certs.CertInfo {
+	if cred == nil {
+		return nil
+	}
+	return cred.Report.Certificate
 }
 
 // ErrNoPassword means no source gave a password and none could be asked for.
@@ -260,6 +285,18 @@ func Config(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
 	if cred == nil {
 		return push.Config{}, errors.New("the profile's credential is not loaded: check it on the Profiles screen")
 	}
+	return config(p, cred)
+}
+
+// ProbeConfig is Config for a probe whose credential could not be loaded
+// (credErr says why): the probe checks DNS and TCP, then stops at TLS.
+func ProbeConfig(p profiles.Profile, credErr error) (push.Config, error) {
+	cfg, err := config(p, nil)
+	cfg.CredentialErr = credErr
+	return cfg, err
+}
+
+func config(p profiles.Profile, cred *certs.Credential) (push.Config, error) {
 	cfg := push.Config{
 		Credential:  cred,
 		Environment: p.Environment,

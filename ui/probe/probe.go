@@ -309,19 +309,23 @@ func (m *Model) Start() tea.Cmd {
 		m.refuse(errors.New("no active profile to probe: pick one on the Profiles screen (1) and press enter"))
 		return nil
 	}
+	if m.c.CredErr != nil {
+		// A failed load can leave a credential holding only its report
+		// (what is wrong with the file): it cannot be presented.
+		cred = nil
+	}
 	if cred == nil && errors.Is(m.c.CredErr, common.ErrNeedsPassword) {
 		m.pwRun++
 		m.pw = common.NewPasswordPrompt(m.c.Styles, p.Name, "to probe", m.pwRun)
 		return nil
 	}
-	if cred == nil {
-		err := m.c.CredErr
-		if err == nil {
-			err = errors.New("it is still loading")
-		}
-		m.refuse(fmt.Errorf("the credential of %s is not usable: %v", p.Name, err))
+	if cred == nil && m.c.CredErr == nil {
+		m.refuse(fmt.Errorf("the credential of %s is not usable: it is still loading", p.Name))
 		return nil
 	}
+	// A credential that cannot be used (a wrong password, a damaged or
+	// expired file) still lets the probe check DNS and TCP: the TLS step
+	// then names the credential's problem.
 	return m.startWith(*p, cred)
 }
 
@@ -368,14 +372,17 @@ func (m *Model) startWith(prof profiles.Profile, cred *certs.Credential) tea.Cmd
 	}
 	m.target = common.Target(*p, port)
 	run, prof := m.run, *p
-	return tea.Batch(m.spin.Tick, startCmd(ctx, run, prof, cred, port))
+	return tea.Batch(m.spin.Tick, startCmd(ctx, run, prof, cred, m.c.CredErr, port))
 }
 
 // startCmd builds the engine config (reading the server CA file) and
 // starts push.Probe; IO stays out of Update.
-func startCmd(ctx context.Context, run int, p profiles.Profile, cred *certs.Credential, port int) tea.Cmd {
+func startCmd(ctx context.Context, run int, p profiles.Profile, cred *certs.Credential, credErr error, port int) tea.Cmd {
 	return func() tea.Msg {
 		cfg, err := session.Config(p, cred)
+		if cred == nil {
+			cfg, err = session.ProbeConfig(p, credErr)
+		}
 		if err != nil {
 			return failedMsg{run: run, err: err}
 		}

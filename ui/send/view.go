@@ -34,7 +34,7 @@ func (m *Model) View() string {
 		if m.pw != nil {
 			return common.PadLines(common.ClipLines(m.pw.View(m.c.Styles, w), w, h), h)
 		}
-		return common.PadLines(common.ClipLines(m.summaryView(w), w, h), h)
+		return common.PadLines(common.ClipLines(m.summaryView(w, h), w, h), h)
 	}
 	var b strings.Builder
 	b.WriteString(common.Clip(m.runLine(), w))
@@ -96,11 +96,25 @@ func effectiveTopic(profileTopic string, h payload.Headers) (string, bool) {
 	return profileTopic + payload.TopicSuffix(h.PushType), true
 }
 
-func (m *Model) summaryView(w int) string {
+// summaryView is what the send will be, then why it cannot go or how to
+// send it, in h lines: when they do not fit (60x16), the lines that matter
+// least go first (see spare), so the reason a send cannot go is always
+// shown whole.
+func (m *Model) summaryView(w, h int) string {
 	st := m.c.Styles
 	var l []string
-	add := func(s ...string) { l = append(l, s...) }
+	// spare ranks a line that may be left out when the screen is short:
+	// higher goes first; 0 stays.
+	var spare []int
+	rank := 0
+	add := func(s ...string) {
+		for range s {
+			spare = append(spare, rank)
+		}
+		l = append(l, s...)
+	}
 	kv := func(k, v string) { add(common.Clip("  "+st.Subtle.Render(fmt.Sprintf("%-12s", k))+v, w)) }
+	kvSpare := func(r int, k, v string) { rank = r; kv(k, v); rank = 0 }
 	// Asking for production, the summary is what y sends: the run's
 	// profile, payload and devices (a resend's are the failed ones, with
 	// the run's payload even if the editor changed since).
@@ -112,7 +126,9 @@ func (m *Model) summaryView(w int) string {
 			title = "What will go out again (the failed devices of run " + fmt.Sprint(m.run.id) + ")"
 		}
 	}
+	rank = 2
 	add(st.Title.Render(title))
+	rank = 0
 	if p == nil {
 		kv("profile", st.Warning.Render("none active"))
 	} else {
@@ -123,7 +139,7 @@ func (m *Model) summaryView(w int) string {
 		}
 		kv("environment", env)
 		if p.Host != "" {
-			kv("host", p.Host)
+			kvSpare(6, "host", p.Host)
 		}
 	}
 	if haveOut {
@@ -135,10 +151,10 @@ func (m *Model) summaryView(w int) string {
 		case dflt:
 			topic += st.Subtle.Render(" (profile topic + push type)")
 		}
-		kv("topic", topic)
-		kv("push type", string(hd.PushType)+st.Subtle.Render(" · priority ")+priority(hd.Priority)+st.Subtle.Render(" · expiration ")+expiration(hd.Expiration))
+		kvSpare(3, "topic", topic)
+		kvSpare(4, "push type", string(hd.PushType)+st.Subtle.Render(" · priority ")+priority(hd.Priority)+st.Subtle.Render(" · expiration ")+expiration(hd.Expiration))
 		if hd.CollapseID != "" || hd.ApnsID != "" {
-			kv("ids", "collapse-id "+orDash(hd.CollapseID)+" · apns-id "+orDash(hd.ApnsID))
+			kvSpare(5, "ids", "collapse-id "+orDash(hd.CollapseID)+" · apns-id "+orDash(hd.ApnsID))
 		}
 		r := out.Report
 		verdict := st.Good.Render("✓ valid")
@@ -166,7 +182,9 @@ func (m *Model) summaryView(w int) string {
 			kv("pasted", count(len(m.pasted), "token")+st.Subtle.Render(" (not in the device book · t edits · x forgets)"))
 		}
 	}
+	rank = 7
 	add("")
+	rank = 0
 	if m.phase == phaseConfirm {
 		n := len(m.run.devices)
 		add(st.EnvBadge.Production.Render("PRODUCTION") + " " + st.Problem.Render(fmt.Sprintf("This sends to %s in production.", count(n, "real device"))))
@@ -178,9 +196,31 @@ func (m *Model) summaryView(w int) string {
 		add(st.Title.Render("enter sends to " + count(len(m.sel)+len(m.pastedNotSelected()), "device")))
 	}
 	if m.note != "" && m.phase == phaseReady && m.note != "✗ cannot send: "+m.blocker() {
-		add("", m.noteLine())
+		rank = 7
+		add("")
+		rank = 0
+		add(m.noteLine())
 	}
-	return strings.Join(l, "\n")
+	return strings.Join(fitLines(l, spare, h), "\n")
+}
+
+// fitLines drops lines of l, highest spare rank first (the last such line
+// first), until at most h are left or only rank-0 lines remain.
+func fitLines(l []string, spare []int, h int) []string {
+	for len(l) > h {
+		at, top := -1, 0
+		for i, r := range spare {
+			if r >= top && r > 0 {
+				at, top = i, r
+			}
+		}
+		if at < 0 {
+			break
+		}
+		l = append(l[:at], l[at+1:]...)
+		spare = append(spare[:at], spare[at+1:]...)
+	}
+	return l
 }
 
 func profileTopic(p *profiles.Profile) string {
