@@ -44,6 +44,7 @@ type options struct {
 	// h2load), "engine" (in-process drivers) or "both; store: the device book's whole-process figures (devices import, send --group vs --tokens-file)".
 	mode        string
 	procPayload int
+	vsBin       string // a second pushdeck binary for the whole-process rounds
 	memTokens   []int
 	// memOnly skips the paired send comparison: only the -mem-tokens and
 	// -first-push-tokens runs.
@@ -201,6 +202,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
 	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
+	fs.StringVar(&o.vsBin, "vs-bin", "", "another pushdeck `BINARY` (e.g. main's build) to run in the same whole-process rounds, for an A/B of two builds")
 	fs.IntVar(&o.storeImport, "store-import", o.storeImport, "-mode store: tokens of the devices import")
 	fs.IntVar(&o.storeGroup, "store-group", o.storeGroup, "-mode store: devices of the --group send (the book holds twice as many)")
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")

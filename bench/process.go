@@ -194,7 +194,12 @@ func (f *procFiles) tokensFile(n int) (string, error) {
 
 // runPushdeckProc runs `pushdeck send` once over n tokens.
 func runPushdeckProc(ctx context.Context, f *procFiles, srv *serverProc, n int) (procSample, error) {
-	s := procSample{Client: "pushdeck", Tokens: n}
+	return runPushdeckBin(ctx, f, f.bin, "pushdeck", srv, n)
+}
+
+// runPushdeckBin runs `pushdeck send` of the binary bin, reported as client.
+func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *serverProc, n int) (procSample, error) {
+	s := procSample{Client: client, Tokens: n}
 	tf, err := f.tokensFile(n)
 	if err != nil {
 		return s, err
@@ -204,7 +209,7 @@ func runPushdeckProc(ctx context.Context, f *procFiles, srv *serverProc, n int) 
 		return s, err
 	}
 	defer os.RemoveAll(home)
-	cmd := exec.CommandContext(ctx, f.bin, "send", "--cert", f.cert, "--env", "development",
+	cmd := exec.CommandContext(ctx, bin, "send", "--cert", f.cert, "--env", "development",
 		"--host", srv.URL, "--server-ca", f.ca, "--tokens-file", tf, "--payload", f.payload, "--json")
 	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "NO_COLOR=1")
 	out, err := cmd.StdoutPipe()
@@ -374,6 +379,9 @@ type procCase struct {
 	RateVsH2load  float64 `json:"rate_vs_h2load,omitempty"`
 	Load          string  `json:"load"`
 	H2loadStreams int     `json:"h2load_streams,omitempty"`
+	// RateVsBin and CPUVsBin compare pushdeck with the -vs-bin build.
+	RateVsBin float64 `json:"rate_vs_bin,omitempty"`
+	CPUVsBin  float64 `json:"cpu_vs_bin,omitempty"`
 }
 
 // procReport is the whole-process benchmark's output.
@@ -501,13 +509,19 @@ func procRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, h2 
 				ServerStream: h2.streams}, err
 		}})
 	}
+	if o.vsBin != "" {
+		// Last, so that pushdeck, apns2 and h2load keep their places.
+		clients = append(clients, client{"pushdeck-vs", func() (procSample, error) {
+			return runPushdeckBin(ctx, f, o.vsBin, "pushdeck-vs", srv, o.devices)
+		}})
+	}
 	// One unmeasured round: page cache, the server's first connections.
 	for _, cl := range clients {
 		if _, err := cl.run(); err != nil {
 			return c, err
 		}
 	}
-	var rateA, cpuA, rateH []float64
+	var rateA, cpuA, rateH, rateV, cpuV []float64
 	for r := range o.runs {
 		round := make([]procSample, len(clients))
 		for k := range clients {
@@ -529,8 +543,13 @@ func procRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, h2 
 		c.Runs = append(c.Runs, round)
 		rateA = append(rateA, round[0].PerSecond/round[1].PerSecond)
 		cpuA = append(cpuA, round[0].CPUS/round[1].CPUS)
-		if len(round) > 2 {
+		if h2 != nil {
 			rateH = append(rateH, round[0].PerSecond/round[2].PerSecond)
+		}
+		if o.vsBin != "" {
+			v := round[len(round)-1]
+			rateV = append(rateV, round[0].PerSecond/v.PerSecond)
+			cpuV = append(cpuV, round[0].CPUS/v.CPUS)
 		}
 	}
 	for i := range clients {
@@ -543,6 +562,9 @@ func procRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, h2 
 	c.RateVsAPNs2, c.CPUVsAPNs2 = medianF(rateA), medianF(cpuA)
 	if len(rateH) > 0 {
 		c.RateVsH2load = medianF(rateH)
+	}
+	if len(rateV) > 0 {
+		c.RateVsBin, c.CPUVsBin = medianF(rateV), medianF(cpuV)
 	}
 	return c, nil
 }
@@ -624,6 +646,9 @@ func procMarkdown(r *procReport) string {
 			fmt.Fprintf(&b, "- %s: rate ÷ apns2 %.2f, CPU ÷ apns2 %.2f", fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), c.RateVsAPNs2, c.CPUVsAPNs2)
 			if c.RateVsH2load > 0 {
 				fmt.Fprintf(&b, ", rate ÷ h2load (-m%d) %.2f", c.H2loadStreams, c.RateVsH2load)
+			}
+			if c.RateVsBin > 0 {
+				fmt.Fprintf(&b, ", rate ÷ pushdeck-vs %.2f, CPU ÷ pushdeck-vs %.2f", c.RateVsBin, c.CPUVsBin)
 			}
 			fmt.Fprintf(&b, " (%d rounds, load %s)\n", len(c.Runs), c.Load)
 		}

@@ -142,8 +142,10 @@ func TestHostileCredentialsCLI(t *testing.T) {
 			noStackTrace(t, out+errs)
 		})
 	}
+	// A weak key is named before any handshake; the probe still checks
+	// DNS and TCP (port 1 refuses), so it ends as a failed probe (exit 1).
 	code, out, errs := hostileRun(t, nil, "", "probe", "--cert", filepath.Join(dir, "rsa1024.pem"), "--env", "development", "--host", "https://127.0.0.1:1")
-	if code != exitUsage || !strings.Contains(errs, "RSA 1024-bit") || !strings.Contains(errs, "2048") {
+	if code != exitFailed || !strings.Contains(errs, "RSA 1024-bit") || !strings.Contains(errs, "2048") || !strings.Contains(out, "FAIL  tcp") {
 		t.Fatalf("probe with a weak key: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = hostileRun(t, map[string]string{"PUSHDECK_PASSWORD": "hostile"}, "", "inspect", filepath.Join(dir, "mac-1e12.p12"))

@@ -10,10 +10,18 @@ import (
 // BenchmarkBatch measures the engine alone (in-process server, so server
 // CPU is in the figures too): pushes per second over loopback TLS + HTTP/2
 // to apnstest with the default window (the server's limit), and
-// allocations per push.
+// allocations per push. 1conn-uncoalesced is 1conn with every flush of
+// x/net's its own write (push/internal/coalesce off).
 func BenchmarkBatch(b *testing.B) {
-	for _, conns := range []int{1, 4} {
-		b.Run(map[int]string{1: "1conn", 4: "4conns"}[conns], func(b *testing.B) {
+	for _, tc := range []struct {
+		name     string
+		conns    int
+		coalesce bool
+	}{{"1conn", 1, true}, {"4conns", 4, true}, {"1conn-uncoalesced", 1, false}} {
+		conns := tc.conns
+		b.Run(tc.name, func(b *testing.B) {
+			defer func(old bool) { coalesceWrites = old }(coalesceWrites)
+			coalesceWrites = tc.coalesce
 			s := startServer(b, apnstest.Config{})
 			c := newTestClient(b, s, certCred(fixture.dev), func(c *Config) { c.Connections = conns })
 			js := jobs(1000)

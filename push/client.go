@@ -240,9 +240,12 @@ func newClient(cfg Config) (*Client, error) {
 	tr := &http2.Transport{
 		TLSClientConfig:            tc,
 		StrictMaxConcurrentStreams: true,
-		MaxEncoderHeaderTableSize:  hpackTableSize,
-		ReadIdleTimeout:            15 * time.Second,
-		PingTimeout:                10 * time.Second,
+		// APNs answers in JSON of a few bytes: no accept-encoding header
+		// to encode on every request, no gzip reader on every answer.
+		DisableCompression:        true,
+		MaxEncoderHeaderTableSize: hpackTableSize,
+		ReadIdleTimeout:           15 * time.Second,
+		PingTimeout:               10 * time.Second,
 	}
 	c.pool = newConnPool(tr, n, c.dialTLS)
 	tr.ConnPool = c.pool

@@ -10,8 +10,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushdeck/pushdeck/push/internal/coalesce"
 	"golang.org/x/net/http2"
 )
+
+// coalesceWrites gathers x/net's per-frame-group flushes (two per push:
+// HEADERS, then DATA) into few TLS records and write syscalls
+// (push/internal/coalesce). A variable so that benchmarks can compare.
+var coalesceWrites = true
 
 // connPool is an http2.ClientConnPool of exactly n slots. Each slot holds at
 // most one usable connection; a request picks a slot round-robin and, with
@@ -124,6 +130,9 @@ func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientC
 	conn, err := p.dial(req.Context(), addr)
 	if err != nil {
 		return nil, err
+	}
+	if coalesceWrites {
+		conn = coalesce.New(conn)
 	}
 	tc := p.track(conn)
 	cc, err := p.t.NewClientConn(tc)

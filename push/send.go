@@ -231,13 +231,16 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	path := "/3/device/" + w.token
-	req := (&http.Request{
+	// WithContext copies the request: built as a value, the original
+	// need not live on the heap too.
+	base := http.Request{
 		Method:        http.MethodPost,
 		URL:           &url.URL{Scheme: "https", Host: c.target.hostport, Path: path},
 		Host:          c.target.hostport,
 		Header:        c.requestHeader(w.hs),
 		ContentLength: int64(len(job.Payload)),
-	}).WithContext(actx)
+	}
+	req := base.WithContext(actx)
 	if len(job.Payload) > 0 {
 		b := &payloadBody{payload: job.Payload}
 		b.Reset(job.Payload)
@@ -293,8 +296,9 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 	}
 	r.Latency = time.Since(start)
 	r.Status = resp.StatusCode
-	r.ApnsID = resp.Header.Get("apns-id")
-	r.ApnsUniqueID = resp.Header.Get("apns-unique-id")
+	// Indexed by their canonical keys: Get canonicalises on every call.
+	r.ApnsID = headerValue(resp.Header, "Apns-Id")
+	r.ApnsUniqueID = headerValue(resp.Header, "Apns-Unique-Id")
 	r.Response = Exchange{Body: body}
 	if !lean {
 		r.Response.Headers = flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode))
@@ -323,6 +327,14 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 		return r.Reason != "TooManyProviderTokenUpdates"
 	}
 	return false
+}
+
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // payloadBody is a request body over the job's payload, shared by every

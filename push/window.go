@@ -34,20 +34,10 @@ type window struct {
 	sinceDecrease int
 	sinceRefresh  int
 	limits        serverLimits
-	// delay is the queueing cap: streams beyond what the path needs only
-	// wait in queues (the client's, the server's, the kernel's) and cost
-	// CPU and memory. Once a round of answers shows the round trip well
-	// above the fastest one seen (base), the cap shrinks toward the window
-	// that keeps it near twice base (at least by a quarter), not below
-	// delayFloor; when the round trip is back near base it grows by a
-	// quarter a round (doubling, until the first trim), up to bound. With
-	// APNs' 20-40 ms the round trip hardly grows with the window and the cap
-	// reaches the server's limit in a few round trips; on a loopback server
-	// that answers at once it stays near delayFloor.
-	delay      int
-	slowStart  bool // doubling delay per round until the first trim
-	base, srtt time.Duration
-	sinceRound int
+	// probe is the rate probe: the cap that keeps the window where more
+	// streams still raise the rate of answers (window_rate.go).
+	probe rateProbe
+	now   func() time.Time // time.Now; a test's clock in unit tests
 }
 
 // serverLimits reports the sum of the live connections' stream limits (0
@@ -63,16 +53,13 @@ const initialServerLimit = 100
 // a 503 about a moment, so a few requests keep flowing to learn when it ends.
 const minCongestion = 8
 
-// delayFloor is the least the queueing cap allows: the 100 streams apns2
+// rateFloor is the least the rate cap allows: the 100 streams apns2
 // and h2load keep by default, enough for a fast path.
-const delayFloor = 100
+const rateFloor = 100
 
 func newWindow(bound int, limits serverLimits) *window {
-	// The queueing cap starts at delayFloor and doubles per round while
-	// the round trip stays near the fastest (TCP's slow start): a fast
-	// path reaches the server's limit in a few round trips, and a send
-	// that never needed more streams never builds them.
-	w := &window{bound: bound, congestion: bound, delay: min(bound, delayFloor), slowStart: true, limits: limits}
+	w := &window{bound: bound, congestion: bound, limits: limits, now: time.Now}
+	w.probe.cap = min(bound, rateFloor)
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -89,7 +76,7 @@ func (w *window) limitLocked() int {
 	if server <= 0 {
 		server = initialServerLimit
 	}
-	return max(1, min(w.bound, server, w.congestion, w.delay))
+	return max(1, min(w.bound, server, w.congestion, w.probe.cap))
 }
 
 // refreshLocked re-reads the servers' limit and wakes waiters if it grew.
@@ -133,6 +120,9 @@ func (w *window) acquire(ctx context.Context) error {
 		return err
 	}
 	w.inflight++
+	if w.inflight >= w.limitLocked() {
+		w.probe.full = true
+	}
 	return nil
 }
 
@@ -159,7 +149,6 @@ func (w *window) release(s signal, rtt time.Duration) {
 		if w.congestion < w.bound {
 			w.congestion++
 		}
-		w.learnDelay(rtt, limit)
 	case signalOverload:
 		if w.sinceDecrease >= limit {
 			w.congestion = max(minCongestion, limit/2)
@@ -176,49 +165,10 @@ func (w *window) release(s signal, rtt time.Duration) {
 	if s == signalRejected || s == signalOverload || w.server <= 0 || w.sinceRefresh >= min(refreshEvery, limit) {
 		w.refreshLocked()
 	}
+	if s != signalNone {
+		w.learnRate(rtt)
+	}
 	w.cond.Broadcast()
-}
-
-// learnDelay folds an accepted answer's round trip into base and srtt and,
-// once per round (a window's worth of answers), moves the queueing cap.
-func (w *window) learnDelay(rtt time.Duration, limit int) {
-	if rtt <= 0 {
-		return
-	}
-	if w.base == 0 || rtt < w.base {
-		w.base = rtt
-	}
-	if w.srtt == 0 {
-		w.srtt = rtt
-	} else {
-		w.srtt += (rtt - w.srtt) / 8
-	}
-	w.sinceRound++
-	if w.sinceRound < limit {
-		return
-	}
-	w.sinceRound = 0
-	queueing := w.srtt - w.base
-	switch {
-	case queueing > max(w.base, 2*time.Millisecond):
-		w.slowStart = false
-		if w.delay <= delayFloor {
-			break
-		}
-		// Where the round trip grows with the window, the window that
-		// keeps it near twice the fastest is about limit x 2base/srtt:
-		// go there at once (at least a quarter down), not a quarter per
-		// round.
-		target := int(int64(limit) * int64(2*max(w.base, time.Millisecond)) / int64(w.srtt))
-		w.delay = max(delayFloor, min(min(w.delay, limit)*3/4, target))
-	case queueing < max(w.base/2, time.Millisecond) && w.delay < w.bound:
-		step := max(w.delay/4, 1)
-		if w.slowStart {
-			step = w.delay
-		}
-		w.delay = min(w.bound, w.delay+step)
-		w.cond.Broadcast()
-	}
 }
 
 // refreshEvery is how many completions pass between reads of the servers'

@@ -135,61 +135,125 @@ type fixedLimits int
 
 func (f fixedLimits) serverLimit() int { return int(f) }
 
-// The queueing cap: round trips far above the fastest one seen shrink the
-// window a quarter per round down to delayFloor; round trips back near
-// the fastest grow it again up to the bound. (Synthetic round trips: the
-// window's arithmetic, not the clock.)
-func TestWindowTrimsQueueing(t *testing.T) {
-	w := newWindow(1000, fixedLimits(1000))
-	round := func(rtt time.Duration) {
-		n := w.limit()
-		for range n {
-			if err := w.acquire(context.Background()); err != nil {
-				t.Fatal(err)
+// path is a model server for the rate cap: it answers a request no sooner
+// than base after it was sent, one at a time, capacity(W) a second with W
+// requests in flight; a request waits behind those sent before it.
+type path struct {
+	base     time.Duration
+	capacity func(w int) float64
+}
+
+// sim runs answers through a window on a model path with a simulated
+// clock, keeping the window full.
+type sim struct {
+	t    *testing.T
+	w    *window
+	now  time.Time
+	sent []time.Time // the requests in flight, oldest first
+	last time.Time   // when the server last answered
+}
+
+func newSim(t *testing.T, w *window) *sim {
+	s := &sim{t: t, w: w, now: time.Unix(1e9, 0)}
+	s.last = s.now
+	w.now = func() time.Time { return s.now }
+	return s
+}
+
+// drive runs n answers on p and returns the window after each.
+func (s *sim) drive(p path, n int) []int {
+	s.t.Helper()
+	trace := make([]int, 0, n)
+	for range n {
+		for len(s.sent) < s.w.limit() {
+			if err := s.w.acquire(context.Background()); err != nil {
+				s.t.Fatal(err)
 			}
+			s.sent = append(s.sent, s.now)
 		}
-		for range n {
-			w.release(signalAccepted, rtt)
+		sent := s.sent[0]
+		s.sent = s.sent[1:]
+		done := s.last.Add(time.Duration(float64(time.Second) / p.capacity(len(s.sent)+1)))
+		if d := sent.Add(p.base); d.After(done) {
+			done = d
 		}
+		s.now, s.last = done, done
+		s.w.release(signalAccepted, done.Sub(sent))
+		trace = append(trace, s.w.limit())
 	}
-	// It starts at the floor and doubles per round while the path is fast.
-	if got := w.limit(); got != delayFloor {
-		t.Fatalf("window %d at the start, want %d", got, delayFloor)
+	return trace
+}
+
+func drive(t *testing.T, w *window, p path, n int) []int {
+	t.Helper()
+	return newSim(t, w).drive(p, n)
+}
+
+func flat(r float64) func(int) float64 { return func(int) float64 { return r } }
+
+// The rate probe (synthetic paths and clock: the window's arithmetic, not
+// the machine's timing).
+func TestWindowRateProbe(t *testing.T) {
+	// A loopback server answering within 1 ms, 9,000 a second whatever
+	// the window: more streams would only queue, and the window stays at
+	// the floor.
+	w := newWindow(1000, fixedLimits(1000))
+	if got := w.limit(); got != rateFloor {
+		t.Fatalf("window %d at the start, want %d", got, rateFloor)
 	}
-	var start []int
-	for range 5 {
-		round(time.Millisecond) // the fastest: 1 ms
-		start = append(start, w.limit())
+	trace := drive(t, w, path{base: time.Millisecond, capacity: flat(9000)}, 20000)
+	if top := slices.Max(trace); top > rateFloor {
+		t.Errorf("fast path: window up to %d, want %d", top, rateFloor)
 	}
-	if want := []int{200, 400, 800, 1000, 1000}; !slices.Equal(start, want) {
-		t.Fatalf("slow start %v, want %v", start, want)
+
+	// APNs at 20 ms where the server does less work per request the more
+	// it gets at once (8,600/s at 100 streams, 14,000/s at 1,000): the
+	// rate grows with the window up to the server's limit, so the window
+	// fills it although the round trip grows from 20 to 70 ms.
+	w = newWindow(1000, fixedLimits(1000))
+	trace = drive(t, w, path{base: 20 * time.Millisecond, capacity: func(n int) float64 { return 8000 + 6*float64(n) }}, 20000)
+	if got := trace[len(trace)-1]; got != 1000 {
+		t.Errorf("20 ms path: window %d at the end, want the server's 1000", got)
 	}
-	var trace []int
-	for range 30 {
-		round(40 * time.Millisecond) // everything now waits in queues
-		trace = append(trace, w.limit())
+	if i := slices.Index(trace, 1000); i < 0 || i > 3000 {
+		t.Errorf("20 ms path: the window reached 1000 after %d answers, want within 3000", i)
 	}
-	if got := w.limit(); got != delayFloor {
-		t.Fatalf("window %d after slow rounds, want the floor %d: %v", got, delayFloor, trace)
+
+	// 20 ms but a server that never does more than 8,000 a second: 160
+	// streams carry that (8,000 x 20 ms); the cap is probeGain times that,
+	// not the server's 1,000.
+	w = newWindow(1000, fixedLimits(1000))
+	trace = drive(t, w, path{base: 20 * time.Millisecond, capacity: flat(8000)}, 20000)
+	if got, want := trace[len(trace)-1], probeGain*160; got < want*9/10 || got > want*11/10 {
+		t.Errorf("20 ms path at 8,000/s: window %d at the end, want about %d", got, want)
 	}
-	for i := 1; i < len(trace); i++ {
-		if trace[i] > trace[i-1] {
-			t.Fatalf("the window grew while round trips stayed slow: %v", trace)
-		}
-	}
-	for range 60 {
-		round(time.Millisecond)
-	}
-	if got := w.limit(); got != 1000 {
-		t.Errorf("window %d after fast rounds again, want 1000", got)
-	}
-	// With a path whose round trip does not grow (APNs' 20-40 ms), the
-	// window stays at the server's limit.
+
+	// A steady 20 ms path and a server limit of 500: the window is the
+	// server's limit.
 	w = newWindow(1000, fixedLimits(500))
-	for range 20 {
-		round(20 * time.Millisecond)
+	trace = drive(t, w, path{base: 20 * time.Millisecond, capacity: flat(1e9)}, 5000)
+	if got := trace[len(trace)-1]; got != 500 {
+		t.Errorf("steady 20 ms path: window %d, want the server's 500", got)
 	}
-	if got := w.limit(); got != 500 {
-		t.Errorf("window %d on a steady 20 ms path, want the server's 500", got)
+
+	// A busy machine (4,000 a second), then a free one: the window
+	// follows the rate up.
+	w = newWindow(1000, fixedLimits(1000))
+	busy := true
+	p := path{base: 20 * time.Millisecond, capacity: func(n int) float64 {
+		if busy {
+			return 4000
+		}
+		return 8000 + 6*float64(n)
+	}}
+	sm := newSim(t, w)
+	trace = sm.drive(p, 5000)
+	if got, want := trace[len(trace)-1], probeGain*80; got > want*11/10 {
+		t.Errorf("busy 20 ms path: window %d, want at most about %d", got, want)
+	}
+	busy = false
+	trace = sm.drive(p, 40000)
+	if got := trace[len(trace)-1]; got < 800 {
+		t.Errorf("20 ms path after the machine freed up: window %d, want at least 800", got)
 	}
 }
