@@ -113,6 +113,9 @@ from exec to exit, CPU seconds per 10k pushes, peak RSS, time to first push
 and p99, then peak RSS and time to first push at -mem-tokens. -mode engine
 runs the older in-process comparison (push.Client.Batch vs apns2's
 Client.Push at -concurrency) and times ` + "`pushdeck demo`" + ` to its first frame.
+-mode record runs ` + "`pushdeck send`" + ` recording its results (the default) and
+with --no-history in paired rounds at each -latencies, and reports the
+ratios on ÷ off of the whole process's rate, CPU seconds and peak RSS.
 Prints a table, writes JSON and Markdown.
 
 Flags:
@@ -138,6 +141,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.mode == "record" {
+		fmt.Fprintf(stderr, "== whole process: pushdeck send recording on vs --no-history, %d tokens, %d paired rounds\n", o.devices, o.runs)
+		rrep, err := recordBenchmark(context.Background(), o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, recordMarkdown(rrep))
+		if err := writeRecord(rrep, o); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if o.mode == "store" {
 		if err := storeBenchmark(context.Background(), o, stdout, stderr); err != nil {
@@ -200,7 +217,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
-	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process; record: pushdeck send recording on vs --no-history")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
 	fs.StringVar(&o.vsBin, "vs-bin", "", "another pushdeck `BINARY` (e.g. main's build) to run in the same whole-process rounds, for an A/B of two builds")
 	fs.IntVar(&o.storeImport, "store-import", o.storeImport, "-mode store: tokens of the devices import")
@@ -230,8 +247,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.firstPushTokens, err = parseInts(*firstPush); err != nil {
 		return o, usageErr(stderr, "-first-push-tokens %q: %v (e.g. 1000000)", *firstPush, err)
 	}
-	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" {
-		return o, usageErr(stderr, "-mode %q: use process, engine, both or store", o.mode)
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" {
+		return o, usageErr(stderr, "-mode %q: use process, engine, both, store or record", o.mode)
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)

@@ -66,6 +66,18 @@ func TestChannelsLifecycle(t *testing.T) {
 	if err != nil || len(hist) != 1 || hist[0].Token != created.ID || hist[0].PushType != "liveactivity" || hist[0].Topic != fxTopic || hist[0].Status != 200 {
 		t.Fatalf("history %+v %v", hist, err)
 	}
+	// --no-history: the broadcast goes out, History is left as it was.
+	te = &testEnv{}
+	if code := te.run(m.tokenArgs("send", "--channel", created.ID, "--payload", update, "--priority", "5", "--no-history")...); code != exitOK ||
+		!strings.Contains(te.stdout.String(), "sent    channel ") {
+		t.Fatalf("broadcast --no-history: exit %d\n%s%s", code, te.stdout.String(), te.stderr.String())
+	}
+	if bs := m.Channels().Broadcasts(fxTopic, created.ID); len(bs) != 2 {
+		t.Errorf("--no-history: %d broadcasts reached the server, want 2", len(bs))
+	}
+	if n, err := store.HistoryCount(profiles.HistoryFilter{}); err != nil || n != 1 {
+		t.Errorf("--no-history: history has %d entries (%v), want 1", n, err)
+	}
 	// A no-storage channel takes expiration 0 only. `channels list` kept
 	// its policy in the store, so the send is refused before it goes out.
 	te = &testEnv{}

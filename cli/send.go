@@ -49,11 +49,13 @@ type SendOptions struct {
 	// Kind is the token kind of --token and --tokens-file tokens (device,
 	// liveactivity-start, liveactivity-update); the device book has its own.
 	Kind string
+	// NoHistory records nothing: no history entry, no device book update.
+	NoHistory bool
 }
 
 const sendLong = `Sends a notification to one or more devices and prints a line per device as
 APNs answers (--json: one JSON object per line, then a summary). Every
-result is kept in history and the device book.
+result is kept in history and the device book (--no-history: none is).
 
 Credential: --cert F [--key F] | --p8 F --key-id K --team-id T | --profile NAME
 Devices:    --token T (repeatable; "<ab12 cd34 ...>" as iOS prints it is fine)
@@ -110,6 +112,7 @@ func newSendCmd(e env) *cobra.Command {
 	fs.DurationVar(&o.Timeout, "timeout", push.DefaultTimeout, "time limit for one push")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per device, then a summary")
 	fs.BoolVar(&o.Force, "force", false, "send even if the payload has lint errors")
+	fs.BoolVar(&o.NoHistory, "no-history", false, "record nothing: no history entries, no device book results (the output is the same)")
 	return c
 }
 
@@ -199,14 +202,17 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		// 0 would silently mean the default (3) to the engine.
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
-	sendRec := session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count)
-	warn := func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }
-	// The recorder needs the config folder, which may still be opening
-	// while the first pushes go out: the pipe makes it before its first
-	// commit. It prints each group after its commit.
+	// The pipe prints each result once the recorder has committed it. The
+	// recorder needs the config folder, which may still be opening while
+	// the first pushes go out: the pipe makes it for the first result.
+	pipe := newResultPipe(e.stdout, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
 	newRec := func() *session.Recorder {
+		if f.NoHistory {
+			return session.Unrecorded(pipe.show)
+		}
+		warn := func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }
 		plan.takeStore(e, warn)
-		return session.NewRecorder(s.Store, sendRec, warn, nil)
+		return session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count), warn, pipe.show)
 	}
 	if !f.JSON {
 		about := ""
@@ -218,8 +224,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}
 	// Results are recorded and printed by the pipe, off this loop.
-	pipe := newResultPipe(e.stdout, newRec, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
-	defer pipe.close()
+	pipe.start(newRec)
 	results := client.Stream(ctx, plan.targets.jobs(ctx, plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,
@@ -279,8 +284,11 @@ func planSend(e env, f *SendOptions) (plan *sendPlan, err error) {
 		s, err = resolve(e, f.Credential)
 	} else {
 		// Nothing before the first push needs the config folder: it
-		// opens alongside (TLS handshake, first pushes).
-		plan.store = openStoreLater()
+		// opens alongside (TLS handshake, first pushes), if anything is
+		// to be recorded at all.
+		if !f.NoHistory {
+			plan.store = openStoreLater()
+		}
 		s, err = session.Resolve(e.session(), nil, nil, f.Credential)
 	}
 	if err != nil {

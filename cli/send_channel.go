@@ -93,7 +93,9 @@ func sendChannel(ctx context.Context, e env, f *SendOptions) (int, error) {
 	if r.Class == "invalid" {
 		return exitUsage, r.Err
 	}
-	recordBroadcast(e, s, h, body, r)
+	if !f.NoHistory {
+		recordBroadcast(e, s, h, body, r)
+	}
 	writeBroadcast(e, f.JSON, s.Env, ch.ID, ch.Label, r)
 	if !r.OK() {
 		return exitFailed, nil

@@ -96,6 +96,7 @@ func (s *Store) EachDevice(ctx context.Context, f DeviceFilter, fn func(Device) 
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	var where []string
 	var args []any
 	if f.Environment != "" {
@@ -470,6 +471,7 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 	if err != nil {
 		return nil, err
 	}
+	s.settle(context.Background())
 	env, err = certs.ParseEnvironment(string(env))
 	if err != nil {
 		return nil, err
@@ -633,3 +635,100 @@ func (s *Store) DeviceCount() (int, error) {
 
 // errStop ends an iteration early without being an error to the caller.
 var errStop = errors.New("stop")
+
+// deviceUpdate is one result on its way to the device book.
+type deviceUpdate struct {
+	env certs.Environment
+	r   DeviceResult
+}
+
+// deviceResultsSQL is deviceResultSQL for many devices at once: r's
+// columns are status, reason, apns-id, at, unregistered-at, environment,
+// token. Each device may appear once per statement (an UPDATE ... FROM
+// uses one of several matching rows). OR FAIL: no statement journal (see
+// historyInsertHead).
+const (
+	deviceResultsHead = `UPDATE OR FAIL devices SET
+	last_status = r.column1, last_reason = r.column2, last_apns_id = r.column3, last_at = r.column4,
+	unregistered_at = CASE WHEN r.column5 IS NOT NULL THEN r.column5 WHEN r.column1 = 410 THEN r.column4 WHEN r.column1 = 200 THEN NULL ELSE devices.unregistered_at END,
+	last_seen_valid = CASE WHEN r.column1 = 200 THEN r.column4 ELSE devices.last_seen_valid END
+	FROM (VALUES `
+	deviceResultsRow  = `(?,?,?,?,?,?,?)`
+	deviceResultsTail = `) AS r
+	WHERE devices.environment = r.column6 AND devices.token = r.column7 AND (devices.last_at IS NULL OR devices.last_at <= r.column4)`
+	deviceResultsChunk = 32
+)
+
+func deviceResultsSQL(n int) string {
+	return deviceResultsHead + strings.TrimSuffix(strings.Repeat(deviceResultsRow+",", n), ",") + deviceResultsTail
+}
+
+// updateDeviceResults sets the last result of each device in ups, in
+// order, as execDeviceResult one by one would, in statements of up to
+// deviceResultsChunk devices. An environment with no device in the book
+// (a send from a tokens file) costs one look-up per group. A device that
+// appears more than once goes in a later statement each time, so its
+// results still apply in order.
+func updateDeviceResults(ups []deviceUpdate, now time.Time, prep prepareFunc) error {
+	if len(ups) == 0 {
+		return nil
+	}
+	inBook := map[certs.Environment]bool{}
+	for _, u := range ups {
+		if _, ok := inBook[u.env]; ok {
+			continue
+		}
+		exists, err := prep(`SELECT EXISTS (SELECT 1 FROM devices WHERE environment = ?)`)
+		if err != nil {
+			return err
+		}
+		var has bool
+		if err := exists.QueryRow(string(u.env)).Scan(&has); err != nil {
+			return err
+		}
+		inBook[u.env] = has
+	}
+	type key struct {
+		env certs.Environment
+		tok string
+	}
+	seen := map[key]int{}
+	var rounds [][]deviceUpdate
+	for _, u := range ups {
+		if !inBook[u.env] {
+			continue
+		}
+		if t, err := certs.NormalizeToken(u.r.Token); err == nil {
+			u.r.Token = t
+		}
+		if u.r.At.IsZero() {
+			u.r.At = now
+		}
+		k := key{u.env, u.r.Token}
+		n := seen[k]
+		seen[k] = n + 1
+		if n == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[n] = append(rounds[n], u)
+	}
+	args := make([]any, 0, 7*deviceResultsChunk)
+	for _, round := range rounds {
+		for len(round) > 0 {
+			n := chunkSize(len(round), deviceResultsChunk)
+			args = args[:0]
+			for _, u := range round[:n] {
+				args = append(args, int64(u.r.Status), u.r.Reason, u.r.ApnsID, u.r.At.UTC().UnixNano(), nullNS(u.r.UnregisteredAt), string(u.env), u.r.Token)
+			}
+			st, err := prep(deviceResultsSQL(n))
+			if err != nil {
+				return err
+			}
+			if _, err := st.Exec(args...); err != nil {
+				return err
+			}
+			round = round[n:]
+		}
+	}
+	return nil
+}

@@ -234,7 +234,10 @@ func Rebuild(dir string) (RebuildReport, error) {
 		return rep, nil
 	}
 	defer old.Close()
-	for _, t := range []string{"meta", "devices", "device_groups", "bodies", "history", "sends", "payloads", "drafts", "channels"} {
+	for _, t := range []string{"meta", "devices", "device_groups", "bodies", "history", "sends", "payloads", "drafts", "channels", "pending_results"} {
+		if t == "pending_results" && !hasTable(old, t) {
+			continue // a database from before schema 3
+		}
 		n, lost := s.salvageTable(old, t)
 		rep.Rows[t] = n
 		if lost != "" {
@@ -242,6 +245,12 @@ func Rebuild(dir string) (RebuildReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// hasTable is whether db has a table named t.
+func hasTable(db *sql.DB, t string) bool {
+	var one int
+	return db.QueryRow(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, t).Scan(&one) == nil
 }
 
 func fileExists(p string) bool {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,14 +48,97 @@ func (s *Store) Record(ctx context.Context, recs []Record) error {
 		return nil
 	}
 	return s.write(ctx, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
-		return insertRecords(tx, recs)
+		return insertRecords(tx, recs, s.statements(ctx, tx))
 	})
 }
 
-const historyInsertSQL = `INSERT INTO history (at, batch, profile, environment, topic, push_type, priority, collapse_id,
+// prepareFunc gives a prepared statement for a query, usable in one
+// transaction.
+type prepareFunc func(query string) (*sql.Stmt, error)
+
+// statements prepares each of the recorder's statements once per
+// connection and keeps them for the Store's life: compiling a 32-row
+// INSERT for every group cost more than running it.
+func (s *Store) statements(ctx context.Context, tx *sql.Tx) prepareFunc {
+	inTx := map[string]*sql.Stmt{}
+	return func(q string) (*sql.Stmt, error) {
+		if st := inTx[q]; st != nil {
+			return st, nil
+		}
+		s.st.stmtMu.Lock()
+		st := s.st.stmts[q]
+		if st == nil {
+			db, err := s.db()
+			if err == nil {
+				st, err = db.PrepareContext(ctx, q)
+			}
+			if err != nil {
+				s.st.stmtMu.Unlock()
+				return nil, err
+			}
+			if s.st.stmts == nil {
+				s.st.stmts = map[string]*sql.Stmt{}
+			}
+			s.st.stmts[q] = st
+		}
+		s.st.stmtMu.Unlock()
+		st = tx.StmtContext(ctx, st) // closed with the transaction
+		inTx[q] = st
+		return st, nil
+	}
+}
+
+// txStatements prepares each statement once in tx (an import: one
+// transaction).
+func txStatements(tx *sql.Tx) prepareFunc {
+	inTx := map[string]*sql.Stmt{}
+	return func(q string) (*sql.Stmt, error) {
+		if st := inTx[q]; st != nil {
+			return st, nil
+		}
+		st, err := tx.Prepare(q)
+		if err != nil {
+			return nil, err
+		}
+		inTx[q] = st
+		return st, nil
+	}
+}
+
+// chunkSize is how many rows of n go in the next statement: historyChunk,
+// else the largest power of two up to n, so a group of any size uses at
+// most a handful of distinct (cached) statements.
+func chunkSize(n, chunk int) int {
+	if n >= chunk {
+		return chunk
+	}
+	k := 1
+	for k*2 <= n {
+		k *= 2
+	}
+	return k
+}
+
+// historyInsertHead is the INSERT of history rows; historyRow is one row's
+// placeholders. A group is written historyChunk rows per statement: one
+// call through database/sql and one statement run per 32 rows instead of
+// per row (that per-call work was most of the recording's CPU). OR FAIL:
+// a statement that writes many rows would otherwise keep a statement
+// journal (a copy of every page it changes) to undo only itself on an
+// error; every error rolls the whole transaction back anyway.
+const (
+	historyInsertHead = `INSERT OR FAIL INTO history (at, batch, profile, environment, topic, push_type, priority, collapse_id,
 	expiration, payload_sha256, payload_size, token, channel_id, label, status, reason, apns_id, apns_unique_id,
-	latency_ms, attempts, error, unregistered_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	latency_ms, attempts, error, unregistered_at) VALUES `
+	historyRow   = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	historyCols  = 22
+	historyChunk = 32
+)
+
+// historyInsertSQL inserts n rows.
+func historyInsertSQL(n int) string {
+	return historyInsertHead + strings.TrimSuffix(strings.Repeat(historyRow+",", n), ",")
+}
 
 const sendsUpsertSQL = `INSERT INTO sends (batch, started_at, last_at, profile, environment, topic, devices, accepted, failed)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -65,21 +149,19 @@ const sendsUpsertSQL = `INSERT INTO sends (batch, started_at, last_at, profile, 
 		accepted = accepted + excluded.accepted,
 		failed = failed + excluded.failed`
 
-// insertRecords is the body of every history write.
-func insertRecords(tx *sql.Tx, recs []Record) error {
-	ins, err := tx.Prepare(historyInsertSQL)
-	if err != nil {
-		return err
+// nullNS is a time for a bound argument: Unix nanoseconds, or NULL.
+func nullNS(t time.Time) any {
+	if t.IsZero() {
+		return nil
 	}
-	defer ins.Close()
-	var body, book *sql.Stmt
-	defer func() {
-		for _, st := range []*sql.Stmt{body, book} {
-			if st != nil {
-				st.Close()
-			}
-		}
-	}()
+	return t.UnixNano()
+}
+
+// insertRecords is the body of every history write: the history rows
+// (historyChunk per statement), each distinct payload body once, each
+// batch's totals once per group, and the device book's last results
+// (batched, see updateDeviceResults).
+func insertRecords(tx *sql.Tx, recs []Record, prep prepareFunc) error {
 	type sendTotals struct {
 		first, last       int64
 		profile, env, top string
@@ -87,8 +169,29 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 	}
 	sends := map[string]*sendTotals{}
 	var order []string
+	var book []deviceUpdate
 	lastBody := ""
 	now := time.Now().UTC()
+	args := make([]any, 0, historyCols*min(len(recs), historyChunk))
+	rows := 0
+	// flush writes the rows in args, historyChunk (or a power of two)
+	// to a statement.
+	flush := func() error {
+		for done := 0; done < rows; {
+			n := chunkSize(rows-done, historyChunk)
+			st, err := prep(historyInsertSQL(n))
+			if err != nil {
+				return err
+			}
+			if _, err := st.Exec(args[done*historyCols : (done+n)*historyCols]...); err != nil {
+				return err
+			}
+			done += n
+		}
+		clear(args)
+		args, rows = args[:0], 0
+		return nil
+	}
 	for i := range recs {
 		e := &recs[i].Entry
 		if e.At.IsZero() {
@@ -100,10 +203,9 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 				e.PayloadHash = bodyHash(e.Payload)
 			}
 			if e.PayloadHash != lastBody { // a batch repeats one body
-				if body == nil {
-					if body, err = tx.Prepare(`INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT DO NOTHING`); err != nil {
-						return err
-					}
+				body, err := prep(`INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+				if err != nil {
+					return err
 				}
 				if _, err := body.Exec(e.PayloadHash, e.Payload); err != nil {
 					return err
@@ -111,10 +213,13 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 				lastBody = e.PayloadHash
 			}
 		}
-		if _, err := ins.Exec(at, e.Batch, e.Profile, string(e.Environment), e.Topic, e.PushType, e.Priority, e.CollapseID,
-			e.Expiration, e.PayloadHash, e.PayloadSize, e.Token, e.Channel, e.Label, e.Status, e.Reason, e.ApnsID, e.ApnsUniqueID,
-			e.LatencyMS, e.Attempts, e.Error, nsOf(e.UnregisteredAt)); err != nil {
-			return err
+		args = append(args, at, e.Batch, e.Profile, string(e.Environment), e.Topic, e.PushType, int64(e.Priority), e.CollapseID,
+			e.Expiration, e.PayloadHash, int64(e.PayloadSize), e.Token, e.Channel, e.Label, int64(e.Status), e.Reason, e.ApnsID, e.ApnsUniqueID,
+			e.LatencyMS, int64(e.Attempts), e.Error, nullNS(e.UnregisteredAt))
+		if rows++; rows == historyChunk {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 		if e.Batch != "" {
 			t := sends[e.Batch]
@@ -132,27 +237,24 @@ func insertRecords(tx *sql.Tx, recs []Record) error {
 			}
 		}
 		if recs[i].Book && e.Status != 0 && e.Token != "" {
-			if book == nil {
-				if book, err = tx.Prepare(deviceResultSQL); err != nil {
-					return err
-				}
-			}
 			env, err := certs.ParseEnvironment(string(e.Environment))
 			if err != nil {
 				continue // not a device of the book
 			}
-			dr := DeviceResult{Token: e.Token, Status: e.Status, Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: e.UnregisteredAt}
-			if err := execDeviceResult(book, env, dr, now); err != nil {
-				return err
-			}
+			book = append(book, deviceUpdate{env: env, r: DeviceResult{Token: e.Token, Status: e.Status, Reason: e.Reason, ApnsID: e.ApnsID, At: e.At, UnregisteredAt: e.UnregisteredAt}})
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := updateDeviceResults(book, now, prep); err != nil {
+		return err
+	}
 	if len(order) > 0 {
-		up, err := tx.Prepare(sendsUpsertSQL)
+		up, err := prep(sendsUpsertSQL)
 		if err != nil {
 			return err
 		}
-		defer up.Close()
 		for _, b := range order {
 			t := sends[b]
 			if _, err := up.Exec(b, t.first, t.last, t.profile, t.env, t.top, t.n, t.ok, t.failed); err != nil {
@@ -219,7 +321,8 @@ type RecorderOptions struct {
 	// (default 50 ms).
 	MaxDelay time.Duration
 	// MaxBatch commits a group as soon as it has this many records
-	// (default 500).
+	// (default 500). A recorder that is behind commits up to four times
+	// as many at once.
 	MaxBatch int
 	// Queue is how many records may wait; Add blocks beyond it, so a
 	// slow disk slows the sender rather than piling results up in memory
@@ -384,7 +487,10 @@ func (r *Recorder) loop() {
 			continue
 		}
 		r.mu.Lock()
-		take := min(len(r.queue), r.opt.MaxBatch)
+		// Behind (more than a group waiting): commit all that waits, up
+		// to four groups, in one transaction; fewer commits let the
+		// recorder catch up, and the queue bound still holds.
+		take := min(len(r.queue), 4*r.opt.MaxBatch)
 		batch := append([]Record(nil), r.queue[:take]...)
 		r.queue = append(r.queue[:0], r.queue[take:]...)
 		if len(r.queue) > 0 {
@@ -423,7 +529,7 @@ func (r *Recorder) loop() {
 func (r *Recorder) commit(batch []Record) error {
 	var err error
 	for try := 0; try < 3; try++ {
-		err = r.s.Record(context.Background(), batch)
+		err = r.s.recordPending(context.Background(), batch)
 		if !errors.Is(err, ErrBusy) {
 			return err
 		}

@@ -74,6 +74,7 @@ func (s *Store) StreamHistoryJSON(ctx context.Context, f HistoryFilter, w io.Wri
 	if err != nil {
 		return 0, err
 	}
+	s.settle(ctx)
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return 0, err

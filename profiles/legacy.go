@@ -280,11 +280,12 @@ func (s *Store) importLegacyHistory(tx *sql.Tx, p string) (string, error) {
 	var batch []Record
 	n, lineNo := 0, 0
 	var bad []int
+	prep := txStatements(tx)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := insertRecords(tx, batch)
+		err := insertRecords(tx, batch, prep)
 		n += len(batch)
 		batch = batch[:0]
 		return err

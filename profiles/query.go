@@ -81,6 +81,10 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 	}
 	if f.StatusSet || f.Status != 0 {
 		add("h.status = ?", f.Status)
+		if f.Status != 200 {
+			// Names history_failed's condition so SQLite can use it.
+			add("h.status <> 200")
+		}
 	}
 	if f.Failed {
 		add("h.status <> 200")
@@ -103,6 +107,7 @@ func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*His
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return err
@@ -162,6 +167,7 @@ func (s *Store) HistoryCount(f HistoryFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.settle(context.Background())
 	where, args, err := historyWhere(f)
 	if err != nil {
 		return 0, err
@@ -179,6 +185,7 @@ func (s *Store) Sends(ctx context.Context, f HistoryFilter, fn func(SendSummary)
 	if err != nil {
 		return err
 	}
+	s.settle(ctx)
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {

@@ -147,6 +147,25 @@ CREATE UNIQUE INDEX channels_env_id ON channels (environment, channel_id);
 CREATE UNIQUE INDEX channels_env_label ON channels (environment, label_key) WHERE label_key <> '';
 CREATE INDEX channels_topic ON channels (topic, environment);
 `,
+	// 2: recording a result costs one B-tree insert per index, and a send
+	// records every result: history_status keeps only what users look
+	// up by status, the failures (most results are 200s; "--status 200"
+	// and "--succeeded" read history_at and skip the failures).
+	`
+DROP INDEX history_status;
+CREATE INDEX history_failed ON history (status, at) WHERE status <> 200;
+`,
+	// 3: a send's results are committed first as one compact row per
+	// group, with no index to update; they move into history (and the
+	// device book, and the send's totals) before anything reads them
+	// (Store.settle): indexing no longer slows the send.
+	`
+CREATE TABLE pending_results (
+	id      INTEGER PRIMARY KEY,
+	results INTEGER NOT NULL,
+	body    BLOB NOT NULL
+);
+`,
 }
 
 // SchemaLatest is the database version this pushdeck writes.

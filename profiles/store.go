@@ -61,6 +61,10 @@ type storeState struct {
 	notices  []string
 	closed   bool
 
+	// stmts are the recorder's prepared statements (see statements).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+
 	// hooks for tests: run inside every write transaction before commit.
 	beforeCommit func(tx *sql.Tx) error
 }
@@ -266,7 +270,9 @@ func (s *Store) openDB(opt Options) error {
 	// Statement journals (one per upsert that may fail on a label) and
 	// sorts in memory: on disk they cost a write per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-16000)") // 16 MB per connection
+	// 8 MB per connection: a send of 100,000 records as fast as with 16 MB
+	// (measured), and the process peaks about 24 MB lower.
+	q.Add("_pragma", "cache_size(-8000)")
 	if opt.readOnly {
 		q.Set("mode", "ro")
 	} else {
@@ -357,6 +363,12 @@ func (s *Store) Close() error {
 	if s.st.db == nil {
 		return nil
 	}
+	s.st.stmtMu.Lock()
+	for _, st := range s.st.stmts {
+		st.Close()
+	}
+	s.st.stmts = nil
+	s.st.stmtMu.Unlock()
 	return s.st.db.Close()
 }
 

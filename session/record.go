@@ -152,6 +152,13 @@ func NewRecorder(store *profiles.Store, send *Send, warn func(string), shown fun
 	return r
 }
 
+// Unrecorded is a Recorder that records nothing and says nothing about it:
+// a send the user asked not to record (pushdeck send --no-history). shown
+// sees each result at once.
+func Unrecorded(shown func(push.Result)) *Recorder {
+	return &Recorder{shown: shown}
+}
+
 // committed runs on the store's recorder goroutine after each group.
 func (r *Recorder) committed(c profiles.Commit) {
 	if c.Err != nil {
@@ -173,13 +180,13 @@ func (r *Recorder) committed(c profiles.Commit) {
 // Add records one result (its env is the send's); shown sees it once it is
 // committed. It blocks while the disk is behind.
 func (r *Recorder) Add(res push.Result) {
-	rec := r.send.Record(res, r.send.Env, time.Now())
 	if r.rec == nil {
 		if r.shown != nil {
 			r.shown(res)
 		}
 		return
 	}
+	rec := r.send.Record(res, r.send.Env, time.Now())
 	if err := r.rec.Add(profiles.Record{Entry: rec.Entry, Book: rec.Book, Tag: res}); err != nil {
 		r.mu.Lock()
 		r.failed++
