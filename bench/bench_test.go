@@ -209,6 +209,7 @@ func TestFlags(t *testing.T) {
 		{"-latencies", "soon"},
 		{"-clients", "curl"},
 		{"-mem-devices", "20000"},
+		{"-first-push-tokens", "lots"},
 		{"stray"},
 	} {
 		var stderr bytes.Buffer
@@ -251,5 +252,40 @@ func TestQuickProcessRun(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "rate ÷ apns2") {
 		t.Errorf("no paired ratio in the table:\n%s", stdout.String())
+	}
+}
+
+// -mem-only runs the memory runs alone; a -first-push-tokens run stops
+// pushdeck after its first push and reports the time to it; the verdicts
+// compare the largest and smallest counts with the targets.
+func TestMemOnlyRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the pushdeck binary: run without -short")
+	}
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-quick", "-mem-only", "-h2load", "off", "-mem-tokens", "50,200", "-first-push-tokens", "5000",
+		"-out", filepath.Join(dir, "latest.json"), "-md", filepath.Join(dir, "latest.md")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "latest-process.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep procReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cases) != 0 || len(rep.Memory) != 4 || len(rep.FirstPush) != 1 || len(rep.MemVerdicts) != 2 {
+		t.Fatalf("cases %d, memory %d, first push %d, verdicts %d", len(rep.Cases), len(rep.Memory), len(rep.FirstPush), len(rep.MemVerdicts))
+	}
+	if f := rep.FirstPush[0]; f.Tokens != 5000 || f.FirstPushMS <= 0 || f.PeakRSSMB <= 0 {
+		t.Errorf("first-push run: %+v", f)
+	}
+	if v := rep.MemVerdicts[0]; v.Client != "pushdeck" || v.SmallTokens != 50 || v.LargeTokens != 200 || v.RSSRatio <= 0 {
+		t.Errorf("verdict: %+v", v)
+	}
+	if !strings.Contains(stdout.String(), "target ≤ 1.3") || strings.Contains(stdout.String(), "rate ÷ apns2") {
+		t.Errorf("table:\n%s", stdout.String())
 	}
 }

@@ -46,6 +46,10 @@ type options struct {
 	procPayload int
 	vsBin       string // a second pushdeck binary for the whole-process rounds
 	memTokens   []int
+	// memOnly skips the paired send comparison: only the -mem-tokens and
+	// -first-push-tokens runs.
+	memOnly         bool
+	firstPushTokens []int
 	// storeImport and storeGroup size -mode store: the devices import, and
 	// the group of the --group vs --tokens-file sends.
 	storeImport int
@@ -226,6 +230,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.storeGroup, "store-group", o.storeGroup, "-mode store: devices of the --group send (the book holds twice as many)")
 	addHistoryFlags(fs)
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
+	fs.BoolVar(&o.memOnly, "mem-only", false, "run only the -mem-tokens and -first-push-tokens runs (process mode)")
+	firstPush := fs.String("first-push-tokens", "", "token counts (e.g. 1000000) of pushdeck runs stopped after the first push: time to it and peak RSS until then")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -244,6 +250,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.memTokens, err = parseInts(*memTokens); err != nil {
 		return o, usageErr(stderr, "-mem-tokens %q: %v (e.g. 1000,10000)", *memTokens, err)
+	}
+	if o.firstPushTokens, err = parseInts(*firstPush); err != nil {
+		return o, usageErr(stderr, "-first-push-tokens %q: %v (e.g. 1000000)", *firstPush, err)
 	}
 	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" && o.mode != "history" {
 		return o, usageErr(stderr, "-mode %q: use process, engine, both, store, record or history", o.mode)

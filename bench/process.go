@@ -185,12 +185,7 @@ func (f *procFiles) tokensFile(n int) (string, error) {
 		return p, nil
 	}
 	p := filepath.Join(f.dir, fmt.Sprintf("tokens-%d.txt", n))
-	var b strings.Builder
-	for _, t := range makeTokens(n) {
-		b.WriteString(t)
-		b.WriteByte('\n')
-	}
-	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+	if err := writeTokens(p, n); err != nil {
 		return "", err
 	}
 	f.tokens[n] = p
@@ -391,12 +386,16 @@ type procCase struct {
 
 // procReport is the whole-process benchmark's output.
 type procReport struct {
-	Machine machine       `json:"machine"`
-	Payload int           `json:"payload_bytes"`
-	Cases   []procCase    `json:"cases"`
-	Memory  []procSample  `json:"memory"` // peak RSS by token count (0 ms latency)
-	Notes   []string      `json:"notes,omitempty"`
-	Took    time.Duration `json:"took_ns"`
+	Machine machine      `json:"machine"`
+	Payload int          `json:"payload_bytes"`
+	Cases   []procCase   `json:"cases"`
+	Memory  []procSample `json:"memory"` // peak RSS by token count (0 ms latency)
+	// FirstPush are -first-push-tokens runs, stopped after the first push.
+	FirstPush   []procSample  `json:"first_push,omitempty"`
+	MemLoad     string        `json:"mem_load,omitempty"` // load average before the memory runs
+	MemVerdicts []memVerdict  `json:"mem_verdicts,omitempty"`
+	Notes       []string      `json:"notes,omitempty"`
+	Took        time.Duration `json:"took_ns"`
 }
 
 // processBenchmark runs the whole-process comparison.
@@ -441,12 +440,15 @@ func processBenchmark(ctx context.Context, o options, log io.Writer) (*procRepor
 			if err := os.WriteFile(f.ca, srv.CAPEM, 0o600); err != nil {
 				return err
 			}
-			c, err := procRuns(ctx, o, f, srv, h2, lat, log)
-			if err != nil {
-				return err
+			if !o.memOnly {
+				c, err := procRuns(ctx, o, f, srv, h2, lat, log)
+				if err != nil {
+					return err
+				}
+				rep.Cases = append(rep.Cases, c)
 			}
-			rep.Cases = append(rep.Cases, c)
 			if li == 0 {
+				rep.MemLoad = loadAvg()
 				for _, n := range o.memTokens {
 					for _, run := range []func(context.Context, *procFiles, *serverProc, int) (procSample, error){runPushdeckProc, runAPNs2Proc} {
 						s, err := run(ctx, f, srv, n)
@@ -457,6 +459,15 @@ func processBenchmark(ctx context.Context, o options, log io.Writer) (*procRepor
 						rep.Memory = append(rep.Memory, s)
 					}
 				}
+				for _, n := range o.firstPushTokens {
+					s, err := runFirstPushProc(ctx, f, srv, n)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(log, "first push %7d tokens: %.0f ms, peak RSS %.1f MB until then\n", n, s.FirstPushMS, s.PeakRSSMB)
+					rep.FirstPush = append(rep.FirstPush, s)
+				}
+				rep.MemVerdicts = memVerdicts(rep)
 			}
 			return nil
 		}()
@@ -612,40 +623,37 @@ func procMarkdown(r *procReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, %s; load %s at the start. Payload %d B, cert auth, %s.\n\n",
 		r.Machine.NumCPU, r.Machine.CPUModel, r.Machine.Kernel, r.Machine.GoVersion, r.Machine.LoadAvgStart, r.Payload, "server in its own process")
-	b.WriteString("| latency | client | tokens | notif/s (whole process) | wall s | CPU s | CPU s / 10k | peak RSS MB | first push ms | p50 ms | p99 ms | server CPU s | conns |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, c := range r.Cases {
-		for _, m := range c.Medians {
-			name := m.Client
-			if m.ServerStream > 0 {
-				name += fmt.Sprintf(" -m%d", m.ServerStream)
+	if len(r.Cases) > 0 {
+		b.WriteString("| latency | client | tokens | notif/s (whole process) | wall s | CPU s | CPU s / 10k | peak RSS MB | first push ms | p50 ms | p99 ms | server CPU s | conns |\n")
+		b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, c := range r.Cases {
+			for _, m := range c.Medians {
+				name := m.Client
+				if m.ServerStream > 0 {
+					name += fmt.Sprintf(" -m%d", m.ServerStream)
+				}
+				first := fmt.Sprintf("%.0f", m.FirstPushMS)
+				if m.Client == "h2load" {
+					first = "-"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.1f | %s | %.2f | %.2f | %.2f | %d |\n",
+					fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), name, m.Tokens, m.PerSecond, m.WallS, m.CPUS,
+					m.CPUPer10k, m.PeakRSSMB, first, m.P50MS, m.P99MS, m.ServerCPUS, m.Connections)
 			}
-			first := fmt.Sprintf("%.0f", m.FirstPushMS)
-			if m.Client == "h2load" {
-				first = "-"
+		}
+		b.WriteString("\nPaired ratios (median over rounds of pushdeck ÷ peer in the same round):\n\n")
+		for _, c := range r.Cases {
+			fmt.Fprintf(&b, "- %s: rate ÷ apns2 %.2f, CPU ÷ apns2 %.2f", fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), c.RateVsAPNs2, c.CPUVsAPNs2)
+			if c.RateVsH2load > 0 {
+				fmt.Fprintf(&b, ", rate ÷ h2load (-m%d) %.2f", c.H2loadStreams, c.RateVsH2load)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.1f | %s | %.2f | %.2f | %.2f | %d |\n",
-				fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), name, m.Tokens, m.PerSecond, m.WallS, m.CPUS,
-				m.CPUPer10k, m.PeakRSSMB, first, m.P50MS, m.P99MS, m.ServerCPUS, m.Connections)
+			if c.RateVsBin > 0 {
+				fmt.Fprintf(&b, ", rate ÷ pushdeck-vs %.2f, CPU ÷ pushdeck-vs %.2f", c.RateVsBin, c.CPUVsBin)
+			}
+			fmt.Fprintf(&b, " (%d rounds, load %s)\n", len(c.Runs), c.Load)
 		}
 	}
-	b.WriteString("\nPaired ratios (median over rounds of pushdeck ÷ peer in the same round):\n\n")
-	for _, c := range r.Cases {
-		fmt.Fprintf(&b, "- %s: rate ÷ apns2 %.2f, CPU ÷ apns2 %.2f", fmtLatency(time.Duration(c.LatencyMS*float64(time.Millisecond))), c.RateVsAPNs2, c.CPUVsAPNs2)
-		if c.RateVsH2load > 0 {
-			fmt.Fprintf(&b, ", rate ÷ h2load (-m%d) %.2f", c.H2loadStreams, c.RateVsH2load)
-		}
-		if c.RateVsBin > 0 {
-			fmt.Fprintf(&b, ", rate ÷ pushdeck-vs %.2f, CPU ÷ pushdeck-vs %.2f", c.RateVsBin, c.CPUVsBin)
-		}
-		fmt.Fprintf(&b, " (%d rounds, load %s)\n", len(c.Runs), c.Load)
-	}
-	if len(r.Memory) > 0 {
-		b.WriteString("\n| tokens | client | peak RSS MB | first push ms | notif/s | CPU s |\n| --- | --- | --- | --- | --- | --- |\n")
-		for _, m := range r.Memory {
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %.0f | %.0f | %.2f |\n", m.Tokens, m.Client, m.PeakRSSMB, m.FirstPushMS, m.PerSecond, m.CPUS)
-		}
-	}
+	b.WriteString(memMarkdown(r))
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\nNote: %s\n", n)
 	}

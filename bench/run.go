@@ -102,10 +102,13 @@ func benchmark(ctx context.Context, o options, log io.Writer) (*report, error) {
 
 // makeTokens makes n distinct, well-formed 64-digit device tokens, the same
 // on every run.
-func makeTokens(n int) []string {
+func makeTokens(n int) []string { return makeTokensFrom(0, n) }
+
+// makeTokensFrom is makeTokens' tokens from, to from+n.
+func makeTokensFrom(from, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		sum := sha256.Sum256([]byte("pushdeck bench device " + strconv.Itoa(i)))
+		sum := sha256.Sum256([]byte("pushdeck bench device " + strconv.Itoa(from+i)))
 		out[i] = hex.EncodeToString(sum[:])
 	}
 	return out

@@ -148,6 +148,9 @@ type sendPlan struct {
 	targets *targetPlan
 	headers payload.Headers
 	body    []byte
+	// store, when set, is the config folder still opening (see
+	// openStoreLater); setup.Store is nil until it is taken.
+	store *storeOpening
 }
 
 // maxAttempts caps --attempts: retries follow 429/500/503 and lost
@@ -172,6 +175,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer plan.close()
 	s := plan.setup
 	for _, n := range s.Notes {
 		fmt.Fprintf(e.stderr, "note: %s\n", n)
@@ -183,11 +187,11 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 	}
 	defer client.Close()
 	// Header values are checked once, before anything goes out.
-	first, err := plan.targets.first()
+	first, fromFile, err := plan.targets.first()
 	if err != nil {
 		return exitUsage, err
 	}
-	firstHeaders := plan.targets.headersOf(first, plan.headers, len(plan.targets.before) == 0)
+	firstHeaders := plan.targets.headersOf(first, plan.headers, fromFile)
 	if err := client.Check(push.Job{Token: first.token, Payload: plan.body, Headers: firstHeaders}); err != nil {
 		return exitUsage, err
 	}
@@ -198,26 +202,30 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		// 0 would silently mean the default (3) to the engine.
 		return exitUsage, session.Usagef("--attempts %d: use 1 (no retries) or more", f.Attempts)
 	}
-	// The pipe prints each result once the recorder has committed it.
+	// The pipe prints each result once the recorder has committed it. The
+	// recorder needs the config folder, which may still be opening while
+	// the first pushes go out: the pipe makes it for the first result.
 	pipe := newResultPipe(e.stdout, func(w io.Writer) *resultWriter { return newResultWriter(w, f.JSON, s.Env) })
-	rec := session.Unrecorded(pipe.show)
-	if !f.NoHistory {
-		rec = session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count),
-			func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }, pipe.show)
-	}
-	defer rec.Close()
-	if !f.JSON {
-		upTo := ""
-		if !plan.targets.exact() {
-			upTo = "up to "
+	newRec := func() *session.Recorder {
+		if f.NoHistory {
+			return session.Unrecorded(pipe.show)
 		}
-		fmt.Fprintf(e.stderr, "sending to %s%d device(s) via %s, topic %s\n", upTo, plan.targets.count, s.Where(), topicOf(client, plan.headers))
+		warn := func(msg string) { fmt.Fprintf(e.stderr, "warning: %s\n", msg) }
+		plan.takeStore(e, warn)
+		return session.NewRecorder(s.Store, session.NewSend(newBatchID(), s.ProfileName(), s.Env, plan.headers, plan.body, plan.targets.count), warn, pipe.show)
+	}
+	if !f.JSON {
+		about := ""
+		if !plan.targets.exact() {
+			about = "about "
+		}
+		fmt.Fprintf(e.stderr, "sending to %s%d device(s) via %s, topic %s\n", about, plan.targets.count, s.Where(), topicOf(client, plan.headers))
 	}
 	start := time.Now()
 	sum := summary{Reasons: map[string]int{}}
 	// Results are recorded and printed by the pipe, off this loop.
-	pipe.start(rec)
-	results := client.Stream(ctx, plan.targets.jobs(plan.body, plan.headers), push.BatchOptions{
+	pipe.start(newRec)
+	results := client.Stream(ctx, plan.targets.jobs(ctx, plan.body, plan.headers), push.BatchOptions{
 		Concurrency: f.Concurrency,
 		MaxAttempts: f.Attempts,
 		// The CLI prints no wire headers: no per-push copies of them.
@@ -228,6 +236,7 @@ func send(ctx context.Context, e env, f *SendOptions) (int, error) {
 		pipe.add(r)
 	}
 	pipe.close()
+	rec := pipe.recorder()
 	rec.Close() // the pipe flushed every group: NotRecorded is final after this
 	elapsed := time.Since(start)
 	sum.ElapsedMS = float64(elapsed.Microseconds()) / 1000
@@ -263,29 +272,48 @@ func topicOf(c *push.Client, h payload.Headers) string {
 }
 
 // planSend turns the flags into jobs; every error here is a usage error.
-func planSend(e env, f *SendOptions) (*sendPlan, error) {
-	s, err := resolve(e, f.Credential)
-	if err != nil {
-		return nil, err
+func planSend(e env, f *SendOptions) (plan *sendPlan, err error) {
+	plan = &sendPlan{}
+	defer func() {
+		if err != nil {
+			plan.close()
+		}
+	}()
+	var s *session.Session
+	if f.Credential.Profile != "" || len(f.Devices) > 0 || len(f.Groups) > 0 {
+		s, err = resolve(e, f.Credential)
+	} else {
+		// Nothing before the first push needs the config folder: it
+		// opens alongside (TLS handshake, first pushes), if anything is
+		// to be recorded at all.
+		if !f.NoHistory {
+			plan.store = openStoreLater()
+		}
+		s, err = session.Resolve(e.session(), nil, nil, f.Credential)
 	}
+	if err != nil {
+		return plan, err
+	}
+	plan.setup = s
 	h, err := headersFrom(f, s)
 	if err != nil {
-		return nil, err
+		return plan, err
 	}
 	body, err := readPayload(e, f)
 	if err != nil {
-		return nil, err
+		return plan, err
 	}
 	targets, err := planTargets(f, s)
 	if err != nil {
-		return nil, err
+		return plan, err
 	}
+	plan.targets = targets
 	// Token kinds (Live Activity or device): --kind for every --token and
 	// tokens-file token alike (one of the file's stands for all of them),
 	// the device book's own kind for --device and --group.
 	kinds, err := liveActivityTargets(f, s, &h, targets.kindSample())
 	if err != nil {
-		return nil, err
+		return plan, err
 	}
 	rep := payload.Validate(body, payload.Options{Headers: h, AppTopic: s.Config.Topic, Auth: string(s.Config.Credential.Kind)})
 	for _, w := range rep.Warnings {
@@ -296,7 +324,7 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 			fmt.Fprintf(e.stderr, "payload error: %s\n", findingLine(x))
 		}
 		if !f.Force {
-			return nil, session.Usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
+			return plan, session.Usagef("the payload has %d error(s): APNs or the device would refuse it; fix it, or pass --force to send it anyway", len(rep.Errors))
 		}
 	}
 	// Each target's headers as its kind needs them, checked now: the file's
@@ -312,19 +340,20 @@ func planSend(e env, f *SendOptions) (*sendPlan, error) {
 		k := kinds[t.token]
 		th, err := push.CheckLiveActivity(k.kind, k.activityType, h, body)
 		if err != nil {
-			return nil, session.Usagef("%s: %v", who(t), err)
+			return plan, session.Usagef("%s: %v", who(t), err)
 		}
 		targets.headers[t.token] = th
 	}
-	if targets.file != "" {
+	if targets.file != nil {
 		kind, _ := push.ParseTokenKind(f.Kind) // checked by liveActivityTargets
 		th, err := push.CheckLiveActivity(kind, "", h, body)
 		if err != nil {
-			return nil, session.Usagef("%s: %v", textsafe.Clean(targets.file), err)
+			return plan, session.Usagef("%s: %v", targets.file.shownName(), err)
 		}
 		targets.fileHeaders = th
 	}
-	return &sendPlan{setup: s, targets: targets, headers: h, body: body}, nil
+	plan.headers, plan.body = h, body
+	return plan, nil
 }
 
 func findingLine(f payload.Finding) string {

@@ -22,9 +22,10 @@ import (
 // result loop, then the engine: a bound, not a drop. Output is buffered and
 // flushed at least every flushEvery and when the pipe closes.
 type resultPipe struct {
-	in   chan push.Result
-	done chan struct{}
-	rec  *session.Recorder
+	in     chan push.Result
+	done   chan struct{}
+	newRec func() *session.Recorder
+	rec    *session.Recorder // made by newRec for the first result
 
 	mu  sync.Mutex // out and bw: the recorder's goroutine prints, the pipe's flushes
 	out *resultWriter
@@ -46,10 +47,21 @@ func newResultPipe(w io.Writer, newWriter func(io.Writer) *resultWriter) *result
 	return &resultPipe{in: make(chan push.Result, pipeQueue), done: make(chan struct{}), bw: bw, out: newWriter(bw)}
 }
 
-// start starts the pipe's goroutine, recording through rec.
-func (p *resultPipe) start(rec *session.Recorder) {
-	p.rec = rec
+// start starts the pipe's goroutine, recording through the recorder
+// newRec makes when the first result comes (it may wait for the config
+// folder to open: the first push does not).
+func (p *resultPipe) start(newRec func() *session.Recorder) {
+	p.newRec = newRec
 	go p.run()
+}
+
+// recorder is the pipe's recorder, made now if no result came; call it
+// after close.
+func (p *resultPipe) recorder() *session.Recorder {
+	if p.rec == nil {
+		p.rec = p.newRec()
+	}
+	return p.rec
 }
 
 // show prints a result; the recorder calls it once the result is
@@ -83,9 +95,14 @@ func (p *resultPipe) run() {
 		select {
 		case r, ok := <-p.in:
 			if !ok {
-				p.rec.Flush() // every result committed and shown
+				if p.rec != nil {
+					p.rec.Flush() // every result committed and shown
+				}
 				p.flush()
 				return
+			}
+			if p.rec == nil {
+				p.rec = p.newRec()
 			}
 			p.rec.Add(r)
 		case <-t.C:

@@ -327,7 +327,7 @@ func TestSendUsageErrorsSendNothing(t *testing.T) {
 		{"no credential", []string{"send", "--token", tokActive, "--alert", "x"}, "no credential"},
 		{"unknown profile", []string{"send", "--profile", "nope", "--token", tokActive, "--alert", "x"}, "nope"},
 		{"unknown device", certArgs(s, "--device", "nobody", "--alert", "x"), "nobody"},
-		{"bad tokens file line", certArgs(s, "--tokens-file", bad, "--alert", "x"), "bad.json:1"},
+		{"payload given as tokens file", certArgs(s, "--tokens-file", bad, "--alert", "x"), "bad.json looks like JSON"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

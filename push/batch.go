@@ -13,7 +13,7 @@ import (
 // source of a million tokens costs what a source of a thousand does, and the
 // first push leaves as soon as the source yields its first job.
 //
-// Workers are started lazily, up to the window's upper bound, and reused:
+// Workers are started lazily, up to the window's current limit, and reused:
 // a worker runs one job (all its attempts), delivers its result, then takes
 // the next job the dispatcher hands over. A worker blocks on the results
 // channel until the caller reads, so results are never dropped and the
@@ -67,6 +67,10 @@ func (d *dispatcher) run(src iter.Seq[Job]) {
 	for job := range src {
 		index := i
 		i++
+		if job.Invalid != nil {
+			d.out <- Result{Index: index, Token: job.Token, Label: job.Label, Err: job.Invalid, Class: ClassInvalid, Window: d.win.limit()}
+			continue
+		}
 		if err := d.win.acquire(d.ctx); err != nil {
 			// Cancelled: every job the source still yields gets its
 			// result, without a slot and without a worker.
@@ -79,7 +83,12 @@ func (d *dispatcher) run(src iter.Seq[Job]) {
 			continue
 		default:
 		}
-		if d.workers < d.bound {
+		// A new worker only while there are fewer than the window
+		// allows: a worker busy handing its result to a slow reader has
+		// released its slot, and starting another for each of those
+		// would grow goroutines (and their stacks) towards the bound
+		// instead of the window. The dispatcher waits for one instead.
+		if d.workers < min(d.bound, d.win.limit()) {
 			d.workers++
 			d.wg.Add(1)
 			go d.worker(t)

@@ -81,6 +81,11 @@ type Job struct {
 	Label   string
 	Payload []byte
 	Headers payload.Headers
+	// Invalid, when set, is why the job's source refused it (a malformed
+	// line of a tokens file, found as the file is read): nothing is sent
+	// and no window slot is taken; its Result has Class ClassInvalid and
+	// Err Invalid, so it is reported and counted like any failed device.
+	Invalid error
 }
 
 // Result is the outcome for one device, final after retries.

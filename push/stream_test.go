@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -72,37 +73,6 @@ func TestServerCAAloneForOwnHost(t *testing.T) {
 	}
 }
 
-func TestTokenSetDropsDuplicates(t *testing.T) {
-	s := NewTokenSet(4)
-	long := tokenN(7) + "abcd"
-	for _, tc := range []struct {
-		tok string
-		new bool
-	}{{tokenN(1), true}, {tokenN(2), true}, {tokenN(1), false}, {long, true}, {long, false}, {tokenN(2), false}} {
-		if got := s.Add(tc.tok); got != tc.new {
-			t.Errorf("Add(%s) = %v, want %v", tc.tok, got, tc.new)
-		}
-	}
-	if s.Len() != 3 {
-		t.Errorf("Len %d, want 3", s.Len())
-	}
-	if s.AddBytes([]byte(tokenN(2))) || s.AddBytes([]byte(long)) || !s.AddBytes([]byte(tokenN(3))) {
-		t.Error("AddBytes disagrees with Add")
-	}
-	s.Remove(tokenN(3))
-	for _, tc := range []struct {
-		tok string
-		was bool
-	}{{tokenN(1), true}, {tokenN(1), false}, {long, true}, {long, false}, {tokenN(9), false}} {
-		if got := s.Remove(tc.tok); got != tc.was {
-			t.Errorf("Remove(%s) = %v, want %v", tc.tok, got, tc.was)
-		}
-	}
-	if s.Len() != 1 {
-		t.Errorf("Len %d after removals, want 1", s.Len())
-	}
-}
-
 // OmitExchanges keeps what a CLI needs (the topic, the error body) without
 // building per-push header maps.
 func TestOmitExchanges(t *testing.T) {
@@ -126,5 +96,32 @@ func TestOmitExchanges(t *testing.T) {
 	r := <-c.Batch(context.Background(), js[:1], BatchOptions{})
 	if r.Request.Headers[":path"] != "/3/device/"+tokenN(1) || r.Response.Headers[":status"] != "200" {
 		t.Errorf("full exchange: %v %v", r.Request.Headers, r.Response.Headers)
+	}
+}
+
+// A job its source refused (Job.Invalid) is reported in its place, with
+// its own error, and never reaches the server; the others are sent.
+func TestStreamReportsInvalidJobs(t *testing.T) {
+	s := startServer(t, apnstest.Config{})
+	c := newTestClient(t, s, certCred(fixture.dev), nil)
+	bad := errors.New("tokens.txt line 2: not a device token")
+	src := func(yield func(Job) bool) {
+		_ = yield(Job{Token: tokenN(1), Payload: alertBody}) &&
+			yield(Job{Token: "zz-not-hex", Label: "bad line", Payload: alertBody, Invalid: bad}) &&
+			yield(Job{Token: tokenN(3), Payload: alertBody})
+	}
+	got := map[int]Result{}
+	for r := range c.Stream(context.Background(), src, BatchOptions{}) {
+		got[r.Index] = r
+	}
+	if len(got) != 3 || !got[0].OK() || !got[2].OK() {
+		t.Fatalf("results: %+v", got)
+	}
+	r := got[1]
+	if r.Class != ClassInvalid || r.Err != bad || r.Status != 0 || r.Attempts != 0 || r.Token != "zz-not-hex" || r.Label != "bad line" {
+		t.Errorf("refused job: %+v", r)
+	}
+	if n := s.Counters().Requests; n != 2 {
+		t.Errorf("the server saw %d requests, want 2", n)
 	}
 }

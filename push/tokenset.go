@@ -1,75 +1,89 @@
 package push
 
-import "encoding/hex"
+import "hash/maphash"
 
-// TokenSet remembers device tokens to drop duplicates from a stream of
-// targets. A 64-digit token (every token APNs issues today) is kept as its
-// 32 bytes, about 50 bytes an entry with the map's own overhead instead
-// of the ~100 a string key costs; longer tokens are kept as strings. Not
-// safe for concurrent use.
+// TokenSet remembers which device tokens a send has seen, to drop
+// duplicates from a stream of targets, in 8 to 16 bytes a token whatever
+// its length (a Go map of the 32 token bytes costs about 50).
+//
+// It keeps no token: each slot of an open-addressing table holds a 32-bit
+// fingerprint of the token's hash and a reference the caller gave with the
+// token (a tokens file's line offset, an index into a list), from which the
+// caller's lookup gives the token back. Only when fingerprints match is
+// lookup asked and the tokens compared, so the set is exact: a fingerprint
+// collision costs one lookup, never a device. The hash is seeded at random
+// per set, so a hostile list cannot be built to collide.
+//
+// Not safe for concurrent use.
 type TokenSet struct {
-	short map[[32]byte]struct{}
-	long  map[string]struct{}
+	seed   maphash.Seed
+	slots  []uint64 // 0: empty; else fingerprint<<32 | (ref+1)
+	n      int
+	lookup func(ref uint32) (string, bool)
+	// hash replaces the seeded hash (tests force collisions with it).
+	hash func(string) uint64
 }
 
-// NewTokenSet is an empty set with room for about n tokens.
-func NewTokenSet(n int) *TokenSet {
-	return &TokenSet{short: make(map[[32]byte]struct{}, n)}
+// MaxTokenRef is the largest reference a TokenSet takes.
+const MaxTokenRef = 1<<32 - 2
+
+// NewTokenSet is an empty set. lookup gives back the token added with a
+// reference (ok false if it cannot, which counts as a different token).
+func NewTokenSet(lookup func(ref uint32) (token string, ok bool)) *TokenSet {
+	return &TokenSet{seed: maphash.MakeSeed(), slots: make([]uint64, 64), lookup: lookup}
 }
 
-// Add adds a normalised token (lower-case hex) and reports whether it was
-// new.
-func (s *TokenSet) Add(token string) bool {
-	if len(token) == 64 {
-		var k [32]byte
-		if _, err := hex.Decode(k[:], []byte(token)); err == nil {
-			n := len(s.short)
-			s.short[k] = struct{}{} // one hash, not a look-up and an insert
-			return len(s.short) > n
+// Add adds a normalised token (lower-case hex) found at ref and reports
+// whether it is new; a token seen before keeps its first reference.
+func (s *TokenSet) Add(token string, ref uint32) bool {
+	if ref > MaxTokenRef {
+		panic("push: TokenSet reference out of range")
+	}
+	if (s.n+1)*4 > len(s.slots)*3 { // at most 3/4 full
+		s.grow()
+	}
+	var h uint64
+	if s.hash != nil {
+		h = s.hash(token)
+	} else {
+		h = maphash.String(s.seed, token)
+	}
+	fp := uint32(h >> 32)
+	mask := uint32(len(s.slots) - 1)
+	// The home slot comes from the fingerprint, so growing needs no token.
+	for i := fp & mask; ; i = (i + 1) & mask {
+		e := s.slots[i]
+		if e == 0 {
+			s.slots[i] = uint64(fp)<<32 | uint64(ref+1)
+			s.n++
+			return true
 		}
-	}
-	if s.long == nil {
-		s.long = map[string]struct{}{}
-	}
-	n := len(s.long)
-	s.long[token] = struct{}{}
-	return len(s.long) > n
-}
-
-// AddBytes is Add for a token still in a read buffer (it is copied): the
-// check pass over a big tokens file converts no line to a string.
-func (s *TokenSet) AddBytes(token []byte) bool {
-	if len(token) == 64 {
-		var k [32]byte
-		if _, err := hex.Decode(k[:], token); err == nil {
-			n := len(s.short)
-			s.short[k] = struct{}{}
-			return len(s.short) > n
-		}
-	}
-	return s.Add(string(token))
-}
-
-// Remove takes a token out and reports whether it was there: a second pass
-// over the same targets yields each token once, at its first occurrence,
-// without a second set.
-func (s *TokenSet) Remove(token string) bool {
-	if len(token) == 64 {
-		var k [32]byte
-		if _, err := hex.Decode(k[:], []byte(token)); err == nil {
-			if _, ok := s.short[k]; ok {
-				delete(s.short, k)
-				return true
+		if uint32(e>>32) == fp {
+			if t, ok := s.lookup(uint32(e) - 1); ok && t == token {
+				return false
 			}
-			return false
 		}
 	}
-	if _, ok := s.long[token]; ok {
-		delete(s.long, token)
-		return true
+}
+
+func (s *TokenSet) grow() {
+	old := s.slots
+	s.slots = make([]uint64, 2*len(old))
+	mask := uint32(len(s.slots) - 1)
+	for _, e := range old {
+		if e == 0 {
+			continue
+		}
+		i := uint32(e>>32) & mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = e
 	}
-	return false
 }
 
 // Len is the number of distinct tokens added.
-func (s *TokenSet) Len() int { return len(s.short) + len(s.long) }
+func (s *TokenSet) Len() int { return s.n }
+
+// Bytes is the memory the set holds (its table).
+func (s *TokenSet) Bytes() int { return 8 * len(s.slots) }

@@ -104,6 +104,27 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadAt reads what Read read or could read at off (io.ReaderAt): a
+// look back at an earlier part (a tokens file's earlier line). Nothing at
+// or past the limit is read.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= f.limit {
+		return 0, io.EOF
+	}
+	short := int64(len(p)) > f.limit-off
+	if short {
+		p = p[:f.limit-off]
+	}
+	n, err := f.f.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, newErr(f.path, err, "cannot read %s: %v", shown(f.path), unwrapPath(err))
+	}
+	if err == nil && short {
+		err = io.EOF
+	}
+	return n, err
+}
+
 // Close closes the file.
 func (f *File) Close() error { return f.f.Close() }
 

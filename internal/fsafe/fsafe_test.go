@@ -258,3 +258,25 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// ReadAt looks back at what Read reads, never past the limit.
+func TestReadAtWithinLimit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tokens.txt")
+	write(t, p, "012345")
+	f, err := Open(p, 8, "tokens file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	write(t, p, "0123456789") // it grows past the limit after the open
+	b := make([]byte, 4)
+	if n, err := f.ReadAt(b, 2); n != 4 || err != nil || string(b) != "2345" {
+		t.Errorf("ReadAt(2) = %d %v %q", n, err, b[:n])
+	}
+	if n, err := f.ReadAt(b, 6); n != 2 || err != io.EOF || string(b[:n]) != "67" {
+		t.Errorf("ReadAt(6) = %d %v %q: the limit is 8 bytes", n, err, b[:n])
+	}
+	if n, err := f.ReadAt(b, 8); n != 0 || err != io.EOF {
+		t.Errorf("ReadAt(8) = %d %v", n, err)
+	}
+}
