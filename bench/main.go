@@ -113,6 +113,9 @@ from exec to exit, CPU seconds per 10k pushes, peak RSS, time to first push
 and p99, then peak RSS and time to first push at -mem-tokens. -mode engine
 runs the older in-process comparison (push.Client.Batch vs apns2's
 Client.Push at -concurrency) and times ` + "`pushdeck demo`" + ` to its first frame.
+-mode history times ` + "`pushdeck history --limit 0 --json > /dev/null`" + ` over
+-history-entries entries (filled once, kept in -history-dir): lines/s
+from exec to exit, CPU seconds, lines per CPU second, peak RSS.
 -mode record runs ` + "`pushdeck send`" + ` recording its results (the default) and
 with --no-history in paired rounds at each -latencies, and reports the
 ratios on ÷ off of the whole process's rate, CPU seconds and peak RSS.
@@ -141,6 +144,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.mode == "history" {
+		return historyMain(context.Background(), o, stdout, stderr)
 	}
 	if o.mode == "record" {
 		fmt.Fprintf(stderr, "== whole process: pushdeck send recording on vs --no-history, %d tokens, %d paired rounds\n", o.devices, o.runs)
@@ -217,11 +223,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", o.out, "JSON results `FILE` (empty: none)")
 	fs.StringVar(&o.md, "md", o.md, "Markdown table `FILE` (empty: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of this process (the clients) to `FILE`")
-	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process; record: pushdeck send recording on vs --no-history")
+	fs.StringVar(&o.mode, "mode", o.mode, "process: whole processes (pushdeck send, an apns2 driver, h2load); engine: in-process drivers; both; store: devices import and send --group vs --tokens-file, whole process; record: pushdeck send recording on vs --no-history; history: pushdeck history --limit 0 --json, whole process")
 	fs.IntVar(&o.procPayload, "proc-payload", o.procPayload, "payload bytes of the whole-process runs")
 	fs.StringVar(&o.vsBin, "vs-bin", "", "another pushdeck `BINARY` (e.g. main's build) to run in the same whole-process rounds, for an A/B of two builds")
 	fs.IntVar(&o.storeImport, "store-import", o.storeImport, "-mode store: tokens of the devices import")
 	fs.IntVar(&o.storeGroup, "store-group", o.storeGroup, "-mode store: devices of the --group send (the book holds twice as many)")
+	addHistoryFlags(fs)
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
 	fs.BoolVar(&o.memOnly, "mem-only", false, "run only the -mem-tokens and -first-push-tokens runs (process mode)")
 	firstPush := fs.String("first-push-tokens", "", "token counts (e.g. 1000000) of pushdeck runs stopped after the first push: time to it and peak RSS until then")
@@ -247,8 +254,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.firstPushTokens, err = parseInts(*firstPush); err != nil {
 		return o, usageErr(stderr, "-first-push-tokens %q: %v (e.g. 1000000)", *firstPush, err)
 	}
-	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" {
-		return o, usageErr(stderr, "-mode %q: use process, engine, both, store or record", o.mode)
+	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" && o.mode != "history" {
+		return o, usageErr(stderr, "-mode %q: use process, engine, both, store, record or history", o.mode)
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -133,19 +133,20 @@ func runHistory(ctx context.Context, e env, o *HistoryOptions) int {
 	}
 	w := bufio.NewWriterSize(e.stdout, 256<<10)
 	n := 0
+	header := false
 	var err error
 	if o.JSON {
 		// The same lines json.Encoder writes for each entry, encoded
 		// straight from the rows (see docs/storage.md, "Measured").
 		n, err = s.StreamHistoryJSON(ctx, o.Filter, w)
 	} else {
-		err = s.StreamHistory(ctx, o.Filter, func(h *profiles.HistoryEntry) error {
-			if n == 0 {
-				fmt.Fprintf(w, historyRowFormat, "TIME", "DEVICE", "ENV", "STATUS", "REASON", "APNS-ID", "LATENCY", "BATCH")
+		// The table, row by row from the same stream as --json.
+		n, err = s.StreamHistoryLines(ctx, o.Filter, w, func(b []byte, h *profiles.HistoryRow) ([]byte, error) {
+			if !header {
+				header = true
+				b = fmt.Appendf(b, historyRowFormat, "TIME", "DEVICE", "ENV", "STATUS", "REASON", "APNS-ID", "LATENCY", "BATCH")
 			}
-			n++
-			historyRow(w, h)
-			return nil
+			return appendHistoryRow(b, h), nil
 		})
 	}
 	if ferr := w.Flush(); err == nil && ferr != nil {
@@ -167,24 +168,111 @@ func runHistory(ctx context.Context, e env, o *HistoryOptions) int {
 // read instead of measured all first.
 const historyRowFormat = "%-19s  %-24s  %-11s  %-6s  %-24s  %-36s  %8s  %s\n"
 
-func historyRow(w io.Writer, h *profiles.HistoryEntry) {
-	dev := h.Label
-	if dev == "" && len(h.Token) >= 8 {
-		dev = h.Token[:8] + "…"
+// appendHistoryRow appends h's row of the table: the bytes historyRow
+// writes for the same entry, without fmt or a string per column for the
+// plain ASCII a row usually is (anything else goes the way historyRow
+// goes: cleaned for the terminal, cut, padded by characters).
+func appendHistoryRow(b []byte, h *profiles.HistoryRow) []byte {
+	start := len(b)
+	b = h.At().Local().AppendFormat(b, time.DateTime)
+	b = padRight(b, len(b)-start, 19)
+	b = append(b, "  "...)
+	dev := h.Label()
+	switch tok := h.Token(); {
+	case len(dev) == 0 && len(tok) >= 8:
+		if plainText(tok[:8]) {
+			b = append(append(b, tok[:8]...), "…"...) // 9 characters: never cut
+			b = padRight(b, 9, 24)
+		} else {
+			b = appendCell(b, string(tok[:8])+"…", 24)
+		}
+	case len(dev) == 0 && len(h.Channel()) > 0:
+		b = appendCell(b, "channel "+string(h.Channel()), 24)
+	default:
+		b = appendBytesCell(b, dev, 24)
 	}
-	if dev == "" && h.Channel != "" {
-		dev = "channel " + h.Channel
+	b = append(b, "  "...)
+	env := h.Environment()
+	if plainText(env) {
+		b = padRight(append(b, env...), len(env), 11)
+	} else { // as %-11s writes it: no cleaning (the store checks environments)
+		b = fmt.Appendf(b, "%-11s", env)
 	}
-	status := strconv.Itoa(h.Status)
-	reason := h.Reason
-	if h.Status == 0 {
-		status = "-"
-		if reason == "" {
-			reason = h.Error
+	b = append(b, "  "...)
+	reason := h.Reason()
+	if h.Status() == 0 {
+		b = append(b, "-     "...)
+		if len(reason) == 0 {
+			reason = h.Error()
+		}
+	} else {
+		start = len(b)
+		b = strconv.AppendInt(b, int64(h.Status()), 10)
+		b = padRight(b, len(b)-start, 6)
+	}
+	b = append(b, "  "...)
+	b = appendBytesCell(b, reason, 24)
+	b = append(b, "  "...)
+	if id := h.ApnsID(); plainText(id) {
+		b = padRight(append(b, id...), len(id), 36)
+	} else {
+		b = fmt.Appendf(b, "%-36s", textsafe.Clean(string(id)))
+	}
+	b = append(b, "  "...)
+	if lat := h.LatencyMS(); !math.IsInf(lat, 0) && !math.IsNaN(lat) {
+		var num [32]byte
+		ms := append(strconv.AppendFloat(num[:0], lat, 'f', 0, 64), "ms"...)
+		for range 8 - len(ms) {
+			b = append(b, ' ')
+		}
+		b = append(b, ms...)
+	} else {
+		b = fmt.Appendf(b, "%8s", fmt.Sprintf("%.0fms", lat))
+	}
+	b = append(b, "  "...)
+	if batch := h.Batch(); plainText(batch) {
+		b = append(b, batch...)
+	} else {
+		b = append(b, textsafe.Clean(string(batch))...)
+	}
+	return append(b, '\n')
+}
+
+// plainText is true for printable ASCII only: what textsafe.Clean leaves
+// as it is, one byte a character.
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x7f {
+			return false
 		}
 	}
-	fmt.Fprintf(w, historyRowFormat, h.At.Local().Format(time.DateTime), fit(textsafe.Clean(dev), 24), h.Environment,
-		status, fit(textsafe.Clean(reason), 24), textsafe.Clean(h.ApnsID), fmt.Sprintf("%.0fms", h.LatencyMS), textsafe.Clean(h.Batch))
+	return true
+}
+
+// padRight pads the cell that ends b, of width characters, to n.
+func padRight(b []byte, width, n int) []byte {
+	for ; width < n; width++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendBytesCell is appendCell for bytes, without a string when they are
+// plain ASCII.
+func appendBytesCell(b, s []byte, n int) []byte {
+	if plainText(s) {
+		if len(s) > n {
+			return append(append(b, s[:n-1]...), "…"...)
+		}
+		return padRight(append(b, s...), len(s), n)
+	}
+	return appendCell(b, string(s), n)
+}
+
+// appendCell appends s cleaned, cut to n characters and padded to them,
+// as %-Ns of fit(textsafe.Clean(s), n) writes it.
+func appendCell(b []byte, s string, n int) []byte {
+	return fmt.Appendf(b, "%-*s", n, fit(textsafe.Clean(s), n))
 }
 
 // fit cuts s to n characters, marking the cut.

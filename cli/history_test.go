@@ -2,15 +2,20 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/internal/textsafe"
 	"github.com/pushdeck/pushdeck/profiles"
 )
 
@@ -61,6 +66,103 @@ func historyJSON(t *testing.T, args ...string) []profiles.HistoryEntry {
 		es = append(es, e)
 	}
 	return es
+}
+
+// historyRowFmt is how a row of the table was written before
+// appendHistoryRow (with fmt, from a HistoryEntry): the reference it must
+// match byte for byte.
+func historyRowFmt(w io.Writer, h *profiles.HistoryEntry) {
+	dev := h.Label
+	if dev == "" && len(h.Token) >= 8 {
+		dev = h.Token[:8] + "…"
+	}
+	if dev == "" && h.Channel != "" {
+		dev = "channel " + h.Channel
+	}
+	status := strconv.Itoa(h.Status)
+	reason := h.Reason
+	if h.Status == 0 {
+		status = "-"
+		if reason == "" {
+			reason = h.Error
+		}
+	}
+	fmt.Fprintf(w, historyRowFormat, h.At.Local().Format(time.DateTime), fit(textsafe.Clean(dev), 24), h.Environment,
+		status, fit(textsafe.Clean(reason), 24), textsafe.Clean(h.ApnsID), fmt.Sprintf("%.0fms", h.LatencyMS), textsafe.Clean(h.Batch))
+}
+
+// The table `pushdeck history` prints is, byte for byte, the header and
+// historyRowFmt's row for each entry StreamHistory reads: for hostile
+// labels, reasons and ids (escape codes, invalid UTF-8, wide characters,
+// long), token-only and channel-only rows, unanswered requests and odd
+// latencies.
+func TestHistoryTableMatchesFmt(t *testing.T) {
+	home := cfgHome(t)
+	s, err := profiles.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hostile := []string{"", "Anna", "\x1b[31mred\x1b[0m", "bad utf8 \xff\xfe", "ünïcödé 📱 phone with a long name", strings.Repeat("x", 24),
+		strings.Repeat("y", 25), "tab\tnew\nline", "\u202eevil", "<&>\"'", "\u009b31m"}
+	lat := []float64{0, 20, 0.5, 1.5, 12.49, 123456789.7, 99999999, 1e-9}
+	now := time.Now().UTC().Truncate(time.Second)
+	var recs []profiles.Record
+	for i := range 66 {
+		h := hostile[i%len(hostile)]
+		e := profiles.HistoryEntry{At: now.Add(time.Duration(-i) * time.Minute).Add(time.Duration(i) * 1234567), Environment: certs.Development,
+			Token: devTok("abc"[i%3]), Label: h, Status: 200, ApnsID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i), LatencyMS: lat[i%len(lat)], Batch: "batch-" + h}
+		switch i % 6 {
+		case 1:
+			e.Status, e.Reason = 410, h
+		case 2:
+			e.Status, e.Error = 0, "connection reset: "+h
+		case 3:
+			e.Label, e.Token, e.Channel = "", "", "ch-"+h
+		case 4:
+			e.Label, e.Token = "", "short"
+		case 5:
+			e.ApnsID, e.Environment = h, certs.Production
+		}
+		recs = append(recs, profiles.Record{Entry: e})
+	}
+	if err := s.Record(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--limit", "0"}, {"--limit", "7"}, {"--failed", "--limit", "0"}} {
+		var want bytes.Buffer
+		f := profiles.HistoryFilter{Limit: 0, Failed: args[0] == "--failed"}
+		if args[1] == "7" {
+			f.Limit = 7
+		}
+		n := 0
+		if err := s.StreamHistory(context.Background(), f, func(h *profiles.HistoryEntry) error {
+			if n == 0 {
+				fmt.Fprintf(&want, historyRowFormat, "TIME", "DEVICE", "ENV", "STATUS", "REASON", "APNS-ID", "LATENCY", "BATCH")
+			}
+			n++
+			historyRowFmt(&want, h)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out, errs, code := cfgRun(t, "", append([]string{"history"}, args...)...)
+		if code != exitOK || n < 7 {
+			t.Fatalf("%v: exit %d, %d rows: %s", args, code, n, errs)
+		}
+		if out != want.String() {
+			gl, wl := strings.Split(out, "\n"), strings.Split(want.String(), "\n")
+			for i := range min(len(gl), len(wl)) {
+				if gl[i] != wl[i] {
+					t.Fatalf("%v, line %d:\n got %q\nwant %q", args, i, gl[i], wl[i])
+				}
+			}
+			t.Fatalf("%v: %d lines, want %d", args, len(gl), len(wl))
+		}
+		if strings.ContainsAny(out, "\x1b\u009b\u202e\t") {
+			t.Fatalf("%v: a control character reached the table:\n%s", args, out)
+		}
+	}
 }
 
 func TestHistoryCommandFilters(t *testing.T) {

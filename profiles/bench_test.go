@@ -161,6 +161,10 @@ func BenchmarkHistory1M(b *testing.B) {
 		{"status410-newest50", HistoryFilter{Status: 410, Limit: 50}, 50},
 		{"failed-newest50", HistoryFilter{Failed: true, Limit: 50}, 50},
 		{"production-newest50", HistoryFilter{Environment: certs.Production, Limit: 50}, 50},
+		// the console's History query `reason:unreg dev`: a page of 5,000
+		// with payloads, from the reason's index (not the environment's)
+		{"reason-development-newest50", HistoryFilter{Reason: "Unregistered", Environment: certs.Development, Limit: 50}, 50},
+		{"reason-development-page", HistoryFilter{Reason: "Unregistered", Environment: certs.Development, Limit: 5000, Payloads: true}, (bigHistory/101 + 2) / 2},
 		{"last-hour", HistoryFilter{Since: bigEntry(bigHistory - 36_000).At}, 36_000},
 		{"last-minute", HistoryFilter{Since: bigEntry(bigHistory - 600).At}, 600},
 		{"newest50", HistoryFilter{Limit: 50}, 50},

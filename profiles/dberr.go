@@ -29,6 +29,10 @@ func sqliteCode(err error) int {
 	if errors.As(err, &se) {
 		return se.Code() & 0xff
 	}
+	var re *rawError // a rawConn's
+	if errors.As(err, &re) {
+		return re.Code() & 0xff
+	}
 	return 0
 }
 

@@ -31,12 +31,25 @@ const historySelect = `h.at, h.batch, h.profile, h.environment, h.topic, h.push_
 // column the way the index has it (collation, partial-index condition), so
 // SQLite can answer from the index: a look-up by apns-id, batch, reason or
 // token prefix reads only the matching rows, whatever the history's size.
+//
+// With a look-up that finds few rows (device, reason, apns-id, batch,
+// channel), the broad filters (environment, status, outcome, profile) are
+// written +h.column: the unary plus keeps SQLite from answering the query
+// from their index (half the history for an environment) and then
+// checking the rare reason row by row, which it would otherwise pick when
+// both indexes give the newest first (measured with 1,000,000 entries:
+// reason + environment 670 ms through history_env, under 10 ms through
+// history_reason).
 func historyWhere(f HistoryFilter) (string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
+	}
+	broad := "h."
+	if strings.TrimSpace(f.Device) != "" || f.Reason != "" || f.ApnsID != "" || f.ApnsUniqueID != "" || f.Batch != "" || f.Channel != "" {
+		broad = "+h."
 	}
 	if !f.Since.IsZero() {
 		add("h.at >= ?", f.Since.UTC().UnixNano())
@@ -67,7 +80,7 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 		add("h.batch = ? AND h.batch <> ''", f.Batch)
 	}
 	if f.Profile != "" {
-		add("h.profile = ?", f.Profile)
+		add(broad+"profile = ?", f.Profile)
 	}
 	if f.Channel != "" {
 		add("h.channel_id = ? AND h.channel_id <> ''", f.Channel)
@@ -77,20 +90,20 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		add("h.environment = ?", string(env))
+		add(broad+"environment = ?", string(env))
 	}
 	if f.StatusSet || f.Status != 0 {
-		add("h.status = ?", f.Status)
+		add(broad+"status = ?", f.Status)
 		if f.Status != 200 {
 			// Names history_failed's condition so SQLite can use it.
-			add("h.status <> 200")
+			add(broad + "status <> 200")
 		}
 	}
 	if f.Failed {
-		add("h.status <> 200")
+		add(broad + "status <> 200")
 	}
 	if f.Succeeded {
-		add("h.status = 200")
+		add(broad + "status = 200")
 	}
 	if len(where) == 0 {
 		return "", nil, nil
@@ -98,30 +111,72 @@ func historyWhere(f HistoryFilter) (string, []any, error) {
 	return " WHERE " + strings.Join(where, " AND "), args, nil
 }
 
-// StreamHistory calls fn for each matching entry, newest first, one row
-// at a time: memory stays the same for ten entries or ten million. The
-// entry is only valid during the call. fn's error stops the stream and is
-// returned.
-func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
-	db, err := s.db()
-	if err != nil {
-		return err
-	}
-	s.settle(ctx)
+// historyQuery is the query of the entries f matches, newest first,
+// selecting sel (the history is h; with f.Payloads, the bodies are b).
+func historyQuery(sel string, f HistoryFilter) (string, []any, error) {
 	where, args, err := historyWhere(f)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	q := "SELECT " + historySelect
+	q := "SELECT " + sel + " FROM history h"
 	if f.Payloads {
-		q += ", b.body FROM history h LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
-	} else {
-		q += " FROM history h"
+		q += " LEFT JOIN bodies b ON b.sha256 = h.payload_sha256"
 	}
 	q += where + " ORDER BY h.at DESC, h.id DESC"
 	if f.Limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
+	}
+	return q, args, nil
+}
+
+// StreamHistory calls fn for each matching entry, newest first, one row
+// at a time: memory stays the same for ten entries or ten million. The
+// entry is only valid during the call. fn's error stops the stream and is
+// returned. fn runs on the caller's goroutine; from rawHistoryMin entries
+// on (or with no Limit) the rows are read meanwhile on a goroutine and a
+// connection of their own, in one read transaction.
+func (s *Store) StreamHistory(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
+	if f.Limit > 0 && f.Limit < rawHistoryMin {
+		return s.streamHistorySQL(ctx, f, fn)
+	}
+	var e HistoryEntry
+	err := s.streamHistoryRows(ctx, f, func(b *hjRows) error {
+		for i := range b.rows {
+			b.entry(i, &e)
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// rawHistoryMin is the Limit from which StreamHistory reads on a
+// connection of its own (streamHistoryRows: no database/sql conversion
+// per column, SQLite and the caller side by side); a few entries are
+// read through database/sql, without opening a connection.
+const rawHistoryMin = 1000
+
+// streamHistorySQL is StreamHistory through database/sql, one row at a
+// time.
+func (s *Store) streamHistorySQL(ctx context.Context, f HistoryFilter, fn func(*HistoryEntry) error) error {
+	db, err := s.db()
+	if err != nil {
+		return err
+	}
+	s.settle(ctx)
+	sel := historySelect
+	if f.Payloads {
+		sel += ", b.body"
+	}
+	q, args, err := historyQuery(sel, f)
+	if err != nil {
+		return err
 	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
