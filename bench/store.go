@@ -18,7 +18,9 @@ import (
 //   - `pushdeck send --group` to -store-group devices of a book twice that
 //     size, against `pushdeck send --tokens-file` with the same tokens (the
 //     target: within 1.2x), both recording their results as a user's send
-//     does, against the APNs server process with no added latency.
+//     does, against the APNs server process with no added latency; each
+//     send starts from a settled store (an untimed `history --limit 1`
+//     first moves the previous round's results into history).
 //
 // Each is measured from exec to exit (wall, user + system CPU, peak RSS from
 // VmHWM), in -runs paired rounds whose order alternates; the figure is the
@@ -137,6 +139,14 @@ func storeBenchmark(ctx context.Context, o options, stdout, log io.Writer) error
 			args = append(args, "--group", "half")
 		} else {
 			args = append(args, "--tokens-file", plain)
+		}
+		// Each send starts from a settled store: the previous round's
+		// results are moved into history first (untimed), as any read
+		// would, so neither send pays for the other's indexing.
+		settle := exec.CommandContext(ctx, bin, "history", "--limit", "1", "--json")
+		settle.Env = env(homes[kind])
+		if _, err := runTimed(settle); err != nil {
+			return storeSample{}, err
 		}
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = env(homes[kind])

@@ -465,7 +465,8 @@ func matchDevices(q querier, env certs.Environment, labelOrToken string) ([]int6
 
 // SelectDevices resolves `--device LABEL` (repeatable) and `--group G` for a
 // send in env: every named device must exist in env, every group must have a
-// member there. Each device appears once, in book order.
+// member there. Each device appears once, in book order, without its Groups
+// (a send does not need them).
 func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([]Device, error) {
 	db, err := s.db()
 	if err != nil {
@@ -507,7 +508,10 @@ func (s *Store) SelectDevices(env certs.Environment, labels, groups []string) ([
 	}
 	// One pass over the environment's devices in book order, keeping the
 	// picked ones and the members of the groups.
-	q := `SELECT ` + deviceCols + `, (SELECT group_concat(name, char(31)) FROM (SELECT name FROM device_groups g WHERE g.device_id = d.id ORDER BY g.pos)) FROM devices d WHERE d.environment = ?`
+	// Each device's group names are left out (NULL): a send needs none,
+	// and gathering them cost a sub-query per device (a third of the time
+	// of selecting a 20,000-device group).
+	q := `SELECT ` + deviceCols + `, NULL FROM devices d WHERE d.environment = ?`
 	args := []any{string(env)}
 	var ors []string
 	if len(picked) > 0 {

@@ -65,6 +65,7 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 	}
 	var rep ImportReport
 	err := s.write(context.Background(), "importing devices", func(tx *sql.Tx) error {
+		defer bulkCache(tx)()
 		rep = ImportReport{}
 		up, err := newUpserter(tx)
 		if err != nil {

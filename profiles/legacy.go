@@ -56,6 +56,7 @@ func (s *Store) importLegacy() error {
 	}
 	var results []legacyResult
 	err := s.write(context.Background(), "importing the JSON files into the database", func(tx *sql.Tx) error {
+		defer bulkCache(tx)()
 		results = results[:0]
 		for _, name := range present {
 			r, err := s.importLegacyFile(tx, name)

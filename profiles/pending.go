@@ -79,6 +79,7 @@ func (s *Store) settle(ctx context.Context) {
 func (s *Store) settleSome(ctx context.Context) (int, error) {
 	moved := 0
 	err := s.write(ctx, "moving recent send results into history", func(tx *sql.Tx) error {
+		defer bulkCache(tx)()
 		moved = 0
 		rows, err := tx.QueryContext(ctx, `SELECT id, body FROM pending_results ORDER BY id`)
 		if err != nil {
