@@ -41,16 +41,9 @@ func bookRemove(s *session.Session, id string) error {
 	return s.Store.RemoveChannel(s.Env, id)
 }
 
-// bookKinds gives the token kinds the device book keeps for --device and
-// --group targets.
-func bookKinds(s *session.Session, devices, groups []string) (map[string]tokenKind, error) {
-	if len(devices) == 0 && len(groups) == 0 || s.Store == nil {
-		return nil, nil
-	}
-	ds, err := s.Store.SelectDevices(s.Env, devices, groups)
-	if err != nil {
-		return nil, session.Usagef("%v", err)
-	}
+// bookKinds gives the token kinds the device book keeps for the devices
+// --device and --group selected.
+func bookKinds(ds []profiles.Device) (map[string]tokenKind, error) {
 	out := make(map[string]tokenKind, len(ds))
 	for _, d := range ds {
 		k, err := push.ParseTokenKind(string(d.Kind))

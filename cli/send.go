@@ -311,7 +311,7 @@ func planSend(e env, f *SendOptions) (plan *sendPlan, err error) {
 	// Token kinds (Live Activity or device): --kind for every --token and
 	// tokens-file token alike (one of the file's stands for all of them),
 	// the device book's own kind for --device and --group.
-	kinds, err := liveActivityTargets(f, s, &h, targets.kindSample())
+	kinds, err := liveActivityTargets(f, s, &h, targets.kindSample(), targets.book)
 	if err != nil {
 		return plan, err
 	}

@@ -166,7 +166,7 @@ type tokenKind struct {
 // push type was asked for and every target is a Live Activity token, the
 // send becomes a Live Activity push, so lint checks it as one; each job's
 // headers are then fitted to its token by push.CheckLiveActivity.
-func liveActivityTargets(f *SendOptions, s *session.Session, h *payload.Headers, ts []target) (map[string]tokenKind, error) {
+func liveActivityTargets(f *SendOptions, s *session.Session, h *payload.Headers, ts []target, book map[string]tokenKind) (map[string]tokenKind, error) {
 	kind, err := push.ParseTokenKind(f.Kind)
 	if err != nil {
 		return nil, session.Usagef("--kind: %v", err)
@@ -174,10 +174,6 @@ func liveActivityTargets(f *SendOptions, s *session.Session, h *payload.Headers,
 	kinds := make(map[string]tokenKind, len(ts))
 	for _, t := range ts {
 		kinds[t.token] = tokenKind{kind: kind}
-	}
-	book, err := bookKinds(s, f.Devices, f.Groups)
-	if err != nil {
-		return nil, err
 	}
 	for tok, k := range book {
 		kinds[tok] = k

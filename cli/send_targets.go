@@ -39,6 +39,9 @@ type targetPlan struct {
 	// read error, the file grown past its limit); its remaining devices
 	// were not sent.
 	err error
+	// book is the token kinds the device book keeps for the --device and
+	// --group targets, from the same select that found them.
+	book map[string]tokenKind
 	// headers are the --token and book targets' headers (their token
 	// kinds may differ); fileHeaders serve every tokens-file token (one
 	// --kind for all).
@@ -80,6 +83,9 @@ func planTargets(f *SendOptions, s *session.Session) (*targetPlan, error) {
 		ds, err := s.Store.SelectDevices(s.Env, f.Devices, f.Groups)
 		if err != nil {
 			return nil, session.Usagef("%v", err)
+		}
+		if p.book, err = bookKinds(ds); err != nil {
+			return nil, err
 		}
 		for _, d := range ds {
 			if !d.UnregisteredAt.IsZero() {
