@@ -170,8 +170,9 @@ func writeTokens(path string, n int) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	for i := 0; i < n; i += 10000 {
 		for _, t := range makeTokensFrom(i, min(10000, n-i)) {
-			w.WriteString(t)
-			w.WriteByte('\n')
+			// A write error stays in w and comes back from Flush.
+			_, _ = w.WriteString(t)
+			_ = w.WriteByte('\n')
 		}
 	}
 	if err := w.Flush(); err != nil {

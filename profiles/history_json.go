@@ -371,7 +371,7 @@ func readHistoryRows(ctx context.Context, c *rawConn, src historyRowSource, free
 	if err := c.exec("BEGIN"); err != nil {
 		return err
 	}
-	defer c.exec("ROLLBACK") // read-only: nothing to commit
+	defer func() { _ = c.exec("ROLLBACK") }() // read-only: nothing to commit
 	var next func() (*rawStmt, error)
 	if src.byID {
 		m := &mergedRows{}
