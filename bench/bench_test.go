@@ -228,20 +228,8 @@ func TestQuickProcessRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the pushdeck binary: run without -short")
 	}
-	dir := t.TempDir()
-	jsonPath, mdPath := filepath.Join(dir, "latest.json"), filepath.Join(dir, "latest.md")
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-quick", "-h2load", "off", "-out", jsonPath, "-md", mdPath}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "latest-process.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep procReport
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("latest-process.json does not parse: %v", err)
-	}
+	b, stdout := quickRun(t, "latest-process.json", &rep, "-quick", "-h2load", "off")
 	if len(rep.Cases) != 1 || len(rep.Cases[0].Medians) != 2 || len(rep.Memory) != 4 {
 		t.Fatalf("cases %d, memory %d: %s", len(rep.Cases), len(rep.Memory), b)
 	}
@@ -250,8 +238,8 @@ func TestQuickProcessRun(t *testing.T) {
 			t.Errorf("%s %d tokens: %+v", m.Client, m.Tokens, m)
 		}
 	}
-	if !strings.Contains(stdout.String(), "rate ÷ apns2") {
-		t.Errorf("no paired ratio in the table:\n%s", stdout.String())
+	if !strings.Contains(stdout, "rate ÷ apns2") {
+		t.Errorf("no paired ratio in the table:\n%s", stdout)
 	}
 }
 
@@ -262,20 +250,8 @@ func TestMemOnlyRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the pushdeck binary: run without -short")
 	}
-	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-quick", "-mem-only", "-h2load", "off", "-mem-tokens", "50,200", "-first-push-tokens", "5000",
-		"-out", filepath.Join(dir, "latest.json"), "-md", filepath.Join(dir, "latest.md")}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "latest-process.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep procReport
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	_, stdout := quickRun(t, "latest-process.json", &rep, "-quick", "-mem-only", "-h2load", "off", "-mem-tokens", "50,200", "-first-push-tokens", "5000")
 	if len(rep.Cases) != 0 || len(rep.Memory) != 4 || len(rep.FirstPush) != 1 || len(rep.MemVerdicts) != 2 {
 		t.Fatalf("cases %d, memory %d, first push %d, verdicts %d", len(rep.Cases), len(rep.Memory), len(rep.FirstPush), len(rep.MemVerdicts))
 	}
@@ -285,7 +261,29 @@ func TestMemOnlyRun(t *testing.T) {
 	if v := rep.MemVerdicts[0]; v.Client != "pushdeck" || v.SmallTokens != 50 || v.LargeTokens != 200 || v.RSSRatio <= 0 {
 		t.Errorf("verdict: %+v", v)
 	}
-	if !strings.Contains(stdout.String(), "target ≤ 1.3") || strings.Contains(stdout.String(), "rate ÷ apns2") {
-		t.Errorf("table:\n%s", stdout.String())
+	if !strings.Contains(stdout, "target ≤ 1.3") || strings.Contains(stdout, "rate ÷ apns2") {
+		t.Errorf("table:\n%s", stdout)
 	}
+}
+
+// quickRun runs the benchmark with args (plus -out and -md in a temporary
+// folder), fails the test on a non-zero exit, and decodes the JSON report
+// written as name into rep; it returns the report's bytes and what the
+// benchmark printed.
+func quickRun(t *testing.T, name string, rep any, args ...string) ([]byte, string) {
+	t.Helper()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args = append(args, "-out", filepath.Join(dir, "latest.json"), "-md", filepath.Join(dir, "latest.md"))
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, rep); err != nil {
+		t.Fatalf("%s does not parse: %v", name, err)
+	}
+	return b, stdout.String()
 }

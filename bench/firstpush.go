@@ -33,14 +33,11 @@ func runFirstPushProc(ctx context.Context, f *procFiles, srv *serverProc, n int)
 	if err != nil {
 		return s, err
 	}
-	home, err := os.MkdirTemp(f.dir, "home-")
+	cmd, done, err := f.sendCmd(ctx, f.bin, srv, tf)
 	if err != nil {
 		return s, err
 	}
-	defer os.RemoveAll(home)
-	cmd := exec.CommandContext(ctx, f.bin, "send", "--cert", f.cert, "--env", "development",
-		"--host", srv.URL, "--server-ca", f.ca, "--tokens-file", tf, "--payload", f.payload, "--json")
-	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "NO_COLOR=1")
+	defer done()
 	cmd.Stdout = io.Discard
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -174,6 +174,48 @@ type procSample struct {
 	ServerStream int     `json:"streams,omitempty"` // h2load's -m
 }
 
+// newProcFiles makes the benchmark's credentials and a temporary folder
+// holding the built pushdeck, the client certificate and the payload (the
+// caller removes f.dir).
+func newProcFiles(ctx context.Context, name string, payloadBytes int) (*creds, *procFiles, error) {
+	cr, err := newCreds()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "pushdeck-bench-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	f := &procFiles{dir: dir, tokens: map[int]string{}}
+	fail := func(err error) (*creds, *procFiles, error) { os.RemoveAll(dir); return nil, nil, err }
+	if f.bin, err = buildPushdeck(ctx, dir); err != nil {
+		return fail(err)
+	}
+	f.cert, f.payload = filepath.Join(dir, "bench.pem"), filepath.Join(dir, "payload.json")
+	if err := os.WriteFile(f.cert, cr.certPEM, 0o600); err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(f.payload, makePayload(payloadBytes), 0o600); err != nil {
+		return fail(err)
+	}
+	return cr, f, nil
+}
+
+// sendCmd is `pushdeck send` of bin over the tokens file tf to srv, with
+// extra flags, in a fresh config folder under f.dir (remove it with the
+// returned func).
+func (f *procFiles) sendCmd(ctx context.Context, bin string, srv *serverProc, tf string, extra ...string) (*exec.Cmd, func(), error) {
+	home, err := os.MkdirTemp(f.dir, "home-")
+	if err != nil {
+		return nil, nil, err
+	}
+	args := append([]string{"send", "--cert", f.cert, "--env", "development",
+		"--host", srv.URL, "--server-ca", f.ca, "--tokens-file", tf, "--payload", f.payload, "--json"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "NO_COLOR=1")
+	return cmd, func() { os.RemoveAll(home) }, nil
+}
+
 // procFiles are the inputs every client process reads.
 type procFiles struct {
 	dir, bin, cert, ca, payload string
@@ -194,24 +236,24 @@ func (f *procFiles) tokensFile(n int) (string, error) {
 
 // runPushdeckProc runs `pushdeck send` once over n tokens.
 func runPushdeckProc(ctx context.Context, f *procFiles, srv *serverProc, n int) (procSample, error) {
-	return runPushdeckBin(ctx, f, f.bin, "pushdeck", srv, n)
+	return runPushdeckBin(ctx, f, f.bin, "pushdeck", srv, n, nil)
 }
 
-// runPushdeckBin runs `pushdeck send` of the binary bin, reported as client.
-func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *serverProc, n int) (procSample, error) {
+// runPushdeckBin runs `pushdeck send` of the binary bin, reported as
+// client, with extra flags; after, if set, runs once the send has ended,
+// with the send's command (its environment names the config folder),
+// before that folder is removed.
+func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *serverProc, n int, after func(*exec.Cmd, *procSample) error, extra ...string) (procSample, error) {
 	s := procSample{Client: client, Tokens: n}
 	tf, err := f.tokensFile(n)
 	if err != nil {
 		return s, err
 	}
-	home, err := os.MkdirTemp(f.dir, "home-")
+	cmd, done, err := f.sendCmd(ctx, bin, srv, tf, extra...)
 	if err != nil {
 		return s, err
 	}
-	defer os.RemoveAll(home)
-	cmd := exec.CommandContext(ctx, bin, "send", "--cert", f.cert, "--env", "development",
-		"--host", srv.URL, "--server-ca", f.ca, "--tokens-file", tf, "--payload", f.payload, "--json")
-	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "NO_COLOR=1")
+	defer done()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return s, err
@@ -255,6 +297,11 @@ func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *
 		return s, fmt.Errorf("pushdeck send: %v\n%s", err, lastLines(stderr.String(), 5))
 	}
 	s.P50MS, s.P99MS = percentiles(lat)
+	if after != nil {
+		if err := after(cmd, &s); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
 }
 
@@ -402,26 +449,12 @@ type procReport struct {
 func processBenchmark(ctx context.Context, o options, log io.Writer) (*procReport, error) {
 	began := time.Now()
 	rep := &procReport{Machine: readMachine(), Payload: o.procPayload}
-	cr, err := newCreds()
+	cr, f, err := newProcFiles(ctx, "proc", o.procPayload)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pushdeck-bench-proc-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	f := &procFiles{dir: dir, tokens: map[int]string{}}
-	if f.bin, err = buildPushdeck(ctx, dir); err != nil {
-		return nil, err
-	}
-	f.cert, f.payload = filepath.Join(dir, "bench.pem"), filepath.Join(dir, "payload.json")
-	if err := os.WriteFile(f.cert, cr.certPEM, 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(f.payload, makePayload(o.procPayload), 0o600); err != nil {
-		return nil, err
-	}
+	defer os.RemoveAll(f.dir)
+	dir := f.dir
 	var h2 *h2loadRunner
 	if path, note := findH2load(o.h2load); note != "" {
 		rep.Notes = append(rep.Notes, note)
@@ -512,7 +545,7 @@ func procRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, h2 
 	if o.vsBin != "" {
 		// Last, so that pushdeck, apns2 and h2load keep their places.
 		clients = append(clients, client{"pushdeck-vs", func() (procSample, error) {
-			return runPushdeckBin(ctx, f, o.vsBin, "pushdeck-vs", srv, o.devices)
+			return runPushdeckBin(ctx, f, o.vsBin, "pushdeck-vs", srv, o.devices, nil)
 		}})
 	}
 	// One unmeasured round: page cache, the server's first connections.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -61,26 +60,12 @@ type recordReport struct {
 func recordBenchmark(ctx context.Context, o options, log io.Writer) (*recordReport, error) {
 	began := time.Now()
 	rep := &recordReport{Machine: readMachine(), Payload: o.procPayload}
-	cr, err := newCreds()
+	cr, f, err := newProcFiles(ctx, "record", o.procPayload)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pushdeck-bench-record-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	f := &procFiles{dir: dir, tokens: map[int]string{}}
-	if f.bin, err = buildPushdeck(ctx, dir); err != nil {
-		return nil, err
-	}
-	f.cert, f.payload = filepath.Join(dir, "bench.pem"), filepath.Join(dir, "payload.json")
-	if err := os.WriteFile(f.cert, cr.certPEM, 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(f.payload, makePayload(o.procPayload), 0o600); err != nil {
-		return nil, err
-	}
+	defer os.RemoveAll(f.dir)
+	dir := f.dir
 	for li, lat := range o.latencies {
 		srv, err := startServer(serveConfig{Latency: lat, MaxStreams: o.maxStreams, ClientCAPEM: cr.ca.CertPEM(),
 			KeyID: benchKeyID, TeamID: benchTeamID, TokenPubDER: cr.pubDER})
@@ -160,79 +145,29 @@ func recordRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, l
 // fresh PUSHDECK_HOME, recording (on) or with --no-history, and checks
 // what the store holds afterwards: every result (on) or none (off).
 func runPushdeckRecording(ctx context.Context, f *procFiles, srv *serverProc, n int, on bool) (procSample, error) {
-	s := procSample{Client: "pushdeck", Tokens: n}
+	client, extra := "pushdeck", []string(nil)
 	if !on {
-		s.Client = "pushdeck --no-history"
+		client, extra = "pushdeck --no-history", []string{"--no-history"}
 	}
-	tf, err := f.tokensFile(n)
-	if err != nil {
-		return s, err
-	}
-	home, err := os.MkdirTemp(f.dir, "home-")
-	if err != nil {
-		return s, err
-	}
-	defer os.RemoveAll(home)
-	args := []string{"send", "--cert", f.cert, "--env", "development",
-		"--host", srv.URL, "--server-ca", f.ca, "--tokens-file", tf, "--payload", f.payload, "--json"}
-	if !on {
-		args = append(args, "--no-history")
-	}
-	cmd := exec.CommandContext(ctx, f.bin, args...)
-	cmd.Env = append(os.Environ(), "PUSHDECK_HOME="+home, "NO_COLOR=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return s, err
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	lat := make([]time.Duration, 0, n)
-	err = runChild(srv, cmd, &s, func() error {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var line struct {
-				Status    int             `json:"status"`
-				LatencyMS float64         `json:"latency_ms"`
-				Error     string          `json:"error"`
-				Reason    string          `json:"reason"`
-				Summary   json.RawMessage `json:"summary"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Summary != nil {
-				continue
-			}
-			lat = append(lat, time.Duration(line.LatencyMS*float64(time.Millisecond)))
-			if line.Status == 200 {
-				s.OK++
-				continue
-			}
-			s.Failed++
-			if s.FirstError == "" {
-				s.FirstError = fmt.Sprintf("%d %s %s", line.Status, line.Reason, line.Error)
-			}
-		}
-		return sc.Err()
-	})
-	if err != nil {
-		return s, fmt.Errorf("%s: %v\n%s", s.Client, err, lastLines(stderr.String(), 5))
-	}
-	s.P50MS, s.P99MS = percentiles(lat)
 	// The store must hold what the run says it did: a figure of a send
 	// that lost its history (or recorded with --no-history) is no figure.
-	count := exec.CommandContext(ctx, f.bin, "history", "--limit", "0", "--json")
-	count.Env = cmd.Env
-	raw, err := count.Output()
-	if err != nil {
-		return s, fmt.Errorf("pushdeck history after the %s run: %v", s.Client, err)
+	check := func(cmd *exec.Cmd, s *procSample) error {
+		count := exec.CommandContext(ctx, f.bin, "history", "--limit", "0", "--json")
+		count.Env = cmd.Env
+		raw, err := count.Output()
+		if err != nil {
+			return fmt.Errorf("pushdeck history after the %s run: %v", s.Client, err)
+		}
+		want := 0
+		if on {
+			want = n
+		}
+		if got := bytes.Count(raw, []byte("\n")); got != want {
+			return fmt.Errorf("%s: history holds %d entries after the send, want %d", s.Client, got, want)
+		}
+		return nil
 	}
-	want := 0
-	if on {
-		want = n
-	}
-	if got := bytes.Count(raw, []byte("\n")); got != want {
-		return s, fmt.Errorf("%s: history holds %d entries after the send, want %d", s.Client, got, want)
-	}
-	return s, nil
+	return runPushdeckBin(ctx, f, f.bin, client, srv, n, check, extra...)
 }
 
 // recordMarkdown is the recording report as Markdown.

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,20 +11,8 @@ func TestQuickRecordRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the pushdeck binary: run without -short")
 	}
-	dir := t.TempDir()
-	jsonPath, mdPath := filepath.Join(dir, "latest.json"), filepath.Join(dir, "latest.md")
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-quick", "-mode", "record", "-runs", "2", "-out", jsonPath, "-md", mdPath}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "latest-record.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep recordReport
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("latest-record.json does not parse: %v", err)
-	}
+	b, stdout := quickRun(t, "latest-record.json", &rep, "-quick", "-mode", "record", "-runs", "2")
 	if len(rep.Cases) != 1 || len(rep.Cases[0].Runs) != 2 {
 		t.Fatalf("%d cases: %s", len(rep.Cases), b)
 	}
@@ -41,7 +25,7 @@ func TestQuickRecordRun(t *testing.T) {
 	if c.On.Client != "pushdeck" || c.Off.Client != "pushdeck --no-history" || c.Ratios.Rate <= 0 || c.Ratios.CPU <= 0 {
 		t.Errorf("on %q, off %q, ratios %+v", c.On.Client, c.Off.Client, c.Ratios)
 	}
-	if !strings.Contains(stdout.String(), "recording on ÷ off") {
-		t.Errorf("no paired ratio in the table:\n%s", stdout.String())
+	if !strings.Contains(stdout, "recording on ÷ off") {
+		t.Errorf("no paired ratio in the table:\n%s", stdout)
 	}
 }
