@@ -44,28 +44,28 @@ func runFirstPushProc(ctx context.Context, f *procFiles, srv *serverProc, n int)
 	if err := srv.mark(); err != nil {
 		return s, err
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return s, err
-	}
-	hwm := watchHWM(cmd.Process.Pid)
 	var first int64
-	for deadline := start.Add(30 * time.Second); first == 0 && time.Now().Before(deadline); {
-		st, err := srv.stats()
-		if err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			return s, err
+	var statsErr error
+	u, werr := measureProc(cmd, func() error {
+		for deadline := time.Now().Add(30 * time.Second); first == 0 && time.Now().Before(deadline); {
+			st, err := srv.stats()
+			if err != nil {
+				statsErr = err
+				_ = cmd.Process.Kill()
+				return nil
+			}
+			first = st.FirstPushUnixNano
+			if first == 0 {
+				time.Sleep(2 * time.Millisecond)
+			}
 		}
-		first = st.FirstPushUnixNano
-		if first == 0 {
-			time.Sleep(2 * time.Millisecond)
-		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		return nil
+	})
+	if statsErr != nil {
+		return s, statsErr
 	}
-	_ = cmd.Process.Signal(os.Interrupt)
-	werr := cmd.Wait()
-	s.PeakRSSMB = float64(hwm()) / 1024
-	s.WallS = time.Since(start).Seconds()
+	s.PeakRSSMB, s.WallS = u.peakMB(), u.wall.Seconds()
 	if first == 0 {
 		return s, fmt.Errorf("pushdeck send over %d tokens: no push within 30 s (%v)\n%s", n, werr, lastLines(stderr.String(), 5))
 	}
@@ -75,7 +75,7 @@ func runFirstPushProc(ctx context.Context, f *procFiles, srv *serverProc, n int)
 	if werr != nil && !(errors.As(werr, &exit) && exit.ExitCode() == 1) {
 		return s, fmt.Errorf("pushdeck send over %d tokens: %v\n%s", n, werr, lastLines(stderr.String(), 5))
 	}
-	s.FirstPushMS = float64(first-start.UnixNano()) / 1e6
+	s.FirstPushMS = float64(first-u.start.UnixNano()) / 1e6
 	return s, nil
 }
 

@@ -78,12 +78,7 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 	if err != nil {
 		return sample{}, err
 	}
-	if err := cmd.Start(); err != nil {
-		return sample{}, fmt.Errorf("h2load failed: %v", err)
-	}
-	hwm := watchHWM(cmd.Process.Pid)
-	err = cmd.Wait()
-	peakKB := hwm()
+	u, err := measureProc(cmd, nil)
 	if err != nil {
 		return sample{}, fmt.Errorf("h2load failed: %v\n%s", err, lastLines(out.String(), 15))
 	}
@@ -96,9 +91,8 @@ func (h *h2loadRunner) run(srv *serverProc, n int, uris, data string) (sample, e
 		return sample{}, err
 	}
 	s.Devices = n
-	ps := cmd.ProcessState
-	s.CPU = (ps.UserTime() + ps.SystemTime()).Seconds()
-	s.HWMMB = float64(peakKB) / 1024
+	s.CPU = u.cpuS
+	s.HWMMB = u.peakMB()
 	s.ServerCPU = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections
 	s.ClientConnections = -1

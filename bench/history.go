@@ -250,23 +250,15 @@ func runHistoryProc(ctx context.Context, bin, home string, n int) (historySample
 	cmd.Stdout = null
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return s, err
+	u, err := measureProc(cmd, nil)
+	if err != nil {
+		return s, fmt.Errorf("pushdeck history: %v\n%s", err, lastLines(stderr.String(), 5))
 	}
-	hwm := watchHWM(cmd.Process.Pid)
-	werr := cmd.Wait()
-	wall := time.Since(start)
-	peakKB := hwm()
-	if werr != nil {
-		return s, fmt.Errorf("pushdeck history: %v\n%s", werr, lastLines(stderr.String(), 5))
-	}
-	ps := cmd.ProcessState
-	s.WallS = wall.Seconds()
+	s.WallS = u.wall.Seconds()
 	s.LinesPerS = float64(n) / s.WallS
-	s.CPUS = (ps.UserTime() + ps.SystemTime()).Seconds()
+	s.CPUS = u.cpuS
 	s.LinesPerCPUS = float64(n) / s.CPUS
-	s.PeakRSSMB = float64(peakKB) / 1024
+	s.PeakRSSMB = u.peakMB()
 	return s, nil
 }
 

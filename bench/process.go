@@ -334,6 +334,40 @@ func runAPNs2Proc(ctx context.Context, f *procFiles, srv *serverProc, n int) (pr
 	return s, nil
 }
 
+// procUsage is what a child process cost, from exec to exit.
+type procUsage struct {
+	start  time.Time
+	wall   time.Duration
+	cpuS   float64 // user + system
+	peakKB int64   // VmHWM
+}
+
+func (u procUsage) peakMB() float64 { return float64(u.peakKB) / 1024 }
+
+// measureProc starts cmd, runs read (its output) if any, waits for it and
+// measures it: wall time, CPU and peak RSS. The usage is filled in even when
+// read or the wait fails (read's error first).
+func measureProc(cmd *exec.Cmd, read func() error) (procUsage, error) {
+	u := procUsage{start: time.Now()}
+	if err := cmd.Start(); err != nil {
+		return u, err
+	}
+	hwm := watchHWM(cmd.Process.Pid)
+	var rerr error
+	if read != nil {
+		rerr = read()
+	}
+	werr := cmd.Wait()
+	u.wall, u.peakKB = time.Since(u.start), hwm()
+	if ps := cmd.ProcessState; ps != nil {
+		u.cpuS = (ps.UserTime() + ps.SystemTime()).Seconds()
+	}
+	if rerr != nil {
+		return u, rerr
+	}
+	return u, werr
+}
+
 // runChild starts cmd, runs read (its output) if any, waits, and fills the
 // process figures of s.
 func runChild(srv *serverProc, cmd *exec.Cmd, s *procSample, read func() error) error {
@@ -344,36 +378,21 @@ func runChild(srv *serverProc, cmd *exec.Cmd, s *procSample, read func() error) 
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	hwm := watchHWM(cmd.Process.Pid)
-	var rerr error
-	if read != nil {
-		rerr = read()
-	}
-	werr := cmd.Wait()
-	wall := time.Since(start)
-	peakKB := hwm()
+	u, runErr := measureProc(cmd, read)
 	st1, err := srv.stats()
 	if err != nil {
 		return err
 	}
-	if rerr != nil {
-		return rerr
+	if runErr != nil {
+		return runErr
 	}
-	if werr != nil {
-		return werr
-	}
-	ps := cmd.ProcessState
-	s.WallS = wall.Seconds()
-	s.PerSecond = float64(s.Tokens) / wall.Seconds()
-	s.CPUS = (ps.UserTime() + ps.SystemTime()).Seconds()
+	s.WallS = u.wall.Seconds()
+	s.PerSecond = float64(s.Tokens) / s.WallS
+	s.CPUS = u.cpuS
 	s.CPUPer10k = s.CPUS * 10000 / float64(s.Tokens)
-	s.PeakRSSMB = float64(peakKB) / 1024
+	s.PeakRSSMB = u.peakMB()
 	if st1.FirstPushUnixNano > 0 {
-		s.FirstPushMS = float64(st1.FirstPushUnixNano-start.UnixNano()) / 1e6
+		s.FirstPushMS = float64(st1.FirstPushUnixNano-u.start.UnixNano()) / 1e6
 	}
 	s.ServerCPUS = st1.CPU - st0.CPU
 	s.Connections = st1.Counters.Connections - st0.Counters.Connections

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // The device book's whole-process figures of issue 14, -mode store:
@@ -35,19 +34,11 @@ type storeSample struct {
 func runTimed(cmd *exec.Cmd) (storeSample, error) {
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return storeSample{}, err
-	}
-	hwm := watchHWM(cmd.Process.Pid)
-	err := cmd.Wait()
-	wall := time.Since(start)
-	peak := hwm()
+	u, err := measureProc(cmd, nil)
 	if err != nil {
 		return storeSample{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args[1:3], " "), err, lastLines(stderr.String(), 5))
 	}
-	ps := cmd.ProcessState
-	return storeSample{WallS: wall.Seconds(), CPUS: (ps.UserTime() + ps.SystemTime()).Seconds(), PeakRSSMB: float64(peak) / 1024}, nil
+	return storeSample{WallS: u.wall.Seconds(), CPUS: u.cpuS, PeakRSSMB: u.peakMB()}, nil
 }
 
 // labelledTokens writes n tokens of makeTokens with a label each, from

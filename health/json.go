@@ -148,22 +148,20 @@ func sentences(fs []certs.Finding) ([]string, []certs.Code) {
 // WriteFilesJSON writes one JSON object per file, one per line (JSON Lines:
 // `jq` reads them as a stream, `jq -s` as an array).
 func WriteFilesJSON(w io.Writer, files []FileResult) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, f := range files {
-		if err := enc.Encode(f.JSON()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeJSONLines(w, files, FileResult.JSON)
 }
 
 // WriteProfilesJSON writes one JSON object per profile, one per line.
 func WriteProfilesJSON(w io.Writer, results []ProfileResult) error {
+	return writeJSONLines(w, results, ProfileResult.JSON)
+}
+
+// writeJSONLines writes js of each item as one line of JSON.
+func writeJSONLines[T, J any](w io.Writer, items []T, js func(T) J) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for _, r := range results {
-		if err := enc.Encode(r.JSON()); err != nil {
+	for _, it := range items {
+		if err := enc.Encode(js(it)); err != nil {
 			return err
 		}
 	}

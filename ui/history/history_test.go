@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/ui/internal/uitest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -49,32 +51,16 @@ func newModelWith(t *testing.T, es []profiles.HistoryEntry) *Model {
 // settle runs cmd like the program does, feeding this screen's messages
 // back into Update (and running what they return) until none is left.
 func settle(m *Model, cmd tea.Cmd) {
-	queue := runCmds(cmd)
+	queue := uitest.RunCmds(cmd)
 	for len(queue) > 0 {
 		msg := queue[0]
 		queue = queue[1:]
 		switch msg.(type) {
 		case loadedMsg, typedMsg, reloadMsg:
 			_, next := m.Update(msg)
-			queue = append(queue, runCmds(next)...)
+			queue = append(queue, uitest.RunCmds(next)...)
 		}
 	}
-}
-
-// runCmds runs cmd and the Cmds of any batch it returns.
-func runCmds(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, runCmds(c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }
 
 // filterTo types q into the filter (as keys, so the pause and the query

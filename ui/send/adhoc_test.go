@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pushdeck/pushdeck/ui/internal/uitest"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -161,7 +163,7 @@ func TestDetailExports(t *testing.T) {
 	}
 	_, cmd = m.Update(common.KeyPress("a"))
 	var got exportedMsg
-	for _, msg := range runCmds(cmd) {
+	for _, msg := range uitest.RunCmds(cmd) {
 		if e, ok := msg.(exportedMsg); ok {
 			got = e
 		}
@@ -177,22 +179,6 @@ func TestDetailExports(t *testing.T) {
 	if !strings.Contains(m.note, got.path) {
 		t.Fatalf("the full path is not shown: %q", m.note)
 	}
-}
-
-// runCmds runs cmd and the Cmds of any batch it returns (not sequences).
-func runCmds(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, runCmds(c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }
 
 // A locked credential: enter asks for the password on the Send screen

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/ui/internal/uitest"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pushdeck/pushdeck/certs"
@@ -29,7 +31,7 @@ func historyCount(t testing.TB, s *profiles.Store, batch string) int {
 // untilRecorded runs cmd's Cmds, feeding their messages back (opening
 // History), until a write answers; it returns that answer unfed.
 func untilRecorded(m *Model, cmd tea.Cmd) *recordedMsg {
-	queue := runCmds(cmd)
+	queue := uitest.RunCmds(cmd)
 	for len(queue) > 0 {
 		msg := queue[0]
 		queue = queue[1:]
@@ -38,7 +40,7 @@ func untilRecorded(m *Model, cmd tea.Cmd) *recordedMsg {
 			return &msg
 		case histOpenedMsg:
 			_, next := m.Update(msg)
-			queue = append(queue, runCmds(next)...)
+			queue = append(queue, uitest.RunCmds(next)...)
 		}
 	}
 	return nil
