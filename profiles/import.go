@@ -69,14 +69,15 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 // importOptions are for tests: the two ways of writing an import must
 // leave the same book and give the same report.
 type importOptions struct {
-	rowByRow bool  // never the fresh path
+	rowByRow bool  // never through a memBook
 	now      int64 // the import's time, instead of the clock's
-	fresh    *bool // set to whether the fresh path wrote the import
+	inMemory *bool // set to whether a memBook wrote the import
 }
 
 // importItems checks the parsed lines and writes the good ones in one
-// transaction: into an empty book by the fresh path (fresh.go), else a
-// chunk at a time through the upserter (bulk.go).
+// transaction: resolved in memory and written in bulk if the book is no
+// larger than the import (membook.go), else a chunk at a time through
+// the upserter (bulk.go).
 func (s *Store) importItems(items []importItem, env certs.Environment, groups []string, opt importOptions) (ImportReport, error) {
 	// The groups every line gets, cleaned once and shared by the lines
 	// that name none (normalizeDevice keeps a clean list as it is).
@@ -122,20 +123,18 @@ func (s *Store) importItems(items []importItem, env certs.Environment, groups []
 			}
 			ds, from = append(ds, d), append(from, int32(k))
 		}
-		empty := false
+		var isNew []bool
+		var errs []error
+		done := false
 		if !opt.rowByRow {
-			if empty, err = bookIsEmpty(tx); err != nil {
+			if done, isNew, errs, err = importInMemory(tx, up.now, ds); err != nil {
 				return err
 			}
 		}
-		var isNew []bool
-		var errs []error
-		if opt.fresh != nil {
-			*opt.fresh = empty
+		if opt.inMemory != nil {
+			*opt.inMemory = done
 		}
-		if empty {
-			isNew, errs, err = importFresh(tx, up.now, ds)
-		} else {
+		if !done {
 			isNew, errs, err = up.upsertMany(ds)
 		}
 		if err != nil {

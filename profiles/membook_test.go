@@ -12,11 +12,12 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 )
 
-// importBoth imports the same lines into two empty books, once by the
-// fresh path and once row by row (as into a book that has devices), at
-// the same time, and fails unless both give the same report and the same
-// book. It returns the fresh path's store and report.
-func importBoth(t *testing.T, data string, env certs.Environment, groups []string) (*Store, ImportReport) {
+// importBoth imports the same lines into two books made by setup (nil:
+// empty), once through a memBook and once row by row (as into a book
+// larger than the import), at the same time, and fails unless both give
+// the same report and the same book. It returns the memBook's store and
+// report.
+func importBoth(t *testing.T, setup func(*Store), data string, env certs.Environment, groups []string) (*Store, ImportReport) {
 	t.Helper()
 	now := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC).UnixNano()
 	var items []importItem
@@ -28,28 +29,35 @@ func importBoth(t *testing.T, data string, env certs.Environment, groups []strin
 	} else {
 		items = parseTextImport([]byte(data))
 	}
-	fs, rs := openTemp(t), openTemp(t)
-	var fresh, rowFresh bool
-	frep, err := fs.importItems(items, env, groups, importOptions{now: now, fresh: &fresh})
+	ms, rs := openTemp(t), openTemp(t)
+	if setup != nil {
+		setup(ms)
+		setup(rs)
+		if bookJSON(t, ms) != bookJSON(t, rs) {
+			t.Fatal("setup made two different books")
+		}
+	}
+	var mem, rowMem bool
+	mrep, err := ms.importItems(items, env, groups, importOptions{now: now, inMemory: &mem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rrep, err := rs.importItems(items, env, groups, importOptions{now: now, rowByRow: true, fresh: &rowFresh})
+	rrep, err := rs.importItems(items, env, groups, importOptions{now: now, rowByRow: true, inMemory: &rowMem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fresh || rowFresh {
-		t.Fatalf("fresh path taken: %v and %v, want true and false", fresh, rowFresh)
+	if !mem || rowMem {
+		t.Fatalf("written through a memBook: %v and %v, want true and false", mem, rowMem)
 	}
-	if fmt.Sprintf("%+v", frep) != fmt.Sprintf("%+v", rrep) {
-		t.Errorf("reports differ:\n fresh     %+v\n row by row %+v", frep, rrep)
+	if fmt.Sprintf("%+v", mrep) != fmt.Sprintf("%+v", rrep) {
+		t.Errorf("reports differ:\n memBook    %+v\n row by row %+v", mrep, rrep)
 	}
-	fb, rb := bookJSON(t, fs), bookJSON(t, rs)
-	if fb != rb {
-		t.Errorf("books differ:\n fresh      %s\n row by row %s", fb, rb)
+	mb, rb := bookJSON(t, ms), bookJSON(t, rs)
+	if mb != rb {
+		t.Errorf("books differ:\n memBook    %s\n row by row %s", mb, rb)
 	}
-	checkDeviceSchema(t, fs)
-	return fs, frep
+	checkDeviceSchema(t, ms)
+	return ms, mrep
 }
 
 func bookJSON(t *testing.T, s *Store) string {
@@ -93,10 +101,10 @@ func checkDeviceSchema(t *testing.T, s *Store) {
 	}
 }
 
-// TestImportFreshMatchesRowByRow: into an empty book the import is
+// TestImportInMemoryMatchesRowByRow: into an empty book the import is
 // resolved in Go and written in bulk; every rule of upserting the lines
 // one by one must hold all the same.
-func TestImportFreshMatchesRowByRow(t *testing.T) {
+func TestImportInMemoryMatchesRowByRow(t *testing.T) {
 	twin := tok(1)[:8] + tok(2)[8:] // same first 8 digits: same default label
 	text := strings.Join([]string{
 		"# QA phones",
@@ -124,7 +132,7 @@ func TestImportFreshMatchesRowByRow(t *testing.T) {
 		tok(11) + " " + strings.Repeat("x", 81), // 23: label too long
 	}, "\n")
 	t.Run("text", func(t *testing.T) {
-		_, rep := importBoth(t, text, certs.Development, []string{"QA", " qa ", "Night"})
+		_, rep := importBoth(t, nil, text, certs.Development, []string{"QA", " qa ", "Night"})
 		if rep.Added == 0 || rep.Updated == 0 || len(rep.Bad) == 0 {
 			t.Errorf("the test should add, update and refuse: %+v", rep)
 		}
@@ -138,7 +146,7 @@ func TestImportFreshMatchesRowByRow(t *testing.T) {
 		}
 	})
 	t.Run("no env", func(t *testing.T) {
-		importBoth(t, text, "", nil)
+		importBoth(t, nil, text, "", nil)
 	})
 	t.Run("json", func(t *testing.T) {
 		at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -158,7 +166,7 @@ func TestImportFreshMatchesRowByRow(t *testing.T) {
 			{"token": tok(7), "label": "G"},
 		}
 		b, _ := json.MarshalIndent(map[string]any{"schema": 1, "devices": ds}, "", "  ")
-		s, rep := importBoth(t, string(b), certs.Development, []string{"all"})
+		s, rep := importBoth(t, nil, string(b), certs.Development, []string{"all"})
 		if rep.Added != 7 || rep.Updated != 2 || len(rep.Bad) != 2 {
 			t.Errorf("report %+v", rep)
 		}
@@ -171,10 +179,10 @@ func TestImportFreshMatchesRowByRow(t *testing.T) {
 	})
 }
 
-// TestImportFreshLarge: a big import into an empty book, with a group,
+// TestImportInMemoryLarge: a big import into an empty book, with a group,
 // repeated labels and tokens, gives the report upserting line by line
 // gives, and a book the indexes answer.
-func TestImportFreshLarge(t *testing.T) {
+func TestImportInMemoryLarge(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 1200
@@ -192,7 +200,7 @@ func TestImportFreshLarge(t *testing.T) {
 			fmt.Fprintf(&b, "%s phone-%d\n", tok(i), i)
 		}
 	}
-	s, rep := importBoth(t, b.String(), certs.Development, []string{"qa"})
+	s, rep := importBoth(t, nil, b.String(), certs.Development, []string{"qa"})
 	if rep.Added != n-2 || rep.Updated != 1 || len(rep.Bad) != 1 || rep.Bad[0].Line != 451 || !strings.Contains(rep.Bad[0].Reason, "already used") {
 		t.Fatalf("report %+v", rep)
 	}
@@ -200,8 +208,7 @@ func TestImportFreshLarge(t *testing.T) {
 	if err != nil || len(ds) != n-2 {
 		t.Fatalf("select: %d, %v", len(ds), err)
 	}
-	// The same file again: the book is not empty now, so row by row;
-	// every line is an update and nothing changes.
+	// The same file again: every line is an update and nothing changes.
 	before := bookJSON(t, s)
 	rep2, err := s.ImportDevices([]byte(b.String()), certs.Development, []string{"qa"})
 	if err != nil || rep2.Added != 0 || rep2.Updated != n-1 || len(rep2.Bad) != 1 || rep2.Bad[0].Line != 451 {
@@ -212,37 +219,87 @@ func TestImportFreshLarge(t *testing.T) {
 	}
 }
 
-// TestImportIntoBookWithSomeTokens: a book with devices takes the row by
-// row path; tokens already there are updated, new ones added, a label of a
-// device already there is refused at its line.
-func TestImportIntoBookWithSomeTokens(t *testing.T) {
+// TestImportIntoBookWithDevices: an import into a book that has devices
+// (some of the file's tokens, labels the file uses, groups, results)
+// follows the same rules through a memBook (a book no larger than the
+// import) as row by row (a larger book).
+func TestImportIntoBookWithDevices(t *testing.T) {
+	setup := func(s *Store) {
+		for _, d := range []Device{
+			{Token: tok(1), Label: "One", Environment: certs.Development, Groups: []string{"old", "QA"}},
+			{Token: tok(2), Label: "Two", Environment: certs.Development, Topic: "com.example.app"},
+			{Token: tok(3), Label: "Three", Environment: certs.Production, Kind: KindLiveActivityStart, ActivityType: "Pizza"},
+			{Token: tok(4), Label: "Four", Environment: certs.Development},
+			{Token: tok(1), Label: "One", Environment: certs.Production},
+		} {
+			d.AddedAt = time.Unix(1e9, 0)
+			if _, _, err := s.AddDevice(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.RecordResults(certs.Development, []DeviceResult{{Token: tok(4), Status: 410, Reason: "Unregistered", At: time.Unix(1e9, 0)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveDevice(tok(2)); err != nil { // the largest id is not the count
+			t.Fatal(err)
+		}
+		if _, _, err := s.AddDevice(Device{Token: tok(2), Label: "Two", Environment: certs.Development, Groups: []string{"qa"}, AddedAt: time.Unix(2e9, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := strings.Join([]string{
+		tok(1) + " Uno",       // relabel, groups merged
+		tok(5) + " one",       // 2: the old label of tok(1) is free now
+		tok(6) + " TWO",       // 3: in use by a device of the book
+		tok(4) + " Two",       // 4: an update to a label in use: refused
+		tok(4),                // a repeat without a label: no change, an update
+		tok(2) + " Quattro",   // relabel
+		tok(7) + " Four",      // 7: in use
+		tok(4) + " Dos",       // frees "Four"
+		tok(8) + " four",      // now free
+		tok(3) + " Three",     // a development token that is also in production
+		tok(9) + " One",       // "One" is a production label: free here
+		tok(10) + " Ten",      // new
+		tok(11) + " Eleven",   // new
+		tok(12) + " Twelve",   // new
+		tok(13) + " Thirteen", // new
+	}, "\n")
+	_, rep := importBoth(t, setup, text, certs.Development, []string{"qa", "Night"})
+	var lines []int
+	for _, b := range rep.Bad {
+		lines = append(lines, b.Line)
+	}
+	if rep.Added != 7 || rep.Updated != 4 || fmt.Sprint(lines) != "[3 4 7 11]" {
+		t.Errorf("report %+v", rep)
+	}
+	// Every line already in the book: nothing to write.
+	again := func(s *Store) {
+		for i, l := range []string{"One", "Two"} {
+			d := Device{Token: tok(i + 1), Label: l, Environment: certs.Development, Groups: []string{"QA"}, AddedAt: time.Unix(1e9, 0)}
+			if _, _, err := s.AddDevice(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, rep = importBoth(t, again, tok(1)+" One\n"+tok(2)+"\n", certs.Development, []string{"qa"})
+	if rep.Added != 0 || rep.Updated != 2 || len(rep.Bad) != 0 {
+		t.Errorf("report of a no-op %+v", rep)
+	}
+
+	// A book larger than the import goes row by row.
 	s := openTemp(t)
-	var fresh bool
-	if _, err := s.importItems(parseTextImport([]byte(tok(1)+" One\n"+tok(2)+" Two\n")), certs.Development, nil, importOptions{fresh: &fresh}); err != nil || !fresh {
-		t.Fatalf("first import: fresh %v, %v", fresh, err)
-	}
-	rep, err := s.importItems(parseTextImport([]byte(tok(2)+" Deux\n"+tok(3)+" Three\n"+tok(4)+" one\n")), certs.Development, []string{"g"}, importOptions{fresh: &fresh})
-	if err != nil || fresh {
-		t.Fatalf("second import: fresh %v, %v", fresh, err)
-	}
-	if rep.Added != 1 || rep.Updated != 1 || len(rep.Bad) != 1 || rep.Bad[0].Line != 3 {
-		t.Fatalf("report %+v", rep)
-	}
-	got := map[string]string{}
-	ds, _ := s.Devices()
-	for _, d := range ds {
-		got[d.Token] = d.Label + "|" + strings.Join(d.Groups, ",")
-	}
-	want := map[string]string{tok(1): "One|", tok(2): "Deux|g", tok(3): "Three|g"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("book %v, want %v", got, want)
+	setup(s)
+	var mem bool
+	rep, err := s.importItems(parseTextImport([]byte(tok(20)+" Twenty\n"+tok(1)+" Uno\n")), certs.Development, nil, importOptions{inMemory: &mem})
+	if err != nil || mem || rep.Added != 1 || rep.Updated != 1 {
+		t.Fatalf("into a larger book: memBook %v, %+v, %v", mem, rep, err)
 	}
 }
 
-// TestImportFreshRollsBack: an import into an empty book that cannot be
+// TestImportInMemoryRollsBack: an import into an empty book that cannot be
 // written (a full disk, a failed commit) leaves the book empty and its
 // indexes as they were; the next import works.
-func TestImportFreshRollsBack(t *testing.T) {
+func TestImportInMemoryRollsBack(t *testing.T) {
 	var b strings.Builder
 	for i := range 3000 {
 		fmt.Fprintf(&b, "%s phone-%d\n", tok(i), i)
