@@ -94,7 +94,7 @@ func (s *Store) importItems(items []importItem, env certs.Environment, groups []
 		if opt.now != 0 {
 			up.now = opt.now
 		}
-		// Lines are checked first; the good ones go in a chunk at a time.
+		// Lines are checked first; then the good ones are written.
 		ds := make([]Device, 0, len(items))
 		from := make([]int32, 0, len(items)) // ds[i] came from items[from[i]]
 		for k := range items {
@@ -188,14 +188,17 @@ func parseTextImport(data []byte) []importItem {
 	return items
 }
 
+// tokenLineSeps separate a token from its label.
+const tokenLineSeps = " \t,;:="
+
+func trimLabel(s string) string { return strings.Trim(s, tokenLineSeps+"\"'") }
+
+// splitTokenLine is splitLineGeneral, quicker for the usual line: "TOKEN
+// label" with the token as APNs gives it (lower-case hex) comes out the
+// same with no copy of the token (FuzzSplitTokenLine compares the two).
 func splitTokenLine(line string) (token, label string, err error) {
-	const seps = " \t,;:="
-	trimLabel := func(s string) string { return strings.Trim(s, seps+"\"'") }
-	// The usual line, "TOKEN label" with the token as APNs gives it
-	// (lower-case hex), is what the general rules below make of it, with
-	// no copy of the token.
 	if strings.IndexByte(line, '<') < 0 {
-		end := strings.IndexAny(line, seps)
+		end := strings.IndexAny(line, tokenLineSeps)
 		if end < 0 {
 			end = len(line)
 		}
@@ -203,6 +206,11 @@ func splitTokenLine(line string) (token, label string, err error) {
 			return line[:end], trimLabel(strings.TrimSpace(line[end:])), nil
 		}
 	}
+	return splitLineGeneral(line)
+}
+
+func splitLineGeneral(line string) (token, label string, err error) {
+	const seps = tokenLineSeps
 	if i := strings.IndexByte(line, '<'); i >= 0 {
 		if j := strings.IndexByte(line[i:], '>'); j > 0 {
 			tok := line[i : i+j+1]

@@ -35,11 +35,11 @@ type memDevice struct {
 	token, label, lkey string
 	kind, atype, topic string
 	added              int64
-	last               *memLast     // what a JSON export knew of a new device
-	groups             []freshGroup // in the order they were added
-	oldGroups          int          // how many of groups are in the book already
-	maxPos             int64        // the largest group position in the book
-	old, changed       bool         // in the book before; its columns changed
+	last               *memLast   // what a JSON export knew of a new device
+	groups             []memGroup // in the order they were added
+	oldGroups          int        // how many of groups are in the book already
+	maxPos             int64      // the largest group position in the book
+	old, changed       bool       // in the book before; its columns changed
 }
 
 // memLast is what upserter.upsert's setLast writes for a new device.
@@ -48,8 +48,8 @@ type memLast struct {
 	reason, apnsID          sql.NullString
 }
 
-// freshGroup is one of a device's groups.
-type freshGroup struct{ name, key string }
+// memGroup is one of a device's groups.
+type memGroup struct{ name, key string }
 
 // envKey is a token or a label key in one environment, without building a
 // string per line.
@@ -126,7 +126,7 @@ func loadMemBook(tx *sql.Tx, now int64, n int) (b *memBook, ok bool, err error) 
 	defer rows.Close()
 	for rows.Next() {
 		var id, pos int64
-		var g freshGroup
+		var g memGroup
 		if err := rows.Scan(&id, &g.name, &g.key, &pos); err != nil {
 			return nil, false, err
 		}
@@ -228,7 +228,7 @@ next:
 				continue next
 			}
 		}
-		f.groups = append(f.groups, freshGroup{g, k})
+		f.groups = append(f.groups, memGroup{g, k})
 	}
 }
 

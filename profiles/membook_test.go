@@ -349,3 +349,23 @@ func TestImportInMemoryRollsBack(t *testing.T) {
 		}
 	})
 }
+
+// FuzzSplitTokenLine: the quick path for the usual line gives what the
+// general rules give, for any line.
+func FuzzSplitTokenLine(f *testing.F) {
+	for _, s := range []string{
+		tok(1) + " Anna", tok(1), tok(1) + ",Anna;", tok(1) + "=Anna", tok(1) + "\tAnna's \"iPad\" ",
+		tok(1) + tok(2) + " long", tok(1)[:63] + " odd", strings.ToUpper(tok(1)) + " upper",
+		tok(1) + "<" + tok(2) + ">", "Anna: " + tok(1), tok(1) + "-x Anna", tok(1) + "\u00a0Anna", ";" + tok(1),
+		tok(1) + strings.Repeat("ab", 70) + " too long", "zz",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		tq, lq, eq := splitTokenLine(line)
+		tg, lg, eg := splitLineGeneral(line)
+		if tq != tg || lq != lg || fmt.Sprint(eq) != fmt.Sprint(eg) {
+			t.Errorf("%q: quick (%q, %q, %v), general (%q, %q, %v)", line, tq, lq, eq, tg, lg, eg)
+		}
+	})
+}
