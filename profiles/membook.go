@@ -114,8 +114,9 @@ func loadMemBook(tx *sql.Tx, now int64, n int) (b *memBook, ok bool, err error) 
 		b.byToken[envKey{d.env, d.token}] = i
 		b.byLabel[envKey{d.env, d.lkey}] = i
 	}
+	err = rows.Err()
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, false, err
 	}
 	b.nOld = len(b.devs)
@@ -294,8 +295,9 @@ func dropDeviceIndexes(tx *sql.Tx) ([]string, error) {
 		}
 		names, qs = append(names, n), append(qs, q)
 	}
+	err = rows.Err()
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	for _, n := range names {
