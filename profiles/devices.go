@@ -226,11 +226,13 @@ func (s *Store) AddDevice(d Device) (Device, bool, error) {
 // normalizeDevice checks and cleans what a caller gives (token, environment,
 // label, groups, kind) before it meets the book.
 func normalizeDevice(d Device) (Device, error) {
-	tok, err := certs.NormalizeToken(d.Token)
-	if err != nil {
-		return d, err
+	if !isNormalToken(d.Token) {
+		tok, err := certs.NormalizeToken(d.Token)
+		if err != nil {
+			return d, err
+		}
+		d.Token = tok
 	}
-	d.Token = tok
 	if d.Environment == "" {
 		return d, fmt.Errorf("say which environment the device token is for (--env development or --env production): a token from a debug build only works with development")
 	}
@@ -266,6 +268,9 @@ func normalizeDevice(d Device) (Device, error) {
 }
 
 func cleanGroups(gs []string) []string {
+	if groupsClean(gs) {
+		return gs
+	}
 	var out []string
 	for _, g := range gs {
 		g = strings.TrimSpace(g)
@@ -274,6 +279,37 @@ func cleanGroups(gs []string) []string {
 		}
 	}
 	return out
+}
+
+// groupsClean says whether cleanGroups would return gs as it is: no
+// spaces around a name, no empty name, no name twice in any case.
+func groupsClean(gs []string) bool {
+	for i, g := range gs {
+		if g == "" || strings.TrimSpace(g) != g {
+			return false
+		}
+		for _, h := range gs[:i] {
+			if strings.EqualFold(g, h) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isNormalToken says whether s is already what certs.NormalizeToken
+// makes of a token (lower-case hex, an even number of digits, 64 to 200),
+// so it would return s unchanged: the common case, without its copy.
+func isNormalToken(s string) bool {
+	if len(s) < certs.DeviceTokenHexLen || len(s) > 200 || len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // defaultLabel names a device added without a label (an import line with
@@ -359,8 +395,7 @@ func (u *upserter) upsert(d Device) (int64, bool, error) {
 		if sqliteCode(err) == 19 { // SQLITE_CONSTRAINT: the label's unique index
 			var other string
 			if u.conflict.QueryRow(string(d.Environment), labelKey(label), d.Token).Scan(&other) == nil {
-				return 0, false, fmt.Errorf("the label %q is already used by token %s… in %s: choose another label, or remove that device first (pushdeck devices remove %s)",
-					label, other[:12], d.Environment, other)
+				return 0, false, labelInUse(label, other, d.Environment)
 			}
 		}
 		return 0, false, err

@@ -63,6 +63,25 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 	} else {
 		items = parseTextImport(data)
 	}
+	return s.importItems(items, env, groups, importOptions{})
+}
+
+// importOptions are for tests: the two ways of writing an import must
+// leave the same book and give the same report.
+type importOptions struct {
+	rowByRow bool  // never through a memBook
+	now      int64 // the import's time, instead of the clock's
+	inMemory *bool // set to whether a memBook wrote the import
+}
+
+// importItems checks the parsed lines and writes the good ones in one
+// transaction: resolved in memory and written in bulk if the book is no
+// larger than the import (membook.go), else a chunk at a time through
+// the upserter (bulk.go).
+func (s *Store) importItems(items []importItem, env certs.Environment, groups []string, opt importOptions) (ImportReport, error) {
+	// The groups every line gets, cleaned once and shared by the lines
+	// that name none (normalizeDevice keeps a clean list as it is).
+	groups = cleanGroups(groups)
 	var rep ImportReport
 	err := s.write(context.Background(), "importing devices", func(tx *sql.Tx) error {
 		defer bulkCache(tx)()
@@ -72,10 +91,14 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 			return err
 		}
 		defer up.close()
-		// Lines are checked first; the good ones go in a chunk at a time.
-		var ds []Device
-		var from []importItem
-		for _, it := range items {
+		if opt.now != 0 {
+			up.now = opt.now
+		}
+		// Lines are checked first; then the good ones are written.
+		ds := make([]Device, 0, len(items))
+		from := make([]int32, 0, len(items)) // ds[i] came from items[from[i]]
+		for k := range items {
+			it := &items[k]
 			if it.err != nil {
 				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: it.err.Error()})
 				continue
@@ -88,22 +111,40 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 				}
 				d.Environment = env
 			}
-			d.Groups = append(d.Groups, groups...)
+			if len(d.Groups) == 0 {
+				d.Groups = groups[:len(groups):len(groups)]
+			} else {
+				d.Groups = append(d.Groups, groups...)
+			}
 			d, err := normalizeDevice(d)
 			if err != nil {
 				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: err.Error()})
 				continue
 			}
-			ds, from = append(ds, d), append(from, it)
+			ds, from = append(ds, d), append(from, int32(k))
 		}
-		isNew, errs, err := up.upsertMany(ds)
+		var isNew []bool
+		var errs []error
+		done := false
+		if !opt.rowByRow {
+			if done, isNew, errs, err = importInMemory(tx, up.now, ds); err != nil {
+				return err
+			}
+		}
+		if opt.inMemory != nil {
+			*opt.inMemory = done
+		}
+		if !done {
+			isNew, errs, err = up.upsertMany(ds)
+		}
 		if err != nil {
 			return err // the database, not a line: stop, keep nothing
 		}
 		for i, e := range errs {
 			switch {
 			case e != nil:
-				rep.Bad = append(rep.Bad, BadLine{Line: from[i].line, Text: from[i].text, Reason: e.Error()})
+				it := &items[from[i]]
+				rep.Bad = append(rep.Bad, BadLine{Line: it.line, Text: it.text, Reason: e.Error()})
 			case isNew[i]:
 				rep.Added++
 			default:
@@ -123,16 +164,23 @@ func (s *Store) ImportDevices(data []byte, env certs.Environment, groups []strin
 // ("Anna's iPhone: <ab12 ...>") or in the <...> form iOS prints, spaces and
 // all; the label is whatever is left, minus separators.
 func parseTextImport(data []byte) []importItem {
-	var items []importItem
-	for n, raw := range strings.Split(string(data), "\n") {
+	text := string(data)
+	items := make([]importItem, 0, strings.Count(text, "\n")+1)
+	for n := 1; text != ""; n++ {
+		raw := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			raw, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
 		line := strings.TrimSpace(strings.TrimSuffix(raw, "\r"))
-		if n == 0 {
+		if n == 1 {
 			line = strings.TrimPrefix(line, "\ufeff")
 		}
-		if line == "" || strings.HasPrefix(line, "#") {
+		if line == "" || line[0] == '#' {
 			continue
 		}
-		it := importItem{line: n + 1, text: line}
+		it := importItem{line: n, text: line}
 		tok, label, err := splitTokenLine(line)
 		it.dev, it.err = Device{Token: tok, Label: label}, err
 		items = append(items, it)
@@ -140,9 +188,29 @@ func parseTextImport(data []byte) []importItem {
 	return items
 }
 
+// tokenLineSeps separate a token from its label.
+const tokenLineSeps = " \t,;:="
+
+func trimLabel(s string) string { return strings.Trim(s, tokenLineSeps+"\"'") }
+
+// splitTokenLine is splitLineGeneral, quicker for the usual line: "TOKEN
+// label" with the token as APNs gives it (lower-case hex) comes out the
+// same with no copy of the token (FuzzSplitTokenLine compares the two).
 func splitTokenLine(line string) (token, label string, err error) {
-	const seps = " \t,;:="
-	trimLabel := func(s string) string { return strings.Trim(s, seps+"\"'") }
+	if strings.IndexByte(line, '<') < 0 {
+		end := strings.IndexAny(line, tokenLineSeps)
+		if end < 0 {
+			end = len(line)
+		}
+		if end > 0 && isNormalToken(line[:end]) {
+			return line[:end], trimLabel(strings.TrimSpace(line[end:])), nil
+		}
+	}
+	return splitLineGeneral(line)
+}
+
+func splitLineGeneral(line string) (token, label string, err error) {
+	const seps = tokenLineSeps
 	if i := strings.IndexByte(line, '<'); i >= 0 {
 		if j := strings.IndexByte(line[i:], '>'); j > 0 {
 			tok := line[i : i+j+1]
