@@ -26,7 +26,7 @@ import (
 // push leaves as soon for a million tokens as for ten; a bad line past the
 // head is not sent and is reported in its place like a failed device (see
 // tokensFile). Duplicates are dropped as the jobs go out, with a compact
-// set (push.TokenSet, 8 to 16 bytes a device).
+// set (push.TokenSet, about 11 bytes a device).
 type targetPlan struct {
 	before []target    // --token, in order, distinct
 	file   *tokensFile // --tokens-file, nil for none
@@ -187,7 +187,9 @@ func (p *targetPlan) first() (t target, fromFile bool, err error) {
 // err says from where nothing was sent. Call it once.
 func (p *targetPlan) jobs(ctx context.Context, body []byte, h payload.Headers) iter.Seq[push.Job] {
 	return func(yield func(push.Job) bool) {
-		set := push.NewTokenSet(p.lookup)
+		// Sized for the plan's count (exact, or the file's estimate):
+		// the set is allocated once, not regrown as the send goes on.
+		set := push.NewTokenSetSized(p.lookup, p.count)
 		emit := func(t target, ref uint32, fromFile bool) bool {
 			if !set.Add(t.token, ref) {
 				return true // listed before

@@ -309,7 +309,8 @@ func (h *History) Close() error {
 // Commit reports one group commit of a Recorder.
 type Commit struct {
 	// Records are the records of this group, in the order they were
-	// added.
+	// added. The slice is the Recorder's, valid during OnCommit only (the
+	// next group reuses it): copy what must outlive the call.
 	Records []Record
 	// Err is why none of Records was recorded; nil when all were.
 	Err error
@@ -326,7 +327,8 @@ type RecorderOptions struct {
 	MaxBatch int
 	// Queue is how many records may wait; Add blocks beyond it, so a
 	// slow disk slows the sender rather than piling results up in memory
-	// (default 8 × MaxBatch).
+	// (default 4 × MaxBatch: the largest group a Recorder that is behind
+	// commits can gather while the one before it commits).
 	Queue int
 	// OnCommit is called after each group commit (or failed write), in
 	// order, on the Recorder's goroutine: this is where a CLI prints its
@@ -348,9 +350,20 @@ type RecorderStats struct {
 // are waiting), in one transaction with the others of its group, and
 // OnCommit then hands it back. Printing a result only in OnCommit makes
 // "printed ⇒ recorded" hold even if the process is killed.
+//
+// Its memory is bounded by the queue, whatever the number of records: the
+// queue and the group being committed swap their slices instead of
+// copying, and the recorder appends on one connection of its own with a
+// small page cache (recordCacheKB: appending packed rows reads nothing
+// back), so a long send holds no more than a short one.
 type Recorder struct {
 	s   *Store
 	opt RecorderOptions
+	// conn is the connection the recorder commits on, from its first
+	// commit to Close; spare is the slice of the last group, reused for
+	// the queue. Both belong to the loop's goroutine.
+	conn  *sql.Conn
+	spare []Record
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -373,7 +386,7 @@ func (s *Store) NewRecorder(opt RecorderOptions) *Recorder {
 		opt.MaxBatch = 500
 	}
 	if opt.Queue < opt.MaxBatch {
-		opt.Queue = 8 * opt.MaxBatch
+		opt.Queue = 4 * opt.MaxBatch
 	}
 	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	r.cond = sync.NewCond(&r.mu)
@@ -454,6 +467,7 @@ func (r *Recorder) Stats() RecorderStats {
 
 func (r *Recorder) loop() {
 	defer close(r.done)
+	defer r.releaseConn()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -491,8 +505,17 @@ func (r *Recorder) loop() {
 		// to four groups, in one transaction; fewer commits let the
 		// recorder catch up, and the queue bound still holds.
 		take := min(len(r.queue), 4*r.opt.MaxBatch)
-		batch := append([]Record(nil), r.queue[:take]...)
-		r.queue = append(r.queue[:0], r.queue[take:]...)
+		var batch []Record
+		if take == len(r.queue) {
+			// All of it: the queue's slice becomes the group's, and
+			// the last group's slice the queue's.
+			batch, r.queue, r.spare = r.queue, r.spare[:0], nil
+		} else {
+			batch, r.spare = append(r.spare[:0], r.queue[:take]...), nil
+			rest := copy(r.queue, r.queue[take:])
+			clear(r.queue[rest:])
+			r.queue = r.queue[:rest]
+		}
 		if len(r.queue) > 0 {
 			r.first = time.Now()
 		}
@@ -513,6 +536,8 @@ func (r *Recorder) loop() {
 		if r.opt.OnCommit != nil {
 			r.opt.OnCommit(Commit{Records: batch, Err: err})
 		}
+		clear(batch) // the results it holds are handed on: let them go
+		r.spare = batch[:0]
 		if flushed {
 			r.mu.Lock()
 			if r.flushes > 0 {
@@ -525,14 +550,55 @@ func (r *Recorder) loop() {
 }
 
 // commit writes one group; a busy database is tried again (the other
-// writer is doing real work), anything else fails the group whole.
+// writer is doing real work), anything else fails the group whole (and
+// the next group starts on a fresh connection).
 func (r *Recorder) commit(batch []Record) error {
 	var err error
 	for try := 0; try < 3; try++ {
-		err = r.s.recordPending(context.Background(), batch)
+		if err = r.takeConn(); err == nil {
+			err = r.s.recordPending(context.Background(), r.conn, batch)
+		}
 		if !errors.Is(err, ErrBusy) {
-			return err
+			break
 		}
 	}
+	if err != nil {
+		r.releaseConn()
+	}
 	return err
+}
+
+// takeConn takes the recorder's connection from the pool, if it has none,
+// and gives it the recorder's page cache. A send uses one connection: the
+// one the store opened with is idle by then, and it is this one.
+func (r *Recorder) takeConn() error {
+	if r.conn != nil {
+		return nil
+	}
+	db, err := r.s.db()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return r.s.dbErr("recording send results", err)
+	}
+	if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, recordCacheKB)); err != nil {
+		c.Close()
+		return r.s.dbErr("recording send results", err)
+	}
+	r.conn = c
+	return nil
+}
+
+// releaseConn gives the recorder's connection back to the pool with the
+// page cache every connection has.
+func (r *Recorder) releaseConn() {
+	if r.conn == nil {
+		return
+	}
+	_, _ = r.conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKB))
+	r.conn.Close()
+	r.conn = nil
 }

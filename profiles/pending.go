@@ -28,15 +28,32 @@ import (
 // catching up on a large send does not hold the write lock for long.
 const settleChunk = 8192
 
-// recordPending commits recs as one pending row.
-func (s *Store) recordPending(ctx context.Context, recs []Record) error {
+// pendingRowRecords bounds the records packed in one pending row (about
+// 130 bytes each): a group of 2,000 goes in as a few rows of 32 KB, not one
+// of 260 KB. The driver copies each row into SQLite's allocator, which
+// maps anything over 64 KB in regions rounded up to a power of two and
+// keeps freed ones for reuse: rows of any group size then share the same
+// few small blocks, and the packing buffer stays small.
+const pendingRowRecords = 256
+
+// recordPending commits recs in one transaction on conn (nil: any
+// connection), as pending rows of at most pendingRowRecords records.
+func (s *Store) recordPending(ctx context.Context, conn txBeginner, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	body := encodeRecords(make([]byte, 0, 64+len(recs)*160), recs)
-	return s.write(ctx, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO pending_results (results, body) VALUES (?, ?)`, len(recs), body)
-		return err
+	return s.writeOn(ctx, conn, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
+		var body []byte
+		for rest := recs; len(rest) > 0; {
+			row := rest[:min(len(rest), pendingRowRecords)]
+			rest = rest[len(row):]
+			body = encodeRecords(body[:0], row)
+			// The driver copies body before Exec returns: it is reused.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pending_results (results, body) VALUES (?, ?)`, len(row), body); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
