@@ -349,10 +349,11 @@ func (tf *tokensFile) estimate() int {
 // each calls fn for every line with a token, in order, until fn returns
 // false: n is the line's number, off its byte offset, bad why a line past
 // the head is not a token line (t then holds what it has, cleaned). The
-// head comes from memory, the rest from the file. The error is a read
-// error.
+// head comes from memory, the rest from the file; once the head is read
+// it is let go (tokenAt reads its lines from the file), so a long send
+// does not hold it to its end. The error is a read error.
 func (tf *tokensFile) each(fn func(n int, off int64, t target, bad error) bool) error {
-	var r io.Reader = bytes.NewReader(tf.head)
+	var r io.Reader = &headReader{tf: tf, r: bytes.NewReader(tf.head)}
 	if !tf.whole {
 		r = io.MultiReader(r, tf.f)
 	}
@@ -363,6 +364,23 @@ func (tf *tokensFile) each(fn func(n int, off int64, t target, bad error) bool) 
 		}
 		return skip || fn(n, off, t, nil)
 	})
+}
+
+// headReader reads tf's head, and drops tf's hold on it at its end.
+type headReader struct {
+	tf *tokensFile
+	r  *bytes.Reader
+}
+
+func (h *headReader) Read(p []byte) (int, error) {
+	if h.r == nil {
+		return 0, io.EOF
+	}
+	n, err := h.r.Read(p)
+	if err == io.EOF {
+		h.tf.head, h.r = nil, nil
+	}
+	return n, err
 }
 
 // tokenAt gives back the token of the line at off (ok false if that line
