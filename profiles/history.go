@@ -308,10 +308,11 @@ func (h *History) Close() error {
 
 // Commit reports one group commit of a Recorder.
 type Commit struct {
-	// Records are the records of this group, in the order they were
-	// added. The slice is the Recorder's, valid during OnCommit only (the
-	// next group reuses it): copy what must outlive the call.
-	Records []Record
+	// Tags are the tags of this group's records, in the order they were
+	// added (the Recorder keeps the records themselves packed). The slice
+	// is the Recorder's, valid during OnCommit only (the next group reuses
+	// it): copy what must outlive the call.
+	Tags []any
 	// Err is why none of Records was recorded; nil when all were.
 	Err error
 }
@@ -351,23 +352,24 @@ type RecorderStats struct {
 // OnCommit then hands it back. Printing a result only in OnCommit makes
 // "printed ⇒ recorded" hold even if the process is killed.
 //
-// Its memory is bounded by the queue, whatever the number of records: the
-// queue and the group being committed swap their slices instead of
-// copying, and the recorder appends on one connection of its own with a
-// small page cache (recordCacheKB: appending packed rows reads nothing
-// back), so a long send holds no more than a short one.
+// Its memory is bounded by the queue, whatever the number of records: a
+// record is packed as it is queued (about 130 bytes, as it will be
+// written), the queue and the group being committed swap their buffers
+// instead of copying, and the recorder appends on one connection of its
+// own with a small page cache (recordCacheKB: appending packed rows reads
+// nothing back), so a long send holds no more than a short one.
 type Recorder struct {
 	s   *Store
 	opt RecorderOptions
 	// conn is the connection the recorder commits on, from its first
-	// commit to Close; spare is the slice of the last group, reused for
-	// the queue. Both belong to the loop's goroutine.
+	// commit to Close; group is the group being committed, its buffers
+	// reused for the queue. Both belong to the loop's goroutine.
 	conn  *sql.Conn
-	spare []Record
+	group *packedRows
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	queue   []Record
+	queue   *packedRows
 	first   time.Time // when the oldest queued record arrived
 	closing bool
 	flushes int // Flush calls waiting
@@ -388,7 +390,7 @@ func (s *Store) NewRecorder(opt RecorderOptions) *Recorder {
 	if opt.Queue < opt.MaxBatch {
 		opt.Queue = 4 * opt.MaxBatch
 	}
-	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1), queue: &packedRows{}, group: &packedRows{}}
 	r.cond = sync.NewCond(&r.mu)
 	go r.loop()
 	return r
@@ -401,19 +403,19 @@ var ErrRecorderClosed = errors.New("the recorder is closed")
 // slower than the sender).
 func (r *Recorder) Add(rec Record) error {
 	r.mu.Lock()
-	for len(r.queue) >= r.opt.Queue && !r.closing {
+	for r.queue.len() >= r.opt.Queue && !r.closing {
 		r.cond.Wait()
 	}
 	if r.closing {
 		r.mu.Unlock()
 		return ErrRecorderClosed
 	}
-	if len(r.queue) == 0 {
+	if r.queue.len() == 0 {
 		r.first = time.Now()
 	}
-	r.queue = append(r.queue, rec)
-	full := len(r.queue) >= r.opt.MaxBatch
-	n := len(r.queue)
+	r.queue.add(&rec)
+	n := r.queue.len()
+	full := n >= r.opt.MaxBatch
 	r.mu.Unlock()
 	if full || n == 1 {
 		r.poke()
@@ -472,7 +474,7 @@ func (r *Recorder) loop() {
 	timer.Stop()
 	for {
 		r.mu.Lock()
-		n, closing, flush := len(r.queue), r.closing, r.flushes > 0
+		n, closing, flush := r.queue.len(), r.closing, r.flushes > 0
 		wait := time.Until(r.first.Add(r.opt.MaxDelay))
 		r.mu.Unlock()
 		switch {
@@ -502,42 +504,44 @@ func (r *Recorder) loop() {
 		}
 		r.mu.Lock()
 		// Behind (more than a group waiting): commit all that waits, up
-		// to four groups, in one transaction; fewer commits let the
-		// recorder catch up, and the queue bound still holds.
-		take := min(len(r.queue), 4*r.opt.MaxBatch)
-		var batch []Record
-		if take == len(r.queue) {
-			// All of it: the queue's slice becomes the group's, and
-			// the last group's slice the queue's.
-			batch, r.queue, r.spare = r.queue, r.spare[:0], nil
-		} else {
-			batch, r.spare = append(r.spare[:0], r.queue[:take]...), nil
-			rest := copy(r.queue, r.queue[take:])
-			clear(r.queue[rest:])
-			r.queue = r.queue[:rest]
+		// to four groups (in whole rows), in one transaction; fewer
+		// commits let the recorder catch up, and the queue bound still
+		// holds.
+		k, take := 1, r.queue.rows[0].n
+		for k < len(r.queue.rows) && take+r.queue.rows[k].n <= 4*r.opt.MaxBatch {
+			take += r.queue.rows[k].n
+			k++
 		}
-		if len(r.queue) > 0 {
+		batch := r.group
+		if k == len(r.queue.rows) {
+			// All of it: the queue's buffers become the group's, and
+			// the last group's the queue's.
+			r.queue, r.group = batch, r.queue
+			batch = r.group
+		} else {
+			r.queue.moveRows(batch, k)
+		}
+		if r.queue.len() > 0 {
 			r.first = time.Now()
 		}
-		flushed := len(r.queue) == 0
+		flushed := r.queue.len() == 0
 		r.cond.Broadcast() // room in the queue
 		r.mu.Unlock()
 
 		err := r.commit(batch)
 		r.mu.Lock()
 		if err != nil {
-			r.stats.NotRecorded += len(batch)
+			r.stats.NotRecorded += batch.len()
 			r.stats.Err = err
 		} else {
-			r.stats.Recorded += len(batch)
+			r.stats.Recorded += batch.len()
 			r.stats.Commits++
 		}
 		r.mu.Unlock()
 		if r.opt.OnCommit != nil {
-			r.opt.OnCommit(Commit{Records: batch, Err: err})
+			r.opt.OnCommit(Commit{Tags: batch.tags, Err: err})
 		}
-		clear(batch) // the results it holds are handed on: let them go
-		r.spare = batch[:0]
+		batch.reset()
 		if flushed {
 			r.mu.Lock()
 			if r.flushes > 0 {
@@ -552,11 +556,11 @@ func (r *Recorder) loop() {
 // commit writes one group; a busy database is tried again (the other
 // writer is doing real work), anything else fails the group whole (and
 // the next group starts on a fresh connection).
-func (r *Recorder) commit(batch []Record) error {
+func (r *Recorder) commit(batch *packedRows) error {
 	var err error
 	for try := 0; try < 3; try++ {
 		if err = r.takeConn(); err == nil {
-			err = r.s.recordPending(context.Background(), r.conn, batch)
+			err = r.s.writePending(context.Background(), r.conn, batch)
 		}
 		if !errors.Is(err, ErrBusy) {
 			break

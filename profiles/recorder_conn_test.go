@@ -2,6 +2,9 @@ package profiles
 
 import (
 	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -90,6 +93,136 @@ func TestRecorderBigGroupInSmallRows(t *testing.T) {
 	for i, e := range got { // newest first
 		if want := entry(n - 1 - i).ApnsID; e.ApnsID != want {
 			t.Fatalf("entry %d is %s, want %s", i, e.ApnsID, want)
+		}
+	}
+}
+
+// decodeRows unpacks every row of p, checking each row's count.
+func decodeRows(t *testing.T, p *packedRows) []Record {
+	t.Helper()
+	var out []Record
+	for _, r := range p.rows {
+		body := append(binary.AppendUvarint([]byte{packVersion}, uint64(r.n)), p.buf[r.start:r.end]...)
+		recs, err := decodeRecords(body)
+		if err != nil || len(recs) != r.n {
+			t.Fatalf("row %+v: %d records (%v)", r, len(recs), err)
+		}
+		out = append(out, recs...)
+	}
+	return out
+}
+
+// Records packed as they are queued come back whole, in rows of at most
+// pendingRowRecords, each row decodable alone; moving the first rows to a
+// group leaves the rest decodable, and records added after go on in order.
+func TestPackedRowsMoveRows(t *testing.T) {
+	var q, g packedRows
+	var want []Record
+	add := func(n int) {
+		for range n {
+			e := entry(len(want))
+			e.At = e.At.UTC()
+			rec := Record{Entry: e, Book: len(want)%3 == 0, Tag: len(want)}
+			q.add(&rec)
+			rec.Tag = nil // not packed: handed back in Tags
+			want = append(want, rec)
+		}
+	}
+	check := func(p *packedRows, from, to int) {
+		t.Helper()
+		got := decodeRows(t, p)
+		if !reflect.DeepEqual(got, want[from:to]) {
+			t.Fatalf("records %d to %d do not come back whole (%d decoded)", from, to, len(got))
+		}
+		for i, tag := range p.tags {
+			if tag.(int) != from+i {
+				t.Fatalf("tag %d is %v, want %d", i, tag, from+i)
+			}
+		}
+		for _, r := range p.rows {
+			if r.n > pendingRowRecords {
+				t.Fatalf("a row of %d records", r.n)
+			}
+		}
+	}
+	add(3*pendingRowRecords + 10)
+	if len(q.rows) != 4 {
+		t.Fatalf("%d rows, want 4", len(q.rows))
+	}
+	check(&q, 0, len(want))
+	q.moveRows(&g, 2)
+	check(&g, 0, 2*pendingRowRecords)
+	check(&q, 2*pendingRowRecords, len(want))
+	// The last row is still open: records added now join it.
+	add(5)
+	check(&q, 2*pendingRowRecords, len(want))
+	if q.rows[len(q.rows)-1].n != 15 {
+		t.Errorf("the open row has %d records, want 15", q.rows[len(q.rows)-1].n)
+	}
+	g.reset()
+	q.moveRows(&g, len(q.rows)) // all of it: the next record starts a row
+	check(&g, 2*pendingRowRecords, len(want))
+	from := len(want)
+	add(1)
+	if len(q.rows) != 1 || q.rows[0].start != 0 {
+		t.Fatalf("rows after taking all: %+v", q.rows)
+	}
+	check(&q, from, len(want))
+}
+
+// A recorder far behind (a slow disk, a queue allowed to hold more than
+// four groups) commits whole rows, at most four groups at once, and every
+// record comes back once, in order, and settles into history.
+func TestRecorderBehindCommitsWholeRows(t *testing.T) {
+	s := openTemp(t)
+	slow := true
+	s.st.beforeCommit = func(*sql.Tx) error {
+		if slow {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return nil
+	}
+	var mu sync.Mutex
+	var seen []int
+	biggest := 0
+	r := s.NewRecorder(RecorderOptions{MaxBatch: 64, Queue: 5000, OnCommit: func(c Commit) {
+		mu.Lock()
+		defer mu.Unlock()
+		biggest = max(biggest, len(c.Tags))
+		for _, tag := range c.Tags {
+			seen = append(seen, tag.(int))
+		}
+	}})
+	const n = 3000
+	for i := range n {
+		e := entry(i)
+		e.ApnsID = fmt.Sprintf("id-%d", i)
+		if err := r.Add(Record{Entry: e, Tag: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := r.Close()
+	slow = false
+	if st.Recorded != n || st.NotRecorded != 0 {
+		t.Fatalf("%+v", st)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if biggest > 4*64+pendingRowRecords || len(seen) != n {
+		t.Errorf("%d handed back, biggest group %d: want %d, groups of whole rows up to about 4 x 64", len(seen), biggest, n)
+	}
+	for i, v := range seen {
+		if v != i {
+			t.Fatalf("record %d handed back at %d", v, i)
+		}
+	}
+	got, err := s.QueryHistory(HistoryFilter{})
+	if err != nil || len(got) != n {
+		t.Fatalf("history: %d (%v)", len(got), err)
+	}
+	for i, e := range got {
+		if want := fmt.Sprintf("id-%d", n-1-i); e.ApnsID != want {
+			t.Fatalf("history entry %d is %s, want %s", i, e.ApnsID, want)
 		}
 	}
 }
