@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,9 +252,18 @@ func TestMemOnlyRun(t *testing.T) {
 		t.Skip("builds the pushdeck binary: run without -short")
 	}
 	var rep procReport
-	_, stdout := quickRun(t, "latest-process.json", &rep, "-quick", "-mem-only", "-h2load", "off", "-mem-tokens", "50,200", "-first-push-tokens", "5000")
+	_, stdout := quickRun(t, "latest-process.json", &rep, "-quick", "-mem-only", "-h2load", "off", "-mem-tokens", "50,200", "-first-push-tokens", "5000", "-runs", "2")
 	if len(rep.Cases) != 0 || len(rep.Memory) != 4 || len(rep.FirstPush) != 1 || len(rep.MemVerdicts) != 2 {
 		t.Fatalf("cases %d, memory %d, first push %d, verdicts %d", len(rep.Cases), len(rep.Memory), len(rep.FirstPush), len(rep.MemVerdicts))
+	}
+	// -runs 2: each count twice per client, the medians in Memory.
+	if len(rep.MemSpread) != 4 {
+		t.Fatalf("spread of %d client-counts, want 4", len(rep.MemSpread))
+	}
+	for _, sp := range rep.MemSpread {
+		if len(sp.PeakRSSMB) != 2 || sp.MinMB <= 0 || sp.MinMB > sp.MedianMB || sp.MedianMB > sp.MaxMB {
+			t.Errorf("spread %+v", sp)
+		}
 	}
 	if f := rep.FirstPush[0]; f.Tokens != 5000 || f.FirstPushMS <= 0 || f.PeakRSSMB <= 0 {
 		t.Errorf("first-push run: %+v", f)
@@ -261,7 +271,7 @@ func TestMemOnlyRun(t *testing.T) {
 	if v := rep.MemVerdicts[0]; v.Client != "pushdeck" || v.SmallTokens != 50 || v.LargeTokens != 200 || v.RSSRatio <= 0 {
 		t.Errorf("verdict: %+v", v)
 	}
-	if !strings.Contains(stdout, "target ≤ 1.3") || strings.Contains(stdout, "rate ÷ apns2") {
+	if !strings.Contains(stdout, "target ≤ 1.3") || !strings.Contains(stdout, "2 runs each") || strings.Contains(stdout, "rate ÷ apns2") {
 		t.Errorf("table:\n%s", stdout)
 	}
 }
@@ -286,4 +296,32 @@ func quickRun(t *testing.T, name string, rep any, args ...string) ([]byte, strin
 		t.Fatalf("%s does not parse: %v", name, err)
 	}
 	return b, stdout.String()
+}
+
+// The memory verdict is on the medians of the runs, and says what any run
+// against any other would give.
+func TestMemVerdictOnMedians(t *testing.T) {
+	runs := map[int][]float64{1000: {30, 28, 40}, 100000: {36, 50, 34}}
+	r := &procReport{}
+	for _, n := range []int{1000, 100000} {
+		var rs []procSample
+		for _, mb := range runs[n] {
+			rs = append(rs, procSample{Client: "pushdeck", Tokens: n, PeakRSSMB: mb, FirstPushMS: mb})
+		}
+		m := medianProc(rs)
+		r.Memory = append(r.Memory, m)
+		r.MemSpread = append(r.MemSpread, memSpread{Client: "pushdeck", Tokens: n, PeakRSSMB: runs[n], MedianMB: m.PeakRSSMB,
+			MinMB: slices.Min(runs[n]), MaxMB: slices.Max(runs[n])})
+	}
+	vs := memVerdicts(r)
+	if len(vs) != 1 {
+		t.Fatalf("%d verdicts", len(vs))
+	}
+	v := vs[0]
+	if v.RSSRatio != 36.0/30 || v.Runs != 3 || v.RSSRatioMin != 34.0/40 || v.RSSRatioMax != 50.0/28 || v.MaxFirstPush != 36 {
+		t.Errorf("%+v: want ratio 36/30 of the medians over 3 runs, 34/40 to 50/28, slowest first push 36 (a median)", v)
+	}
+	if md := memMarkdown(r); !strings.Contains(md, "| 100000 | pushdeck | 36.0 | 34.0–50.0 | 1.20 |") || !strings.Contains(md, "1.20 (target ≤ 1.3: met; 3 runs each, any run against any: 0.85 to 1.79)") {
+		t.Errorf("markdown:\n%s", md)
+	}
 }

@@ -464,10 +464,12 @@ type procReport struct {
 	Machine machine      `json:"machine"`
 	Payload int          `json:"payload_bytes"`
 	Cases   []procCase   `json:"cases"`
-	Memory  []procSample `json:"memory"` // peak RSS by token count (0 ms latency)
+	Memory  []procSample `json:"memory"` // peak RSS by token count (0 ms latency), each figure the median of -runs runs
 	// FirstPush are -first-push-tokens runs, stopped after the first push.
 	FirstPush   []procSample `json:"first_push,omitempty"`
-	MemLoad     string       `json:"mem_load,omitempty"` // load average before the memory runs
+	MemLoad     string       `json:"mem_load,omitempty"`     // load average before the memory runs
+	MemLoadEnd  string       `json:"mem_load_end,omitempty"` // and after them
+	MemSpread   []memSpread  `json:"mem_spread,omitempty"`   // every memory run's peak RSS, by client and count
 	MemVerdicts []memVerdict `json:"mem_verdicts,omitempty"`
 	// Pinned says how processes were placed on CPUs (-pin); empty when
 	// the kernel placed them.
@@ -512,16 +514,8 @@ func processBenchmark(ctx context.Context, o options, log io.Writer) (*procRepor
 				rep.Cases = append(rep.Cases, c)
 			}
 			if li == 0 {
-				rep.MemLoad = loadAvg()
-				for _, n := range o.memTokens {
-					for _, run := range []func(context.Context, *procFiles, *serverProc, int) (procSample, error){runPushdeckProc, runAPNs2Proc} {
-						s, err := run(ctx, f, srv, n)
-						if err != nil {
-							return err
-						}
-						fmt.Fprintf(log, "memory %-8s %7d tokens: peak RSS %.1f MB, first push %.0f ms, %.0f/s\n", s.Client, n, s.PeakRSSMB, s.FirstPushMS, s.PerSecond)
-						rep.Memory = append(rep.Memory, s)
-					}
+				if err := memRuns(ctx, o, f, srv, rep, log); err != nil {
+					return err
 				}
 				for _, n := range o.firstPushTokens {
 					s, err := runFirstPushProc(ctx, f, srv, n)

@@ -26,7 +26,7 @@ import (
 // push leaves as soon for a million tokens as for ten; a bad line past the
 // head is not sent and is reported in its place like a failed device (see
 // tokensFile). Duplicates are dropped as the jobs go out, with a compact
-// set (push.TokenSet, 8 to 16 bytes a device).
+// set (push.TokenSet, about 11 bytes a device).
 type targetPlan struct {
 	before []target    // --token, in order, distinct
 	file   *tokensFile // --tokens-file, nil for none
@@ -187,7 +187,9 @@ func (p *targetPlan) first() (t target, fromFile bool, err error) {
 // err says from where nothing was sent. Call it once.
 func (p *targetPlan) jobs(ctx context.Context, body []byte, h payload.Headers) iter.Seq[push.Job] {
 	return func(yield func(push.Job) bool) {
-		set := push.NewTokenSet(p.lookup)
+		// Sized for the plan's count (exact, or the file's estimate):
+		// the set is allocated once, not regrown as the send goes on.
+		set := push.NewTokenSetSized(p.lookup, p.count)
 		emit := func(t target, ref uint32, fromFile bool) bool {
 			if !set.Add(t.token, ref) {
 				return true // listed before
@@ -347,10 +349,11 @@ func (tf *tokensFile) estimate() int {
 // each calls fn for every line with a token, in order, until fn returns
 // false: n is the line's number, off its byte offset, bad why a line past
 // the head is not a token line (t then holds what it has, cleaned). The
-// head comes from memory, the rest from the file. The error is a read
-// error.
+// head comes from memory, the rest from the file; once the head is read
+// it is let go (tokenAt reads its lines from the file), so a long send
+// does not hold it to its end. The error is a read error.
 func (tf *tokensFile) each(fn func(n int, off int64, t target, bad error) bool) error {
-	var r io.Reader = bytes.NewReader(tf.head)
+	var r io.Reader = &headReader{tf: tf, r: bytes.NewReader(tf.head)}
 	if !tf.whole {
 		r = io.MultiReader(r, tf.f)
 	}
@@ -361,6 +364,23 @@ func (tf *tokensFile) each(fn func(n int, off int64, t target, bad error) bool) 
 		}
 		return skip || fn(n, off, t, nil)
 	})
+}
+
+// headReader reads tf's head, and drops tf's hold on it at its end.
+type headReader struct {
+	tf *tokensFile
+	r  *bytes.Reader
+}
+
+func (h *headReader) Read(p []byte) (int, error) {
+	if h.r == nil {
+		return 0, io.EOF
+	}
+	n, err := h.r.Read(p)
+	if err == io.EOF {
+		h.tf.head, h.r = nil, nil
+	}
+	return n, err
 }
 
 // tokenAt gives back the token of the line at off (ok false if that line

@@ -43,6 +43,9 @@ func TestPlanTargetsDedupesAcrossPasses(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+	if p.file.head != nil {
+		t.Errorf("the send still holds the file (%d bytes) after reading it", len(p.file.head))
+	}
 	if p.err != nil {
 		t.Error(p.err)
 	}
@@ -135,6 +138,11 @@ func TestTokensFileLateBadLines(t *testing.T) {
 	}
 	if p.err != nil {
 		t.Error(p.err)
+	}
+	// The head was let go once read: the duplicate of its first line was
+	// found in the file itself.
+	if p.file.head != nil {
+		t.Errorf("the send still holds the file's head (%d bytes)", len(p.file.head))
 	}
 }
 

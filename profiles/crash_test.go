@@ -57,12 +57,12 @@ func runCrashWorker(spec string) int {
 		// only once its group is committed.
 		r := s.NewRecorder(RecorderOptions{MaxBatch: 200, OnCommit: func(c Commit) {
 			if c.Err != nil {
-				fmt.Fprintf(out, "failed %d %v\n", len(c.Records), c.Err)
+				fmt.Fprintf(out, "failed %d %v\n", len(c.Tags), c.Err)
 				out.Flush()
 				return
 			}
-			for _, rec := range c.Records {
-				fmt.Fprintf(out, "ok %d\n", rec.Tag.(int))
+			for _, tag := range c.Tags {
+				fmt.Fprintf(out, "ok %d\n", tag.(int))
 			}
 			out.Flush()
 		}})

@@ -308,9 +308,11 @@ func (h *History) Close() error {
 
 // Commit reports one group commit of a Recorder.
 type Commit struct {
-	// Records are the records of this group, in the order they were
-	// added.
-	Records []Record
+	// Tags are the tags of this group's records, in the order they were
+	// added (the Recorder keeps the records themselves packed). The slice
+	// is the Recorder's, valid during OnCommit only (the next group reuses
+	// it): copy what must outlive the call.
+	Tags []any
 	// Err is why none of Records was recorded; nil when all were.
 	Err error
 }
@@ -326,7 +328,8 @@ type RecorderOptions struct {
 	MaxBatch int
 	// Queue is how many records may wait; Add blocks beyond it, so a
 	// slow disk slows the sender rather than piling results up in memory
-	// (default 8 × MaxBatch).
+	// (default 4 × MaxBatch: the largest group a Recorder that is behind
+	// commits can gather while the one before it commits).
 	Queue int
 	// OnCommit is called after each group commit (or failed write), in
 	// order, on the Recorder's goroutine: this is where a CLI prints its
@@ -348,13 +351,25 @@ type RecorderStats struct {
 // are waiting), in one transaction with the others of its group, and
 // OnCommit then hands it back. Printing a result only in OnCommit makes
 // "printed ⇒ recorded" hold even if the process is killed.
+//
+// Its memory is bounded by the queue, whatever the number of records: a
+// record is packed as it is queued (about 130 bytes, as it will be
+// written), the queue and the group being committed swap their buffers
+// instead of copying, and the recorder appends on one connection of its
+// own with a small page cache (recordCacheKB: appending packed rows reads
+// nothing back), so a long send holds no more than a short one.
 type Recorder struct {
 	s   *Store
 	opt RecorderOptions
+	// conn is the connection the recorder commits on, from its first
+	// commit to Close; group is the group being committed, its buffers
+	// reused for the queue. Both belong to the loop's goroutine.
+	conn  *sql.Conn
+	group *packedRows
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	queue   []Record
+	queue   *packedRows
 	first   time.Time // when the oldest queued record arrived
 	closing bool
 	flushes int // Flush calls waiting
@@ -373,9 +388,9 @@ func (s *Store) NewRecorder(opt RecorderOptions) *Recorder {
 		opt.MaxBatch = 500
 	}
 	if opt.Queue < opt.MaxBatch {
-		opt.Queue = 8 * opt.MaxBatch
+		opt.Queue = 4 * opt.MaxBatch
 	}
-	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	r := &Recorder{s: s, opt: opt, done: make(chan struct{}), wake: make(chan struct{}, 1), queue: &packedRows{}, group: &packedRows{}}
 	r.cond = sync.NewCond(&r.mu)
 	go r.loop()
 	return r
@@ -388,19 +403,19 @@ var ErrRecorderClosed = errors.New("the recorder is closed")
 // slower than the sender).
 func (r *Recorder) Add(rec Record) error {
 	r.mu.Lock()
-	for len(r.queue) >= r.opt.Queue && !r.closing {
+	for r.queue.len() >= r.opt.Queue && !r.closing {
 		r.cond.Wait()
 	}
 	if r.closing {
 		r.mu.Unlock()
 		return ErrRecorderClosed
 	}
-	if len(r.queue) == 0 {
+	if r.queue.len() == 0 {
 		r.first = time.Now()
 	}
-	r.queue = append(r.queue, rec)
-	full := len(r.queue) >= r.opt.MaxBatch
-	n := len(r.queue)
+	r.queue.add(&rec)
+	n := r.queue.len()
+	full := n >= r.opt.MaxBatch
 	r.mu.Unlock()
 	if full || n == 1 {
 		r.poke()
@@ -454,11 +469,12 @@ func (r *Recorder) Stats() RecorderStats {
 
 func (r *Recorder) loop() {
 	defer close(r.done)
+	defer r.releaseConn()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		r.mu.Lock()
-		n, closing, flush := len(r.queue), r.closing, r.flushes > 0
+		n, closing, flush := r.queue.len(), r.closing, r.flushes > 0
 		wait := time.Until(r.first.Add(r.opt.MaxDelay))
 		r.mu.Unlock()
 		switch {
@@ -488,31 +504,44 @@ func (r *Recorder) loop() {
 		}
 		r.mu.Lock()
 		// Behind (more than a group waiting): commit all that waits, up
-		// to four groups, in one transaction; fewer commits let the
-		// recorder catch up, and the queue bound still holds.
-		take := min(len(r.queue), 4*r.opt.MaxBatch)
-		batch := append([]Record(nil), r.queue[:take]...)
-		r.queue = append(r.queue[:0], r.queue[take:]...)
-		if len(r.queue) > 0 {
+		// to four groups (in whole rows), in one transaction; fewer
+		// commits let the recorder catch up, and the queue bound still
+		// holds.
+		k, take := 1, r.queue.rows[0].n
+		for k < len(r.queue.rows) && take+r.queue.rows[k].n <= 4*r.opt.MaxBatch {
+			take += r.queue.rows[k].n
+			k++
+		}
+		batch := r.group
+		if k == len(r.queue.rows) {
+			// All of it: the queue's buffers become the group's, and
+			// the last group's the queue's.
+			r.queue, r.group = batch, r.queue
+			batch = r.group
+		} else {
+			r.queue.moveRows(batch, k)
+		}
+		if r.queue.len() > 0 {
 			r.first = time.Now()
 		}
-		flushed := len(r.queue) == 0
+		flushed := r.queue.len() == 0
 		r.cond.Broadcast() // room in the queue
 		r.mu.Unlock()
 
 		err := r.commit(batch)
 		r.mu.Lock()
 		if err != nil {
-			r.stats.NotRecorded += len(batch)
+			r.stats.NotRecorded += batch.len()
 			r.stats.Err = err
 		} else {
-			r.stats.Recorded += len(batch)
+			r.stats.Recorded += batch.len()
 			r.stats.Commits++
 		}
 		r.mu.Unlock()
 		if r.opt.OnCommit != nil {
-			r.opt.OnCommit(Commit{Records: batch, Err: err})
+			r.opt.OnCommit(Commit{Tags: batch.tags, Err: err})
 		}
+		batch.reset()
 		if flushed {
 			r.mu.Lock()
 			if r.flushes > 0 {
@@ -525,14 +554,55 @@ func (r *Recorder) loop() {
 }
 
 // commit writes one group; a busy database is tried again (the other
-// writer is doing real work), anything else fails the group whole.
-func (r *Recorder) commit(batch []Record) error {
+// writer is doing real work), anything else fails the group whole (and
+// the next group starts on a fresh connection).
+func (r *Recorder) commit(batch *packedRows) error {
 	var err error
 	for try := 0; try < 3; try++ {
-		err = r.s.recordPending(context.Background(), batch)
+		if err = r.takeConn(); err == nil {
+			err = r.s.writePending(context.Background(), r.conn, batch)
+		}
 		if !errors.Is(err, ErrBusy) {
-			return err
+			break
 		}
 	}
+	if err != nil {
+		r.releaseConn()
+	}
 	return err
+}
+
+// takeConn takes the recorder's connection from the pool, if it has none,
+// and gives it the recorder's page cache. A send uses one connection: the
+// one the store opened with is idle by then, and it is this one.
+func (r *Recorder) takeConn() error {
+	if r.conn != nil {
+		return nil
+	}
+	db, err := r.s.db()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return r.s.dbErr("recording send results", err)
+	}
+	if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, recordCacheKB)); err != nil {
+		c.Close()
+		return r.s.dbErr("recording send results", err)
+	}
+	r.conn = c
+	return nil
+}
+
+// releaseConn gives the recorder's connection back to the pool with the
+// page cache every connection has.
+func (r *Recorder) releaseConn() {
+	if r.conn == nil {
+		return
+	}
+	_, _ = r.conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKB))
+	r.conn.Close()
+	r.conn = nil
 }

@@ -28,15 +28,104 @@ import (
 // catching up on a large send does not hold the write lock for long.
 const settleChunk = 8192
 
-// recordPending commits recs as one pending row.
-func (s *Store) recordPending(ctx context.Context, recs []Record) error {
-	if len(recs) == 0 {
+// pendingRowRecords bounds the records packed in one pending row (about
+// 130 bytes each): a group of 2,000 goes in as a few rows of 32 KB, not one
+// of 260 KB. The driver copies each row into SQLite's allocator, which
+// maps anything over 64 KB in regions rounded up to a power of two and
+// keeps freed ones for reuse: rows of any group size then share the same
+// few small blocks, and the packing buffer stays small.
+const pendingRowRecords = 256
+
+// packedRows are records packed as pending rows: each row at most
+// pendingRowRecords records, its first whole, each next one as it differs
+// from the one before (encodeRecord), without the row's header. A
+// Recorder queues its records so, as they come: 130 bytes or so a record
+// rather than a 370-byte Record.
+type packedRows struct {
+	buf  []byte
+	rows []packedRow
+	tags []any // each record's Tag, in order
+	// open says the last row takes more records; prev is its last record.
+	open bool
+	prev HistoryEntry
+}
+
+// packedRow is a row's records, buf[start:end], n of them.
+type packedRow struct{ start, end, n int }
+
+// len is the number of records.
+func (p *packedRows) len() int { return len(p.tags) }
+
+// add packs rec at the end.
+func (p *packedRows) add(rec *Record) {
+	first := !p.open || p.rows[len(p.rows)-1].n == pendingRowRecords
+	if first {
+		p.rows = append(p.rows, packedRow{start: len(p.buf), end: len(p.buf)})
+		p.open = true
+	}
+	p.buf = encodeRecord(p.buf, &p.prev, rec, first)
+	row := &p.rows[len(p.rows)-1]
+	row.end, row.n = len(p.buf), row.n+1
+	p.tags = append(p.tags, rec.Tag)
+}
+
+// reset empties p, keeping its memory.
+func (p *packedRows) reset() {
+	clear(p.tags) // the tags are handed on: let them go
+	p.buf, p.rows, p.tags, p.open, p.prev = p.buf[:0], p.rows[:0], p.tags[:0], false, HistoryEntry{}
+}
+
+// moveRows moves p's first k rows to the empty dst, and closes p's last row
+// if it moves.
+func (p *packedRows) moveRows(dst *packedRows, k int) {
+	if k == len(p.rows) {
+		p.open = false
+	}
+	cut, n := p.rows[k-1].end, 0
+	for _, r := range p.rows[:k] {
+		dst.rows = append(dst.rows, r)
+		n += r.n
+	}
+	dst.buf = append(dst.buf, p.buf[:cut]...)
+	dst.tags = append(dst.tags, p.tags[:n]...)
+	rest := copy(p.rows, p.rows[k:])
+	p.rows = p.rows[:rest]
+	for i := range p.rows {
+		p.rows[i].start -= cut
+		p.rows[i].end -= cut
+	}
+	p.buf = p.buf[:copy(p.buf, p.buf[cut:])]
+	left := copy(p.tags, p.tags[n:])
+	clear(p.tags[left:])
+	p.tags = p.tags[:left]
+}
+
+// recordPending commits recs in one transaction on conn (nil: any
+// connection), as pending rows of at most pendingRowRecords records.
+func (s *Store) recordPending(ctx context.Context, conn txBeginner, recs []Record) error {
+	var p packedRows
+	for i := range recs {
+		p.add(&recs[i])
+	}
+	return s.writePending(ctx, conn, &p)
+}
+
+// writePending commits p's rows in one transaction on conn (nil: any
+// connection).
+func (s *Store) writePending(ctx context.Context, conn txBeginner, p *packedRows) error {
+	if p.len() == 0 {
 		return nil
 	}
-	body := encodeRecords(make([]byte, 0, 64+len(recs)*160), recs)
-	return s.write(ctx, fmt.Sprintf("recording %d send results", len(recs)), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO pending_results (results, body) VALUES (?, ?)`, len(recs), body)
-		return err
+	return s.writeOn(ctx, conn, fmt.Sprintf("recording %d send results", p.len()), func(tx *sql.Tx) error {
+		body := make([]byte, 0, 16+min(len(p.buf), 64<<10))
+		for _, r := range p.rows {
+			body = append(binary.AppendUvarint(append(body[:0], packVersion), uint64(r.n)), p.buf[r.start:r.end]...)
+			// The driver copies body before Exec returns: it is reused.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pending_results (results, body) VALUES (?, ?)`, r.n, body); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -155,30 +244,37 @@ func encodeRecords(b []byte, recs []Record) []byte {
 	b = binary.AppendUvarint(b, uint64(len(recs)))
 	var prev HistoryEntry
 	for i := range recs {
-		e := recs[i].Entry
-		cur, old := strs(&e), strs(&prev)
-		for j := range cur {
-			if i > 0 && *cur[j] == *old[j] {
-				b = append(b, 0)
-				continue
-			}
-			b = binary.AppendUvarint(b, uint64(len(*cur[j]))+1)
-			b = append(b, *cur[j]...)
-		}
-		b = binary.AppendVarint(b, timeNS(e.At))
-		b = binary.AppendVarint(b, timeNS(e.UnregisteredAt))
-		b = binary.AppendVarint(b, int64(e.Priority))
-		b = binary.AppendVarint(b, int64(e.PayloadSize))
-		b = binary.AppendVarint(b, int64(e.Status))
-		b = binary.AppendVarint(b, int64(e.Attempts))
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(e.LatencyMS))
-		if recs[i].Book {
-			b = append(b, 1)
-		} else {
-			b = append(b, 0)
-		}
-		prev = e
+		b = encodeRecord(b, &prev, &recs[i], i == 0)
 	}
+	return b
+}
+
+// encodeRecord appends rec packed after *prev (whole if first) and makes
+// it the new *prev.
+func encodeRecord(b []byte, prev *HistoryEntry, rec *Record, first bool) []byte {
+	e := &rec.Entry
+	cur, old := strs(e), strs(prev)
+	for j := range cur {
+		if !first && *cur[j] == *old[j] {
+			b = append(b, 0)
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(*cur[j]))+1)
+		b = append(b, *cur[j]...)
+	}
+	b = binary.AppendVarint(b, timeNS(e.At))
+	b = binary.AppendVarint(b, timeNS(e.UnregisteredAt))
+	b = binary.AppendVarint(b, int64(e.Priority))
+	b = binary.AppendVarint(b, int64(e.PayloadSize))
+	b = binary.AppendVarint(b, int64(e.Status))
+	b = binary.AppendVarint(b, int64(e.Attempts))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(e.LatencyMS))
+	if rec.Book {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	*prev = *e
 	return b
 }
 

@@ -190,14 +190,14 @@ func TestDamagedPendingGroupIsReported(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if err := s.recordPending(ctx, []Record{{Entry: entry(1)}, {Entry: entry(2)}}); err != nil {
+	if err := s.recordPending(ctx, nil, []Record{{Entry: entry(1)}, {Entry: entry(2)}}); err != nil {
 		t.Fatal(err)
 	}
 	db, _ := s.db()
 	if _, err := db.Exec(`INSERT INTO pending_results (results, body) VALUES (5, x'01ff')`); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.recordPending(ctx, []Record{{Entry: entry(3)}}); err != nil {
+	if err := s.recordPending(ctx, nil, []Record{{Entry: entry(3)}}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := s.HistoryCount(HistoryFilter{}); err != nil || c != 3 {

@@ -155,15 +155,15 @@ func TestRecorderCommitsInOrder(t *testing.T) {
 			t.Errorf("commit failed: %v", c.Err)
 		}
 		// What OnCommit hands back is in the database already.
-		last := c.Records[len(c.Records)-1].Entry
-		if got, err := s.QueryHistory(HistoryFilter{ApnsID: last.ApnsID}); err != nil || len(got) != 1 {
-			t.Errorf("record %s handed back before it was committed: %v %v", last.ApnsID, got, err)
+		last := fmt.Sprintf("id-%d", c.Tags[len(c.Tags)-1].(int))
+		if got, err := s.QueryHistory(HistoryFilter{ApnsID: last}); err != nil || len(got) != 1 {
+			t.Errorf("record %s handed back before it was committed: %v %v", last, got, err)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		commits++
-		for _, rec := range c.Records {
-			seen = append(seen, rec.Tag.(int))
+		for _, tag := range c.Tags {
+			seen = append(seen, tag.(int))
 		}
 	}})
 	const n = 1000
@@ -251,11 +251,11 @@ func TestDiskFullRefusesWholeGroup(t *testing.T) {
 	r := s.NewRecorder(RecorderOptions{MaxBatch: 100, OnCommit: func(c Commit) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, rec := range c.Records {
+		for _, tag := range c.Tags {
 			if c.Err != nil {
-				failed = append(failed, rec.Tag.(int))
+				failed = append(failed, tag.(int))
 			} else {
-				ok = append(ok, rec.Tag.(int))
+				ok = append(ok, tag.(int))
 			}
 		}
 		if c.Err != nil {

@@ -270,11 +270,10 @@ func (s *Store) openDB(opt Options) error {
 	// Statement journals (one per upsert that may fail on a label) and
 	// sorts in memory: on disk they cost a write per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// 2 MB per connection. A send only appends packed groups
-	// (pending_results), which a cache does not speed up: at 100,000
-	// results the process peaked at 39–52 MB with 2 MB against 55 MB with
-	// 8 MB (and 88 MB with 16 MB). Moving results into history (settle)
-	// costs about 3 µs more a result than with 8 MB.
+	// 2 MB per connection, for reads. Moving results into history
+	// (settle) costs about 3 µs more a result than with 8 MB. A send's
+	// Recorder only appends packed groups (pending_results), which a
+	// cache does not speed up: its connection gets recordCacheKB.
 	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKB))
 	if opt.readOnly {
 		q.Set("mode", "ro")
@@ -450,10 +449,16 @@ func (s *Store) path(name string) string { return filepath.Join(s.Dir, name) }
 // write (an import, moving a send's results into history) gets for its
 // transaction: it inserts into indexes with random keys, and a 2 MB cache
 // makes it spill pages to the WAL before its commit (an import of 100,000
-// devices took 4.8 s of CPU instead of 2.5).
+// devices took 4.8 s of CPU instead of 2.5). recordCacheKB is the cache of
+// the connection a Recorder appends on (see Recorder.conn).
+//
+// A page costs about twice its size in memory: SQLite's allocator (Go's
+// modernc.org/libc) rounds each 4 KB page and its header up to an 8 KB
+// slot, so 2 MB of cache fills 4 MB of the process.
 const (
-	cacheKB     = 2000
-	bulkCacheKB = 32000
+	cacheKB       = 2000
+	bulkCacheKB   = 32000
+	recordCacheKB = 256
 )
 
 // bulkCache gives tx's connection the bulk page cache until the returned
@@ -488,13 +493,27 @@ func (s *Store) db() (*sql.DB, error) {
 // committed, or none of it. Writers of this process queue on a mutex;
 // other processes wait in SQLite's busy handler for up to busyTimeout.
 func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	return s.writeOn(ctx, nil, what, fn)
+}
+
+// txBeginner is a *sql.DB (any of its connections) or a *sql.Conn (that
+// one).
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// writeOn is write on conn (nil: any connection of the pool).
+func (s *Store) writeOn(ctx context.Context, conn txBeginner, what string, fn func(tx *sql.Tx) error) error {
 	db, err := s.db()
 	if err != nil {
 		return err
 	}
+	if conn == nil {
+		conn = db
+	}
 	s.st.wmu.Lock()
 	defer s.st.wmu.Unlock()
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return s.dbErr(what, err)
 	}

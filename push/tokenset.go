@@ -14,6 +14,12 @@ import "hash/maphash"
 // collision costs one lookup, never a device. The hash is seeded at random
 // per set, so a hostile list cannot be built to collide.
 //
+// The table may have any size (a token's home slot scales its fingerprint
+// to the table, rather than masking it): sized for the expected count
+// (NewTokenSetSized) it never grows, and past that it grows by half, so a
+// set is 8 to 16 bytes a token, never the 21 of a power-of-two table that
+// has just doubled, and growing never holds three times the old table.
+//
 // Not safe for concurrent use.
 type TokenSet struct {
 	seed   maphash.Seed
@@ -30,8 +36,29 @@ const MaxTokenRef = 1<<32 - 2
 // NewTokenSet is an empty set. lookup gives back the token added with a
 // reference (ok false if it cannot, which counts as a different token).
 func NewTokenSet(lookup func(ref uint32) (token string, ok bool)) *TokenSet {
-	return &TokenSet{seed: maphash.MakeSeed(), slots: make([]uint64, 64), lookup: lookup}
+	return NewTokenSetSized(lookup, 0)
 }
+
+// maxSizedTokens caps NewTokenSetSized's expectation (a table of 12 MB);
+// a set expected to hold more grows as it fills.
+const maxSizedTokens = 1 << 20
+
+// NewTokenSetSized is an empty set with room for about expect tokens
+// (an estimate: it grows past it), so adding them allocates nothing more.
+// The table's pages are touched only as it fills: an expectation too high
+// costs address space, not memory.
+func NewTokenSetSized(lookup func(ref uint32) (token string, ok bool), expect int) *TokenSet {
+	n := 64
+	if expect = min(expect, maxSizedTokens); expect > 0 {
+		// 70% full at expect: it grows only past about 107% of it.
+		n = max(n, expect*10/7+1)
+	}
+	return &TokenSet{seed: maphash.MakeSeed(), slots: make([]uint64, n), lookup: lookup}
+}
+
+// home is the first slot to probe for fingerprint fp in a table of n
+// slots: fp scaled to [0, n).
+func home(fp uint32, n int) int { return int(uint64(fp) * uint64(n) >> 32) }
 
 // Add adds a normalised token (lower-case hex) found at ref and reports
 // whether it is new; a token seen before keeps its first reference.
@@ -49,9 +76,8 @@ func (s *TokenSet) Add(token string, ref uint32) bool {
 		h = maphash.String(s.seed, token)
 	}
 	fp := uint32(h >> 32)
-	mask := uint32(len(s.slots) - 1)
 	// The home slot comes from the fingerprint, so growing needs no token.
-	for i := fp & mask; ; i = (i + 1) & mask {
+	for i := home(fp, len(s.slots)); ; i = s.next(i) {
 		e := s.slots[i]
 		if e == 0 {
 			s.slots[i] = uint64(fp)<<32 | uint64(ref+1)
@@ -66,17 +92,24 @@ func (s *TokenSet) Add(token string, ref uint32) bool {
 	}
 }
 
+// next is the slot probed after i.
+func (s *TokenSet) next(i int) int {
+	if i++; i == len(s.slots) {
+		return 0
+	}
+	return i
+}
+
 func (s *TokenSet) grow() {
 	old := s.slots
-	s.slots = make([]uint64, 2*len(old))
-	mask := uint32(len(s.slots) - 1)
+	s.slots = make([]uint64, len(old)+len(old)/2)
 	for _, e := range old {
 		if e == 0 {
 			continue
 		}
-		i := uint32(e>>32) & mask
+		i := home(uint32(e>>32), len(s.slots))
 		for s.slots[i] != 0 {
-			i = (i + 1) & mask
+			i = s.next(i)
 		}
 		s.slots[i] = e
 	}

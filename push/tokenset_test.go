@@ -65,8 +65,41 @@ func TestTokenSetMatchesMap(t *testing.T) {
 	if s.Len() != len(seen) {
 		t.Errorf("Len %d, want %d", s.Len(), len(seen))
 	}
-	if per := float64(s.Bytes()) / float64(s.Len()); per > 22 {
-		t.Errorf("%.1f bytes a token, want at most 22 (8 per slot, at least 3/8 full)", per)
+	if per := float64(s.Bytes()) / float64(s.Len()); per > 16.5 {
+		t.Errorf("%.1f bytes a token, want at most 16 (8 per slot, at least 1/2 full)", per)
+	}
+}
+
+// A set sized for its tokens never grows (its table is allocated once),
+// is about 11 bytes a token, and stays exact past its estimate.
+func TestTokenSetSized(t *testing.T) {
+	const n = 10000
+	var l refList
+	s := NewTokenSetSized(l.lookup, n)
+	size := s.Bytes()
+	if per := float64(size) / n; per > 11.5 {
+		t.Errorf("sized for %d: %.1f bytes a token, want about 11.4 (70%% full)", n, per)
+	}
+	for i := range n {
+		if !l.add(s, fmt.Sprintf("%064x", i)) {
+			t.Fatalf("token %d taken for a duplicate", i)
+		}
+	}
+	if s.Bytes() != size {
+		t.Errorf("the table grew from %d to %d bytes within its estimate", size, s.Bytes())
+	}
+	// Past the estimate (it was too low): it grows and stays exact.
+	for i := range 2 * n {
+		if got, want := l.add(s, fmt.Sprintf("%064x", i)), i >= n; got != want {
+			t.Fatalf("token %d: Add %v, want %v", i, got, want)
+		}
+	}
+	if s.Len() != 2*n || s.Bytes() <= size {
+		t.Errorf("Len %d, %d bytes: want %d tokens in a grown table", s.Len(), s.Bytes(), 2*n)
+	}
+	// An estimate is capped: a hostile file size cannot reserve gigabytes.
+	if b := NewTokenSetSized(l.lookup, 1<<40).Bytes(); b > 16*maxSizedTokens {
+		t.Errorf("sized for 2^40 tokens: %d bytes", b)
 	}
 }
 
@@ -103,7 +136,7 @@ func BenchmarkTokenSetAdd(b *testing.B) {
 	lookup := func(ref uint32) (string, bool) { return toks[ref], true }
 	b.ReportAllocs()
 	for b.Loop() {
-		s := NewTokenSet(lookup)
+		s := NewTokenSet(lookup) // grown as it fills, as for a file of unknown size
 		for i, t := range toks {
 			s.Add(t, uint32(i))
 		}

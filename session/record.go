@@ -167,12 +167,12 @@ func (r *Recorder) committed(c profiles.Commit) {
 			r.firstErr = c.Err
 			r.warn(c.Err.Error())
 		}
-		r.failed += len(c.Records)
+		r.failed += len(c.Tags)
 		r.mu.Unlock()
 	}
 	if r.shown != nil {
-		for _, rec := range c.Records {
-			r.shown(rec.Tag.(push.Result))
+		for _, tag := range c.Tags {
+			r.shown(tag.(push.Result))
 		}
 	}
 }
