@@ -238,5 +238,3 @@ func (c *trackedConn) Close() error {
 	})
 	return err
 }
-
-

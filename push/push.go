@@ -51,13 +51,13 @@ type Config struct {
 // pushdeck's own HTTP/2 client connections (push/internal/h2conn); the
 // channel management API (ChannelClient) uses x/net's transport.
 type Client struct {
-	cfg       Config
-	target    target
-	topic     string
-	timeout   time.Duration
-	tls       *tls.Config
-	token     *token.Token // shared by every request (token auth)
-	pool      *connPool
+	cfg     Config
+	target  target
+	topic   string
+	timeout time.Duration
+	tls     *tls.Config
+	token   *token.Token // shared by every request (token auth)
+	pool    *connPool
 	// headers is the last header set prepared: a batch's jobs share it.
 	headers atomic.Pointer[headerSet]
 	// mutate, set only by tests in this package, alters a request after

@@ -83,7 +83,9 @@ type connError struct {
 	why  string
 }
 
-func (e *connError) Error() string { return fmt.Sprintf("the server broke HTTP/2 (%v): %s", e.code, e.why) }
+func (e *connError) Error() string {
+	return fmt.Sprintf("the server broke HTTP/2 (%v): %s", e.code, e.why)
+}
 
 // protocolError tells the server why the connection ends.
 func (c *Conn) protocolError(code http2.ErrCode, err error) {
