@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/pushdeck/pushdeck/push/apnstest"
 )
@@ -222,11 +223,24 @@ func TestRefusedStreamResentNotCounted(t *testing.T) {
 
 // Response headers too big for one frame come as HEADERS plus
 // CONTINUATIONs; the result has them all, and HPACK stays in step for the
-// next response on the connection.
+// next response on the connection. Trailers end a response too.
 func TestResponseHeadersInContinuationFrames(t *testing.T) {
 	noLeaks(t)
 	big := strings.Repeat("z", 40000)
 	s := startRaw(t, nil, func(rc *rawConn, req rawRequest) {
+		if rc.reqs == 3 { // headers, body, then trailers ending the stream
+			rc.write(func(fw *http2.Framer) {
+				rc.ebuf.Reset()
+				rc.enc.WriteField(hpack.HeaderField{Name: ":status", Value: "410"})
+				rc.enc.WriteField(hpack.HeaderField{Name: "apns-id", Value: "cccccccc-2222-3333-4444-555555555555"})
+				fw.WriteHeaders(http2.HeadersFrameParam{StreamID: req.id, BlockFragment: rc.ebuf.Bytes(), EndHeaders: true})
+				fw.WriteData(req.id, false, []byte(`{"reason":"Unregistered","timestamp":1700000000000}`))
+				rc.ebuf.Reset()
+				rc.enc.WriteField(hpack.HeaderField{Name: "x-trailer", Value: "t"})
+				fw.WriteHeaders(http2.HeadersFrameParam{StreamID: req.id, BlockFragment: rc.ebuf.Bytes(), EndHeaders: true, EndStream: true})
+			})
+			return
+		}
 		if rc.reqs == 1 {
 			rc.respond(req.id, 400, [][2]string{{"apns-id", "aaaaaaaa-2222-3333-4444-555555555555"}, {"x-big", big}, {"content-type", "application/json"}},
 				[]byte(`{"reason":"BadDeviceToken"}`), 1000)
@@ -242,6 +256,10 @@ func TestResponseHeadersInContinuationFrames(t *testing.T) {
 	r = c.Send(context.Background(), Job{Token: tokenN(2), Payload: alertBody})
 	if !r.OK() || r.ApnsID != "bbbbbbbb-2222-3333-4444-555555555555" || r.Response.Headers["content-type"] != "application/json" {
 		t.Fatalf("second response: %d %q %v %v", r.Status, r.ApnsID, r.Response.Headers, r.Err)
+	}
+	r = c.Send(context.Background(), Job{Token: tokenN(3), Payload: alertBody})
+	if r.Status != 410 || r.Reason != "Unregistered" || r.UnregisteredAt.IsZero() || r.ApnsID != "cccccccc-2222-3333-4444-555555555555" {
+		t.Fatalf("response with trailers: %d %q %q %v", r.Status, r.Reason, r.ApnsID, r.Err)
 	}
 }
 

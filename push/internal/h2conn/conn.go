@@ -177,6 +177,7 @@ type Conn struct {
 	// Header decoding, the reader's alone (under mu while decoding).
 	hdec       *hpack.Decoder
 	hst        *stream // the stream of the block being decoded, nil to discard
+	hTrailers  *stream // the stream whose trailers are being decoded
 	hID        uint32
 	hEnd       bool // the block's HEADERS had END_STREAM
 	hBytes     int

@@ -143,8 +143,11 @@ func (c *Conn) onHeaders(id uint32, frag []byte, ended, endStream, first bool) e
 		c.hID, c.hEnd = id, endStream
 		c.hBytes, c.hFragBytes, c.hTooBig, c.hBad, c.hStatus, c.hInterim = 0, 0, false, false, 0, false
 		c.hst = c.streams[id]
+		c.hTrailers = nil
 		if c.hst != nil && c.hst.final {
-			c.hst = nil // trailers: nothing a push result needs
+			// Trailers: nothing a push result needs, but their
+			// END_STREAM ends the response.
+			c.hTrailers, c.hst = c.hst, nil
 		}
 		c.hWant = c.hst != nil && c.hst.req.WantHeaders
 		if c.hWant && c.hst.resp.Header == nil {
@@ -167,9 +170,12 @@ func (c *Conn) onHeaders(id uint32, frag []byte, ended, endStream, first bool) e
 	st := c.hst
 	c.hst = nil
 	if st == nil {
-		if c.hEnd {
-			c.closedStreamEndedLocked(c.hID)
+		if c.hEnd && c.hTrailers != nil {
+			c.completeLocked(c.hTrailers)
+		} else if c.hEnd {
+			c.afterCloseLocked()
 		}
+		c.hTrailers = nil
 		return nil
 	}
 	switch {
@@ -242,9 +248,6 @@ func (c *Conn) completeLocked(st *stream) {
 	c.finishLocked(st, nil)
 	c.afterCloseLocked()
 }
-
-// closedStreamEndedLocked notes the end of a stream the caller had left.
-func (c *Conn) closedStreamEndedLocked(uint32) { c.afterCloseLocked() }
 
 // afterCloseLocked schedules what a freed stream allows: queued requests,
 // or the close of a connection that takes no new ones.
