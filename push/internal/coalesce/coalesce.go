@@ -1,15 +1,14 @@
 // Package coalesce gathers the many small writes of an HTTP/2 client into
 // few large ones.
 //
-// x/net's HTTP/2 client flushes after every frame group it writes: a push
-// is a HEADERS write and a DATA write, each its own TLS record and its own
-// write syscall, made while holding the connection's write lock. Conn
-// takes those writes into a buffer and returns at once; one goroutine per
-// connection writes whatever has gathered in one call. While that call is
-// on the wire the next requests' frames gather behind it, so under load a
-// write carries tens of requests (one TLS record per 16 KB, one syscall),
-// and an idle connection's single write leaves at once: nothing waits for
-// a timer.
+// An HTTP/2 client writes each frame as it is ready: a push is a HEADERS
+// write and a DATA write, each its own TLS record and its own write
+// syscall if written straight to the connection. Conn takes those writes
+// into a buffer and returns at once; one goroutine per connection writes
+// whatever has gathered in one call. While that call is on the wire the
+// next requests' frames gather behind it, so under load a write carries
+// tens of requests (one TLS record per 16 KB, one syscall), and an idle
+// connection's single write leaves at once: nothing waits for a timer.
 package coalesce
 
 import (
