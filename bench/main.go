@@ -54,6 +54,9 @@ type options struct {
 	// the group of the --group vs --tokens-file sends.
 	storeImport int
 	storeGroup  int
+	// pin places the server on its own CPU and the clients on the others
+	// (Linux): see pinning.
+	pin bool
 }
 
 func defaultOptions() options {
@@ -230,6 +233,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.storeGroup, "store-group", o.storeGroup, "-mode store: devices of the --group send (the book holds twice as many)")
 	addHistoryFlags(fs)
 	memTokens := fs.String("mem-tokens", "1000,10000,100000", "token counts of the whole-process peak-RSS runs (0 ms latency)")
+	fs.BoolVar(&o.pin, "pin", false, "process mode: run the server on the last CPU and every client on the others, so neither takes CPU from the other (Linux, 2 CPUs or more)")
 	fs.BoolVar(&o.memOnly, "mem-only", false, "run only the -mem-tokens and -first-push-tokens runs (process mode)")
 	firstPush := fs.String("first-push-tokens", "", "token counts (e.g. 1000000) of pushdeck runs stopped after the first push: time to it and peak RSS until then")
 	if err := fs.Parse(args); err != nil {
@@ -256,6 +260,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.mode != "process" && o.mode != "engine" && o.mode != "both" && o.mode != "store" && o.mode != "record" && o.mode != "history" {
 		return o, usageErr(stderr, "-mode %q: use process, engine, both, store, record or history", o.mode)
+	}
+	if o.pin {
+		if err := enablePinning(); err != nil {
+			return o, usageErr(stderr, "%v", err)
+		}
 	}
 	o.auths = splitList(*auths)
 	o.clients = splitList(*clients)

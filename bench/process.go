@@ -254,47 +254,56 @@ func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *
 		return s, err
 	}
 	defer done()
-	out, err := cmd.StdoutPipe()
+	// The output goes to a file, read once the send has ended: parsing
+	// it live would take CPU from the send (or the server) while it runs.
+	outPath := filepath.Join(f.dir, "send-output.jsonl")
+	outFile, err := os.Create(outPath)
 	if err != nil {
 		return s, err
 	}
+	defer os.Remove(outPath)
+	defer outFile.Close()
+	cmd.Stdout = outFile
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	lat := make([]time.Duration, 0, n)
-	err = runChild(srv, cmd, &s, func() error {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var line struct {
-				Status    int     `json:"status"`
-				LatencyMS float64 `json:"latency_ms"`
-				Error     string  `json:"error"`
-				Reason    string  `json:"reason"`
-				Summary   *struct {
-					Window int `json:"window"`
-				} `json:"summary"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			if line.Summary != nil {
-				s.WindowMax = max(s.WindowMax, line.Summary.Window)
-				continue
-			}
-			lat = append(lat, time.Duration(line.LatencyMS*float64(time.Millisecond)))
-			if line.Status == 200 {
-				s.OK++
-				continue
-			}
-			s.Failed++
-			if s.FirstError == "" {
-				s.FirstError = fmt.Sprintf("%d %s %s", line.Status, line.Reason, line.Error)
-			}
-		}
-		return sc.Err()
-	})
-	if err != nil {
+	if err := runChild(srv, cmd, &s, nil); err != nil {
 		return s, fmt.Errorf("pushdeck send: %v\n%s", err, lastLines(stderr.String(), 5))
+	}
+	if _, err := outFile.Seek(0, io.SeekStart); err != nil {
+		return s, err
+	}
+	lat := make([]time.Duration, 0, n)
+	sc := bufio.NewScanner(outFile)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Status    int     `json:"status"`
+			LatencyMS float64 `json:"latency_ms"`
+			Error     string  `json:"error"`
+			Reason    string  `json:"reason"`
+			Summary   *struct {
+				Window int `json:"window"`
+			} `json:"summary"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Summary != nil {
+			s.WindowMax = max(s.WindowMax, line.Summary.Window)
+			continue
+		}
+		lat = append(lat, time.Duration(line.LatencyMS*float64(time.Millisecond)))
+		if line.Status == 200 {
+			s.OK++
+			continue
+		}
+		s.Failed++
+		if s.FirstError == "" {
+			s.FirstError = fmt.Sprintf("%d %s %s", line.Status, line.Reason, line.Error)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return s, fmt.Errorf("reading pushdeck send's output: %v", err)
 	}
 	s.P50MS, s.P99MS = percentiles(lat)
 	if after != nil {
@@ -349,7 +358,7 @@ func (u procUsage) peakMB() float64 { return float64(u.peakKB) / 1024 }
 // read or the wait fails (read's error first).
 func measureProc(cmd *exec.Cmd, read func() error) (procUsage, error) {
 	u := procUsage{start: time.Now()}
-	if err := cmd.Start(); err != nil {
+	if err := startCmd(cmd, false); err != nil {
 		return u, err
 	}
 	hwm := watchHWM(cmd.Process.Pid)
@@ -457,17 +466,20 @@ type procReport struct {
 	Cases   []procCase   `json:"cases"`
 	Memory  []procSample `json:"memory"` // peak RSS by token count (0 ms latency)
 	// FirstPush are -first-push-tokens runs, stopped after the first push.
-	FirstPush   []procSample  `json:"first_push,omitempty"`
-	MemLoad     string        `json:"mem_load,omitempty"` // load average before the memory runs
-	MemVerdicts []memVerdict  `json:"mem_verdicts,omitempty"`
-	Notes       []string      `json:"notes,omitempty"`
-	Took        time.Duration `json:"took_ns"`
+	FirstPush   []procSample `json:"first_push,omitempty"`
+	MemLoad     string       `json:"mem_load,omitempty"` // load average before the memory runs
+	MemVerdicts []memVerdict `json:"mem_verdicts,omitempty"`
+	// Pinned says how processes were placed on CPUs (-pin); empty when
+	// the kernel placed them.
+	Pinned string        `json:"pinned,omitempty"`
+	Notes  []string      `json:"notes,omitempty"`
+	Took   time.Duration `json:"took_ns"`
 }
 
 // processBenchmark runs the whole-process comparison.
 func processBenchmark(ctx context.Context, o options, log io.Writer) (*procReport, error) {
 	began := time.Now()
-	rep := &procReport{Machine: readMachine(), Payload: o.procPayload}
+	rep := &procReport{Machine: readMachine(), Payload: o.procPayload, Pinned: pinDescription()}
 	cr, f, err := newProcFiles(ctx, "proc", o.procPayload)
 	if err != nil {
 		return nil, err
@@ -674,7 +686,7 @@ func buildPushdeck(ctx context.Context, dir string) (string, error) {
 func procMarkdown(r *procReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, %s; load %s at the start. Payload %d B, cert auth, %s.\n\n",
-		r.Machine.NumCPU, r.Machine.CPUModel, r.Machine.Kernel, r.Machine.GoVersion, r.Machine.LoadAvgStart, r.Payload, "server in its own process")
+		r.Machine.NumCPU, r.Machine.CPUModel, r.Machine.Kernel, r.Machine.GoVersion, r.Machine.LoadAvgStart, r.Payload, placement(r))
 	if len(r.Cases) > 0 {
 		b.WriteString("| latency | client | tokens | notif/s (whole process) | wall s | CPU s | CPU s / 10k | peak RSS MB | first push ms | p50 ms | p99 ms | server CPU s | conns |\n")
 		b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
@@ -710,6 +722,14 @@ func procMarkdown(r *procReport) string {
 		fmt.Fprintf(&b, "\nNote: %s\n", n)
 	}
 	return b.String()
+}
+
+// placement says where the server ran.
+func placement(r *procReport) string {
+	if r.Pinned != "" {
+		return "server in its own process; " + r.Pinned
+	}
+	return "server in its own process, sharing the CPUs with the client"
 }
 
 // writeProc writes the report's JSON and Markdown next to the engine's.

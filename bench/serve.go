@@ -152,7 +152,7 @@ func startServer(cfg serveConfig) (*serverProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startCmd(cmd, true); err != nil {
 		return nil, fmt.Errorf("starting the server process: %w", err)
 	}
 	s := &serverProc{cmd: cmd, in: in, out: bufio.NewReader(outPipe)}
