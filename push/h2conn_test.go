@@ -334,3 +334,40 @@ func TestStreamIDsUsedUp(t *testing.T) {
 		t.Errorf("client dialled %d connections (peak open %d); server per connection %v", c.Connections(), peak, cs.PerConnection)
 	}
 }
+
+// A server that breaks HTTP/2 (a header block HPACK cannot decode) loses
+// its connection: the client says why in a GOAWAY, the push fails as
+// "connection-reset" and its retry goes out on a new connection.
+func TestServerProtocolErrorEndsConnection(t *testing.T) {
+	noLeaks(t)
+	first := make(chan *rawConn, 1)
+	s := startRaw(t, nil, func(rc *rawConn, req rawRequest) {
+		if rc.n == 1 {
+			first <- rc
+			rc.write(func(fw *http2.Framer) {
+				fw.WriteHeaders(http2.HeadersFrameParam{StreamID: req.id, BlockFragment: []byte{0xff, 0xff, 0xff, 0xff}, EndHeaders: true, EndStream: true})
+			})
+			return
+		}
+		rc.respond(req.id, 200, [][2]string{{"apns-id", "11111111-2222-3333-4444-555555555555"}}, nil, 0)
+	})
+	c := s.client(t, nil)
+	r := <-c.Batch(context.Background(), jobs(1), BatchOptions{MaxAttempts: 1})
+	if r.Class != ClassConnectionReset || r.Attempts != 1 {
+		t.Fatalf("want connection-reset after 1 attempt: class %q err %v", r.Class, r.Err)
+	}
+	rc := <-first
+	// The GOAWAY was written before the connection was closed, and the
+	// server reads until the close.
+	for code := rc.goAway.Load(); code == nil || *code != http2.ErrCodeCompression; code = rc.goAway.Load() {
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-t.Context().Done():
+			t.Fatal("no GOAWAY COMPRESSION_ERROR from the client")
+		}
+	}
+	r = c.Send(context.Background(), Job{Token: tokenN(2), Payload: alertBody})
+	if !r.OK() || c.Connections() != 2 {
+		t.Fatalf("after the broken connection: %d %v, %d connections", r.Status, r.Err, c.Connections())
+	}
+}

@@ -238,3 +238,11 @@ func (c *trackedConn) Close() error {
 	})
 	return err
 }
+
+// Flush passes a flush on to a coalescing connection (h2conn flushes its
+// last GOAWAY before closing).
+func (c *trackedConn) Flush(d time.Duration) {
+	if f, ok := c.Conn.(interface{ Flush(time.Duration) }); ok {
+		f.Flush(d)
+	}
+}

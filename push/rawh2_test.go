@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/net/http2"
@@ -53,6 +54,8 @@ type rawConn struct {
 	onAck func()
 	// onHeaders, if set, sees every request's HEADERS as they arrive.
 	onHeaders func(id uint32)
+	// goAway is the error code of the client's GOAWAY, once one came.
+	goAway atomic.Pointer[http2.ErrCode]
 }
 
 func startRaw(t *testing.T, settings []http2.Setting, handle func(rc *rawConn, req rawRequest)) *rawServer {
@@ -189,6 +192,9 @@ func (s *rawServer) serve(rc *rawConn) {
 			if f.StreamEnded() {
 				s.complete(rc, req)
 			}
+		case *http2.GoAwayFrame:
+			code := f.ErrCode
+			rc.goAway.Store(&code)
 		case *http2.RSTStreamFrame:
 			rc.wmu.Lock()
 			delete(rc.open, f.StreamID)

@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"time"
 )
 
 // maxPending is how much a connection buffers before Write waits for the
@@ -97,6 +98,25 @@ func (c *Conn) writer() {
 			c.Conn.Close()
 			return
 		}
+	}
+}
+
+// Flush waits, at most d, until what was written has gone to the
+// connection (or the connection failed or closed): for a last frame
+// written right before Close, which would drop it.
+func (c *Conn) Flush(d time.Duration) {
+	expired := false
+	t := time.AfterFunc(d, func() {
+		c.mu.Lock()
+		expired = true
+		c.room.Broadcast()
+		c.mu.Unlock()
+	})
+	defer t.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !expired && c.err == nil && !c.closed && (len(c.pending) > 0 || c.busy) {
+		c.room.Wait()
 	}
 }
 

@@ -245,7 +245,9 @@ func New(nc net.Conn, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
 	c.keepalive = time.AfterFunc(cfg.ReadIdleTimeout, c.checkAlive)
+	c.mu.Unlock()
 	go c.readLoop()
 	return c, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -30,6 +31,10 @@ func (c *Conn) readLoop() {
 		}
 		c.frames.Add(1)
 		if err := c.handle(f); err != nil {
+			var ce *connError
+			if errors.As(err, &ce) {
+				c.protocolError(ce.code, err) // mu is not held here
+			}
 			c.closeWith(err)
 			return
 		}
@@ -87,17 +92,23 @@ func (e *connError) Error() string {
 	return fmt.Sprintf("the server broke HTTP/2 (%v): %s", e.code, e.why)
 }
 
-// protocolError tells the server why the connection ends.
+// protocolError tells the server why the connection ends. Called without
+// mu (wmu comes first).
 func (c *Conn) protocolError(code http2.ErrCode, err error) {
 	c.wmu.Lock()
 	c.fw.WriteGoAway(0, code, []byte(err.Error()))
 	c.wmu.Unlock()
+	if f, ok := c.nc.(interface{ Flush(time.Duration) }); ok {
+		f.Flush(goAwayFlush) // a buffering connection drops unsent bytes on Close
+	}
 }
 
+// goAwayFlush bounds the wait for a GOAWAY to leave before the close.
+const goAwayFlush = time.Second
+
+// fail is a frame handler's connection error; readLoop sends the GOAWAY.
 func (c *Conn) fail(code http2.ErrCode, format string, args ...any) error {
-	err := &connError{code: code, why: fmt.Sprintf(format, args...)}
-	c.protocolError(code, err)
-	return err
+	return &connError{code: code, why: fmt.Sprintf(format, args...)}
 }
 
 func (c *Conn) handle(f http2.Frame) error {
@@ -373,10 +384,6 @@ func (c *Conn) onSettings(f *http2.SettingsFrame) error {
 	}
 	c.mu.Unlock()
 	if err != nil {
-		var ce *connError
-		if errors.As(err, &ce) {
-			c.protocolError(ce.code, err)
-		}
 		return err
 	}
 	c.wmu.Lock()
