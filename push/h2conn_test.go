@@ -371,3 +371,38 @@ func TestServerProtocolErrorEndsConnection(t *testing.T) {
 		t.Fatalf("after the broken connection: %d %v, %d connections", r.Status, r.Err, c.Connections())
 	}
 }
+
+// The keepalive: after a quiet read side the client sends a PING; a
+// server that answers keeps its connection, one that does not loses it
+// (the push on it fails as "connection-reset"), as x/net's ReadIdleTimeout
+// and PingTimeout did.
+func TestKeepalivePing(t *testing.T) {
+	noLeaks(t)
+	for _, answer := range []bool{true, false} {
+		var s *rawServer
+		held := make(chan struct{})
+		s = startRaw(t, nil, func(rc *rawConn, req rawRequest) {
+			go func() { // the answer waits for two PINGs
+				for s.pings.Load() < 2 {
+					select {
+					case <-held:
+						return
+					case <-time.After(5 * time.Millisecond):
+					}
+				}
+				rc.respond(req.id, 200, [][2]string{{"apns-id", "11111111-2222-3333-4444-555555555555"}}, nil, 0)
+			}()
+		})
+		s.ignorePings.Store(!answer)
+		c := s.client(t, nil)
+		c.pool.cfg.ReadIdleTimeout, c.pool.cfg.PingTimeout = 20*time.Millisecond, 50*time.Millisecond
+		r := <-c.Batch(context.Background(), jobs(1), BatchOptions{MaxAttempts: 1})
+		close(held)
+		if answer && (!r.OK() || c.Connections() != 1) {
+			t.Errorf("pings answered: %d %v, %d connections", r.Status, r.Err, c.Connections())
+		}
+		if !answer && (r.Class != ClassConnectionReset || !strings.Contains(r.Err.Error(), "PING")) {
+			t.Errorf("pings unanswered: class %q err %v", r.Class, r.Err)
+		}
+	}
+}

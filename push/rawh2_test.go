@@ -26,6 +26,9 @@ type rawServer struct {
 	settings []http2.Setting
 	// onConn, if set, sees each connection before its first frame.
 	onConn func(rc *rawConn)
+	// ignorePings leaves the client's PINGs unanswered; pings counts them.
+	ignorePings atomic.Bool
+	pings       atomic.Int64
 
 	mu    sync.Mutex
 	conns []*rawConn
@@ -158,6 +161,9 @@ func (s *rawServer) serve(rc *rawConn) {
 			rc.wmu.Unlock()
 		case *http2.PingFrame:
 			if !f.IsAck() {
+				s.pings.Add(1)
+			}
+			if !f.IsAck() && !s.ignorePings.Load() {
 				rc.wmu.Lock()
 				rc.fw.WritePing(true, f.Data)
 				rc.wmu.Unlock()
