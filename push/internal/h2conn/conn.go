@@ -172,7 +172,6 @@ type Conn struct {
 	needClose    bool
 
 	frames atomic.Uint64 // frames read: the keepalive's sign of life
-	closed chan struct{} // closed when the connection ends
 
 	// Header decoding, the reader's alone (under mu while decoding).
 	hdec       *hpack.Decoder
@@ -223,7 +222,6 @@ func New(nc net.Conn, cfg Config) (*Conn, error) {
 		peerInitWin:  65535,
 		peerMaxFrame: 16384,
 		sendWin:      65535,
-		closed:       make(chan struct{}),
 	}
 	c.fw = http2.NewFramer(nc, nil)
 	c.fr = http2.NewFramer(nil, bufio.NewReaderSize(nc, 32<<10))
@@ -261,14 +259,13 @@ type State struct {
 	// Usable is false once the connection takes no new requests (GOAWAY,
 	// stream IDs used up, closed).
 	Usable bool
-	Active int // streams open now
 }
 
 // State reports the connection's state.
 func (c *Conn) State() State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return State{MaxStreams: int(c.maxStreams), Known: c.settingsKnown, Usable: c.usableLocked(), Active: len(c.streams)}
+	return State{MaxStreams: int(c.maxStreams), Known: c.settingsKnown, Usable: c.usableLocked()}
 }
 
 // Usable reports whether the connection takes new requests.
@@ -279,9 +276,6 @@ func (c *Conn) Usable() bool {
 }
 
 func (c *Conn) usableLocked() bool { return c.err == nil && c.goAway == nil && !c.exhausted }
-
-// Done is closed when the connection has ended.
-func (c *Conn) Done() <-chan struct{} { return c.closed }
 
 // Close ends the connection; requests on it fail.
 func (c *Conn) Close() error {
@@ -717,7 +711,6 @@ func (c *Conn) closeWith(err error) {
 		c.sweep.Stop()
 	}
 	c.keepalive.Stop()
-	close(c.closed)
 	c.mu.Unlock()
 	c.nc.Close()
 }
