@@ -12,7 +12,6 @@
 package coalesce
 
 import (
-	"crypto/tls"
 	"net"
 	"sync"
 	"time"
@@ -129,13 +128,4 @@ func (c *Conn) Close() error {
 	c.room.Broadcast()
 	c.mu.Unlock()
 	return c.Conn.Close()
-}
-
-// ConnectionState lets HTTP/2 see the negotiated protocol through the
-// wrapper.
-func (c *Conn) ConnectionState() tls.ConnectionState {
-	if cs, ok := c.Conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
-		return cs.ConnectionState()
-	}
-	return tls.ConnectionState{}
 }
