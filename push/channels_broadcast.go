@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,9 +133,7 @@ func (c *Client) prepareBroadcast(job BroadcastJob) (broadcastWire, error) {
 }
 
 func (c *Client) attemptBroadcast(ctx context.Context, w broadcastWire, body []byte, r *Result) (retry bool) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.target.base+w.path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.target.base+w.path, bytes.NewReader(body))
 	if err != nil {
 		r.Err, r.Class = err, "invalid"
 		return false
@@ -153,24 +150,25 @@ func (c *Client) attemptBroadcast(ctx context.Context, w broadcastWire, body []b
 	r.Request = Exchange{Headers: flatten(req.Header, ":path", req.URL.Path), Body: body}
 	r.Request.Headers[":method"] = req.Method
 	start := time.Now()
-	resp, err := c.transport.RoundTrip(req)
+	// Broadcasts ride the client's device push connections.
+	hreq := h2RequestOf(req, start.Add(c.timeout))
+	resp, err := c.roundTrip(ctx, &hreq)
 	r.Latency = time.Since(start)
 	if err != nil {
 		r.Status, r.Reason, r.Err = 0, "", err
-		r.Class = classify(ctx, actx, err)
+		r.Class = classify(ctx, ctx, err)
 		if r.Class == "timeout" {
 			r.Err = fmt.Errorf("no response within %s: %w", c.timeout, err)
 		}
 		return r.Class == "connection-reset" || r.Class == "goaway"
 	}
-	defer resp.Body.Close()
-	rb, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	r.Status = resp.StatusCode
-	r.ApnsID = resp.Header.Get("apns-request-id")
-	r.ApnsUniqueID = resp.Header.Get("apns-unique-id")
-	r.Response = Exchange{Headers: flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode)), Body: rb}
+	rb := resp.Body
+	r.Status = resp.Status
+	r.ApnsID = resp.Header["apns-request-id"]
+	r.ApnsUniqueID = resp.Header["apns-unique-id"]
+	r.Response = Exchange{Headers: resp.Header, Body: rb}
 	r.Reason, r.Err, r.Class = "", nil, ""
-	if resp.StatusCode != http.StatusOK {
+	if resp.Status != http.StatusOK {
 		var ab apnsBody
 		if json.Unmarshal(rb, &ab) == nil {
 			r.Reason = ab.Reason

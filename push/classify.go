@@ -12,17 +12,22 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pushdeck/pushdeck/push/internal/h2conn"
 	"golang.org/x/net/http2"
 )
 
 // classify names a transport failure: ctx is the caller's context, actx the
-// attempt's (with the per-request timeout).
+// attempt's (with the per-request timeout; the device push path passes
+// ctx, its timeouts come as h2conn.ErrTimeout). Errors of x/net's
+// transport (the channel API) and of push/internal/h2conn (device pushes)
+// are both understood.
 func classify(ctx, actx context.Context, err error) Class {
 	if ctx.Err() != nil || errors.Is(err, errPoolClosed) {
 		return ClassCancelled
 	}
 	var dnsErr *net.DNSError
 	var goAway http2.GoAwayError
+	var h2GoAway *h2conn.GoAwayError
 	var tErr *tlsError
 	var verr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
@@ -31,7 +36,7 @@ func classify(ctx, actx context.Context, err error) Class {
 	var recErr tls.RecordHeaderError
 	var netErr net.Error
 	switch {
-	case errors.As(err, &goAway):
+	case errors.As(err, &goAway), errors.As(err, &h2GoAway):
 		return ClassGoAway
 	case errors.As(err, &dnsErr):
 		return ClassDNS
@@ -40,7 +45,7 @@ func classify(ctx, actx context.Context, err error) Class {
 	case errors.As(err, &tErr), isTLSAlert(err), errors.As(err, &verr),
 		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recErr):
 		return ClassTLS
-	case errors.Is(err, context.DeadlineExceeded), actx.Err() != nil:
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, h2conn.ErrTimeout), actx.Err() != nil:
 		return ClassTimeout
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return ClassTimeout
@@ -59,7 +64,9 @@ func classify(ctx, actx context.Context, err error) Class {
 // data ({"reason":"Shutdown"}), if the error carries them.
 func describeGoAway(err error) (desc, reason string) {
 	var g http2.GoAwayError
-	if !errors.As(err, &g) {
+	if h := (*h2conn.GoAwayError)(nil); errors.As(err, &h) {
+		g = http2.GoAwayError{LastStreamID: h.LastStreamID, ErrCode: h.ErrCode, DebugData: h.DebugData}
+	} else if !errors.As(err, &g) {
 		return "the server sent GOAWAY", ""
 	}
 	desc = fmt.Sprintf("the server sent GOAWAY (%v)", g.ErrCode)

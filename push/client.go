@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/push/internal/h2conn"
 	"github.com/sideshow/apns2/token"
-	"golang.org/x/net/http2"
 )
 
 // Defaults for Config and BatchOptions.
@@ -237,19 +237,7 @@ func newClient(cfg Config) (*Client, error) {
 	if cfg.Credential.Kind == certs.AuthToken {
 		c.token = &token.Token{AuthKey: cfg.Credential.Signer, KeyID: cfg.Credential.KeyID, TeamID: cfg.Credential.TeamID}
 	}
-	tr := &http2.Transport{
-		TLSClientConfig:            tc,
-		StrictMaxConcurrentStreams: true,
-		// APNs answers in JSON of a few bytes: no accept-encoding header
-		// to encode on every request, no gzip reader on every answer.
-		DisableCompression:        true,
-		MaxEncoderHeaderTableSize: hpackTableSize,
-		ReadIdleTimeout:           15 * time.Second,
-		PingTimeout:               10 * time.Second,
-	}
-	c.pool = newConnPool(tr, n, c.dialTLS)
-	tr.ConnPool = c.pool
-	c.transport = tr
+	c.pool = newConnPool(t.hostport, n, h2conn.Config{SweepEvery: sweepEvery(timeout)}, c.dialTLS)
 	return c, nil
 }
 
@@ -376,11 +364,9 @@ func (c *Client) refreshAfterExpired(now time.Time) {
 	}
 }
 
-// hpackTableSize turns off the HPACK encoder's dynamic table (1 byte holds
-// no entry). Every push's :path is new (it carries the device token), so
-// with a table each request inserts it and evicts an older entry: in a
-// profile of a 10,000-push send that churn (hashing, map deletes) and the
-// stack growth it causes took 16% of the client's CPU, against 5% for
-// sending the few static headers as literals. The cost is about 100 bytes
-// more per request on the wire (and the bearer's ~170 with token auth).
-const hpackTableSize = 1
+// sweepEvery is how often a connection checks its requests' deadlines: a
+// twentieth of the timeout, so a request fails within 5% of it, between
+// 5ms and 200ms.
+func sweepEvery(timeout time.Duration) time.Duration {
+	return min(max(timeout/20, 5*time.Millisecond), 200*time.Millisecond)
+}

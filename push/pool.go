@@ -2,32 +2,33 @@ package push
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/push/internal/coalesce"
-	"golang.org/x/net/http2"
+	"github.com/pushdeck/pushdeck/push/internal/h2conn"
 )
 
-// coalesceWrites gathers x/net's per-frame-group flushes (two per push:
+// coalesceWrites gathers the connections' frame writes (two per push:
 // HEADERS, then DATA) into few TLS records and write syscalls
 // (push/internal/coalesce). A variable so that benchmarks can compare.
 var coalesceWrites = true
 
-// connPool is an http2.ClientConnPool of exactly n slots. Each slot holds at
-// most one usable connection; a request picks a slot round-robin and, with
-// StrictMaxConcurrentStreams, queues on that connection when the server's
-// stream limit is reached instead of dialling another one (which is what
-// apns2's default transport does, a connection storm Apple treats as abuse).
-// A slot dials again only when its connection is closing or gone (GOAWAY, a
-// dropped connection), so at most n connections take new streams at any time.
+// connPool keeps exactly n slots of HTTP/2 connections (push/internal/h2conn).
+// Each slot holds at most one connection taking new streams; a request
+// picks a slot round-robin and, when the server's stream limit is reached,
+// waits on that connection for a free stream instead of dialling another
+// one (which is what apns2's default transport does, a connection storm
+// Apple treats as abuse). A slot dials again only when its connection takes
+// no new streams (GOAWAY, stream IDs used up) or is gone, and only after a
+// draining connection has finished its streams, so at most n connections
+// take new streams at any time.
 type connPool struct {
-	t     *http2.Transport
+	addr  string
+	cfg   h2conn.Config
 	dial  func(ctx context.Context, addr string) (net.Conn, error)
 	slots []*poolSlot
 	next  atomic.Uint64
@@ -43,16 +44,16 @@ type connPool struct {
 
 type poolSlot struct {
 	mu   sync.Mutex
-	cc   *http2.ClientConn
+	cc   *h2conn.Conn
 	conn *trackedConn // cc's connection, to wait for its close
 	// live mirrors cc for readers that must not wait behind a dial
 	// (serverLimit).
-	live atomic.Pointer[http2.ClientConn]
+	live atomic.Pointer[h2conn.Conn]
 }
 
 // set makes cc (with its connection) the slot's connection; nil clears it.
 // Called with s.mu held.
-func (s *poolSlot) set(cc *http2.ClientConn, conn *trackedConn) {
+func (s *poolSlot) set(cc *h2conn.Conn, conn *trackedConn) {
 	s.cc, s.conn = cc, conn
 	s.live.Store(cc)
 }
@@ -62,7 +63,7 @@ func (p *connPool) size() int { return len(p.slots) }
 
 // serverLimit is the sum over the pool's connections of the stream limit
 // each server last announced (SETTINGS_MAX_CONCURRENT_STREAMS), counting a
-// slot without a usable connection as x/net's initial 100; 0 when no
+// slot without a usable connection as the initial 100; 0 when no
 // connection has announced one yet.
 func (p *connPool) serverLimit() int {
 	sum, known := 0, false
@@ -73,14 +74,14 @@ func (p *connPool) serverLimit() int {
 			continue
 		}
 		st := cc.State()
-		if st.Closed || st.Closing || st.MaxConcurrentStreams == 0 {
+		if !st.Usable || !st.Known {
 			// Draining after GOAWAY, or no SETTINGS yet: its successor
 			// (or its SETTINGS) is about to come.
 			sum += initialServerLimit
 			continue
 		}
 		known = true
-		sum += int(st.MaxConcurrentStreams)
+		sum += st.MaxStreams
 	}
 	if !known {
 		return 0
@@ -88,8 +89,8 @@ func (p *connPool) serverLimit() int {
 	return sum
 }
 
-func newConnPool(t *http2.Transport, n int, dial func(ctx context.Context, addr string) (net.Conn, error)) *connPool {
-	p := &connPool{t: t, dial: dial, conns: map[*trackedConn]struct{}{}}
+func newConnPool(addr string, n int, cfg h2conn.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *connPool {
+	p := &connPool{addr: addr, cfg: cfg, dial: dial, conns: map[*trackedConn]struct{}{}}
 	for range n {
 		p.slots = append(p.slots, &poolSlot{})
 	}
@@ -99,35 +100,34 @@ func newConnPool(t *http2.Transport, n int, dial func(ctx context.Context, addr 
 // errPoolClosed is returned for requests made after Close.
 var errPoolClosed = errors.New("the push client is closed")
 
-// GetClientConn implements http2.ClientConnPool.
-//
-// It does not reserve a stream (ReserveNewRequest): with
-// StrictMaxConcurrentStreams, x/net counts reservations of requests still
-// queued for the connection's header lock against the stream limit, so more
-// waiting requests than the server's MAX_CONCURRENT_STREAMS deadlock until
-// they time out. Without a reservation RoundTrip simply waits for a free
-// stream. (No idle timer is set, so an unreserved connection is not closed
-// under a waiting request.)
-func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientConn, error) {
+// get returns a connection taking new streams, dialling one if its slot
+// has none; deadline bounds the dial (and the wait for a draining
+// connection).
+func (p *connPool) get(ctx context.Context, deadline time.Time) (*h2conn.Conn, error) {
 	s := p.slots[int(p.next.Add(1)-1)%len(p.slots)]
+	if cc := s.live.Load(); cc != nil && cc.Usable() {
+		return cc, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cc != nil && s.cc.CanTakeNewRequest() {
+	if s.cc != nil && s.cc.Usable() {
 		return s.cc, nil
 	}
 	if p.isClosed() {
 		return nil, errPoolClosed
 	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	if s.conn != nil {
 		// The slot's connection is going away (GOAWAY): let it finish
 		// its streams before dialling its replacement, so no more than
 		// the configured number of connections are ever open.
-		if err := s.drain(req.Context()); err != nil {
+		if err := s.drain(dctx); err != nil {
 			return nil, err
 		}
 	}
 	s.set(nil, nil)
-	conn, err := p.dial(req.Context(), addr)
+	conn, err := p.dial(dctx, p.addr)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (p *connPool) GetClientConn(req *http.Request, addr string) (*http2.ClientC
 		conn = coalesce.New(conn)
 	}
 	tc := p.track(conn)
-	cc, err := p.t.NewClientConn(tc)
+	cc, err := h2conn.New(tc, p.cfg)
 	if err != nil {
 		tc.Close()
 		return nil, err
@@ -164,20 +164,6 @@ func (s *poolSlot) drain(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return nil
-}
-
-// MarkDead implements http2.ClientConnPool: the transport calls it when a
-// connection dies, so the slot dials afresh next time.
-func (p *connPool) MarkDead(cc *http2.ClientConn) {
-	for _, s := range p.slots {
-		if s.mu.TryLock() {
-			if s.cc == cc && s.conn.isClosed() {
-				s.set(nil, nil)
-			}
-			s.mu.Unlock()
-		}
-		// A slot that is busy dialling already dropped its dead conn.
-	}
 }
 
 func (p *connPool) isClosed() bool {
@@ -253,10 +239,10 @@ func (c *trackedConn) Close() error {
 	return err
 }
 
-// ConnectionState lets http2 see the negotiated protocol through the wrapper.
-func (c *trackedConn) ConnectionState() tls.ConnectionState {
-	if cs, ok := c.Conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
-		return cs.ConnectionState()
+// Flush passes a flush on to a coalescing connection (h2conn flushes its
+// last GOAWAY before closing).
+func (c *trackedConn) Flush(d time.Duration) {
+	if f, ok := c.Conn.(interface{ Flush(time.Duration) }); ok {
+		f.Flush(d)
 	}
-	return tls.ConnectionState{}
 }

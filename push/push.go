@@ -1,7 +1,9 @@
 // Package push is pushdeck's APNs engine: a client built from a certs
 // credential, one send, a batch of sends streaming results, retries, the
-// connectivity probe and the catalogue of APNs reasons. It builds on
-// github.com/sideshow/apns2 and never opens more connections than configured.
+// connectivity probe and the catalogue of APNs reasons. Device pushes go
+// over a purpose-built HTTP/2 client (push/internal/h2conn, on x/net's
+// framer and HPACK), provider tokens come from github.com/sideshow/apns2,
+// and it never opens more connections than configured.
 package push
 
 import (
@@ -15,7 +17,6 @@ import (
 	"github.com/pushdeck/pushdeck/certs"
 	"github.com/pushdeck/pushdeck/push/payload"
 	"github.com/sideshow/apns2/token"
-	"golang.org/x/net/http2"
 )
 
 // Config says how to reach APNs and with what credential.
@@ -46,16 +47,17 @@ type Config struct {
 }
 
 // Client sends notifications over a bounded set of HTTP/2 connections. One per
-// profile and host, reused; safe for concurrent use.
+// profile and host, reused; safe for concurrent use. Device pushes go over
+// pushdeck's own HTTP/2 client connections (push/internal/h2conn); the
+// channel management API (ChannelClient) uses x/net's transport.
 type Client struct {
-	cfg       Config
-	target    target
-	topic     string
-	timeout   time.Duration
-	tls       *tls.Config
-	token     *token.Token // shared by every request (token auth)
-	transport *http2.Transport
-	pool      *connPool
+	cfg     Config
+	target  target
+	topic   string
+	timeout time.Duration
+	tls     *tls.Config
+	token   *token.Token // shared by every request (token auth)
+	pool    *connPool
 	// headers is the last header set prepared: a batch's jobs share it.
 	headers atomic.Pointer[headerSet]
 	// mutate, set only by tests in this package, alters a request after

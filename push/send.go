@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/certs"
+	"github.com/pushdeck/pushdeck/push/internal/h2conn"
 	"github.com/pushdeck/pushdeck/push/payload"
 )
 
@@ -34,20 +35,21 @@ type wire struct {
 
 // headerSet is the request headers of every job with the same
 // payload.Headers, worked out and checked once and then shared, read-only,
-// by all their requests (a batch's jobs normally share one): no header map
-// is built, canonicalised or flattened per push.
+// by all their requests (a batch's jobs normally share one): no header is
+// encoded per push but :path and content-length (h2conn.Request).
 type headerSet struct {
 	key    payload.Headers
-	header http.Header       // as sent, without authorization
+	fields [][2]string       // pseudo-headers and headers as sent, without authorization
+	block  []byte            // fields HPACK-encoded (h2conn.EncodeHeader)
 	shown  map[string]string // lower-case, for Result.Request
-	// auth is header plus the current bearer (token auth), rebuilt when
-	// the token is re-signed.
-	auth atomic.Pointer[authHeader]
+	// auth is block plus the current bearer (token auth), encoded again
+	// when the token is re-signed.
+	auth atomic.Pointer[authBlock]
 }
 
-type authHeader struct {
+type authBlock struct {
 	bearer string
-	header http.Header
+	block  []byte
 }
 
 // prepare checks a job and works out its headers; errors are *InvalidError.
@@ -70,23 +72,20 @@ func (c *Client) prepare(job Job) (wire, error) {
 	return wire{token: tok, hs: hs}, nil
 }
 
-// requestHeader is the header map for one request: shared unless a test
-// alters requests.
-func (c *Client) requestHeader(hs *headerSet) http.Header {
-	h := hs.header
-	if b := c.bearer(); b != "" {
-		a := hs.auth.Load()
-		if a == nil || a.bearer != b {
-			a = &authHeader{bearer: b, header: h.Clone()}
-			a.header["Authorization"] = []string{"bearer " + b}
-			hs.auth.Store(a)
-		}
-		h = a.header
+// requestBlock is the encoded header block for a request of hs, with the
+// current bearer under token auth.
+func (c *Client) requestBlock(hs *headerSet) []byte {
+	b := c.bearer()
+	if b == "" {
+		return hs.block
 	}
-	if c.mutate != nil {
-		h = h.Clone()
+	a := hs.auth.Load()
+	if a == nil || a.bearer != b {
+		fs := append(hs.fields[:len(hs.fields):len(hs.fields)], [2]string{"authorization", "bearer " + b})
+		a = &authBlock{bearer: b, block: h2conn.EncodeHeader(fs...)}
+		hs.auth.Store(a)
 	}
-	return h
+	return a.block
 }
 
 // headerSetFor checks job headers and builds their wire form.
@@ -156,7 +155,13 @@ func (c *Client) headerSetFor(h payload.Headers) (*headerSet, error) {
 		return nil, &InvalidError{"apns-topic", fmt.Sprintf("%q is not a bundle ID: letters, digits, dots and dashes only", topic)}
 	}
 	hd.Set("apns-topic", topic)
-	return &headerSet{key: h, header: hd, shown: flatten(hd, "", "")}, nil
+	fields := []([2]string){{":method", http.MethodPost}, {":scheme", "https"}, {":authority", c.target.hostport}}
+	for _, k := range []string{"content-type", "apns-push-type", "apns-priority", "apns-expiration", "apns-collapse-id", "apns-id", "apns-topic"} {
+		if v := hd.Get(k); v != "" {
+			fields = append(fields, [2]string{k, v})
+		}
+	}
+	return &headerSet{key: h, fields: fields, block: h2conn.EncodeHeader(fields...), shown: flatten(hd, "", "")}, nil
 }
 
 // normalToken reports whether t is already in the form NormalizeToken
@@ -225,61 +230,42 @@ type apnsBody struct {
 	Timestamp int64  `json:"timestamp"` // milliseconds since 1970, for 410
 }
 
+// maxResends bounds how often one attempt is sent again after the server
+// refused it unprocessed (a stream beyond a GOAWAY's last one,
+// REFUSED_STREAM, a connection that ended before the request went out).
+const maxResends = 6
+
 // attempt sends a job once. retry says whether APNs allows another try.
 // lean leaves out the per-push header maps (BatchOptions.OmitExchanges).
 func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean bool) (retry bool) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	path := "/3/device/" + w.token
-	// WithContext copies the request: built as a value, the original
-	// need not live on the heap too.
-	base := http.Request{
-		Method:        http.MethodPost,
-		URL:           &url.URL{Scheme: "https", Host: c.target.hostport, Path: path},
-		Host:          c.target.hostport,
-		Header:        c.requestHeader(w.hs),
-		ContentLength: int64(len(job.Payload)),
-	}
-	req := base.WithContext(actx)
-	if len(job.Payload) > 0 {
-		b := &payloadBody{payload: job.Payload}
-		b.Reset(job.Payload)
-		// GetBody lets the transport re-send a request the server
-		// refused unprocessed (GOAWAY, REFUSED_STREAM).
-		req.Body, req.GetBody = b, b.again
-	} else {
-		req.Body = http.NoBody
-	}
-	if c.mutate != nil {
-		c.mutate(req)
+	start := time.Now()
+	req := h2conn.Request{
+		Header:      c.requestBlock(w.hs),
+		Path:        "/3/device/" + w.token,
+		Body:        job.Payload,
+		Deadline:    start.Add(c.timeout),
+		WantHeaders: !lean,
 	}
 	var reqHeaders map[string]string
 	switch {
-	case lean && c.mutate == nil:
+	case c.mutate != nil:
+		reqHeaders = c.mutated(&req, w.hs)
+	case lean:
 		reqHeaders = w.hs.shown
-	case c.mutate == nil:
+	default:
 		reqHeaders = make(map[string]string, len(w.hs.shown)+2)
 		for k, v := range w.hs.shown {
 			reqHeaders[k] = v
 		}
-		reqHeaders[":method"], reqHeaders[":path"] = http.MethodPost, path
-	default:
-		reqHeaders = flatten(req.Header, ":path", path)
-		reqHeaders[":method"] = http.MethodPost
+		reqHeaders[":method"], reqHeaders[":path"] = http.MethodPost, req.Path
 	}
-	r.Request = Exchange{Headers: reqHeaders, Body: job.Payload}
-	start := time.Now()
-	// The transport may re-send a request the server refused unprocessed
-	// (a stream beyond a GOAWAY's last one, REFUSED_STREAM, a connection
-	// that died before the request went out). APNs never handled those, so
-	// they are not attempts: Attempts stays within MaxAttempts and equals
-	// the tries APNs saw.
-	resp, err := c.transport.RoundTrip(req)
+	r.Request = Exchange{Headers: reqHeaders, Body: req.Body}
+	resp, err := c.roundTrip(ctx, &req)
+	r.Latency = time.Since(start)
 	if err != nil {
-		r.Latency = time.Since(start)
 		r.Status, r.Reason = 0, ""
 		r.Err = err
-		r.Class = classify(ctx, actx, err)
+		r.Class = classify(ctx, ctx, err)
 		switch r.Class {
 		case ClassTimeout:
 			r.Err = fmt.Errorf("no response within %s: %w", c.timeout, err)
@@ -289,28 +275,14 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 		}
 		return r.Class == ClassConnectionReset || r.Class == ClassGoAway
 	}
-	defer resp.Body.Close()
-	var body []byte
-	if resp.ContentLength != 0 { // a 200 has no body: nothing to read or keep
-		body, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	}
-	r.Latency = time.Since(start)
-	r.Status = resp.StatusCode
-	// Indexed by their canonical keys: Get canonicalises on every call.
-	r.ApnsID = headerValue(resp.Header, "Apns-Id")
-	r.ApnsUniqueID = headerValue(resp.Header, "Apns-Unique-Id")
-	r.Response = Exchange{Body: body}
-	if !lean {
-		r.Response.Headers = flatten(resp.Header, ":status", strconv.Itoa(resp.StatusCode))
-	}
+	r.Status = resp.Status
+	r.ApnsID = resp.ApnsID
+	r.ApnsUniqueID = resp.ApnsUniqueID
+	r.Response = Exchange{Body: resp.Body, Headers: resp.Header}
 	r.Reason, r.UnregisteredAt, r.Err, r.Class = "", time.Time{}, nil, ClassNone
-	if err != nil && resp.StatusCode != http.StatusOK {
-		r.Err = fmt.Errorf("reading the response: %w", err)
-		r.Class = classify(ctx, actx, err)
-	}
-	if len(bytes.TrimSpace(body)) > 0 {
+	if len(bytes.TrimSpace(resp.Body)) > 0 {
 		var ab apnsBody
-		if json.Unmarshal(body, &ab) == nil {
+		if json.Unmarshal(resp.Body, &ab) == nil {
 			r.Reason = ab.Reason
 			if ab.Timestamp > 0 {
 				r.UnregisteredAt = time.UnixMilli(ab.Timestamp).UTC()
@@ -329,27 +301,71 @@ func (c *Client) attempt(ctx context.Context, w wire, job Job, r *Result, lean b
 	return false
 }
 
-// headerValue is h.Get(key) for a key already in canonical form.
-func headerValue(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
+// roundTrip sends req on a connection of the pool and waits for its
+// answer. A request the server refused unprocessed is sent again, within
+// its deadline and at most maxResends times: APNs never handled it, so it
+// is not an attempt (Attempts stays within MaxAttempts and equals the
+// tries APNs saw).
+func (c *Client) roundTrip(ctx context.Context, req *h2conn.Request) (h2conn.Response, error) {
+	for tries := 0; ; tries++ {
+		cc, err := c.pool.get(ctx, req.Deadline)
+		if err != nil {
+			return h2conn.Response{}, err
+		}
+		resp, err := cc.RoundTrip(ctx, req)
+		if err == nil || !h2conn.IsNotProcessed(err) || tries >= maxResends || ctx.Err() != nil || !time.Now().Before(req.Deadline) {
+			return resp, err
+		}
 	}
-	return ""
 }
 
-// payloadBody is a request body over the job's payload, shared by every
-// push of the batch (never copied).
-type payloadBody struct {
-	bytes.Reader
-	payload []byte
+// mutated applies the test hook to req, as an http.Request, and encodes
+// the header block it leaves; it returns the request's headers for
+// Result.Request.
+func (c *Client) mutated(req *h2conn.Request, hs *headerSet) map[string]string {
+	hr := &http.Request{
+		Method: http.MethodPost,
+		URL:    &url.URL{Scheme: "https", Host: c.target.hostport, Path: req.Path},
+		Host:   c.target.hostport,
+		Header: http.Header{},
+		Body:   io.NopCloser(bytes.NewReader(req.Body)),
+	}
+	for _, f := range hs.fields {
+		if !strings.HasPrefix(f[0], ":") {
+			hr.Header.Set(f[0], f[1])
+		}
+	}
+	if b := c.bearer(); b != "" {
+		hr.Header.Set("authorization", "bearer "+b)
+	}
+	c.mutate(hr)
+	want := req.WantHeaders
+	*req = h2RequestOf(hr, req.Deadline)
+	req.WantHeaders = want
+	shown := flatten(hr.Header, ":path", req.Path)
+	shown[":method"] = hr.Method
+	return shown
 }
 
-func (b *payloadBody) Close() error { return nil }
-
-func (b *payloadBody) again() (io.ReadCloser, error) {
-	n := &payloadBody{payload: b.payload}
-	n.Reset(b.payload)
-	return n, nil
+// h2RequestOf encodes an http.Request (a broadcast, or a push altered by
+// the test hook) for h2conn, reading its body; every response header is
+// asked for.
+func h2RequestOf(hr *http.Request, deadline time.Time) h2conn.Request {
+	var body []byte
+	if hr.Body != nil {
+		body, _ = io.ReadAll(hr.Body) // a bytes.Reader: cannot fail
+	}
+	host := hr.Host
+	if host == "" {
+		host = hr.URL.Host
+	}
+	fields := [][2]string{{":method", hr.Method}, {":scheme", "https"}, {":authority", host}}
+	for k, vs := range hr.Header {
+		for _, v := range vs {
+			fields = append(fields, [2]string{strings.ToLower(k), v})
+		}
+	}
+	return h2conn.Request{Header: h2conn.EncodeHeader(fields...), Path: hr.URL.Path, Body: body, Deadline: deadline, WantHeaders: true}
 }
 
 // flatten copies headers into a lower-case map, leaving out authorization;

@@ -14,10 +14,11 @@ import (
 // overloaded (429, 503, GOAWAY), and never exceeds bound (the caller's
 // Concurrency).
 //
-// The transport enforces each server's limit by itself (requests beyond it
-// wait inside x/net for a free stream); the window keeps that queue short,
-// so a request's time limit is spent on the wire rather than in a queue,
-// and so a lowered limit does not leave hundreds of requests parked.
+// The connections enforce each server's limit by themselves (requests
+// beyond it wait in push/internal/h2conn for a free stream); the window
+// keeps that queue short, so a request's time limit is spent on the wire
+// rather than in a queue, and so a lowered limit does not leave hundreds
+// of requests parked.
 type window struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -46,7 +47,8 @@ type serverLimits interface {
 	serverLimit() int
 }
 
-// Before a connection has sent its SETTINGS, x/net allows 100 streams.
+// Before a connection has sent its SETTINGS, h2conn (as x/net) allows 100
+// streams.
 const initialServerLimit = 100
 
 // minCongestion is the floor of the back-off: a 429 is about one device and

@@ -1,21 +1,20 @@
 // Package coalesce gathers the many small writes of an HTTP/2 client into
 // few large ones.
 //
-// x/net's HTTP/2 client flushes after every frame group it writes: a push
-// is a HEADERS write and a DATA write, each its own TLS record and its own
-// write syscall, made while holding the connection's write lock. Conn
-// takes those writes into a buffer and returns at once; one goroutine per
-// connection writes whatever has gathered in one call. While that call is
-// on the wire the next requests' frames gather behind it, so under load a
-// write carries tens of requests (one TLS record per 16 KB, one syscall),
-// and an idle connection's single write leaves at once: nothing waits for
-// a timer.
+// An HTTP/2 client writes each frame as it is ready: a push is a HEADERS
+// write and a DATA write, each its own TLS record and its own write
+// syscall if written straight to the connection. Conn takes those writes
+// into a buffer and returns at once; one goroutine per connection writes
+// whatever has gathered in one call. While that call is on the wire the
+// next requests' frames gather behind it, so under load a write carries
+// tens of requests (one TLS record per 16 KB, one syscall), and an idle
+// connection's single write leaves at once: nothing waits for a timer.
 package coalesce
 
 import (
-	"crypto/tls"
 	"net"
 	"sync"
+	"time"
 )
 
 // maxPending is how much a connection buffers before Write waits for the
@@ -101,6 +100,25 @@ func (c *Conn) writer() {
 	}
 }
 
+// Flush waits, at most d, until what was written has gone to the
+// connection (or the connection failed or closed): for a last frame
+// written right before Close, which would drop it.
+func (c *Conn) Flush(d time.Duration) {
+	expired := false
+	t := time.AfterFunc(d, func() {
+		c.mu.Lock()
+		expired = true
+		c.room.Broadcast()
+		c.mu.Unlock()
+	})
+	defer t.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !expired && c.err == nil && !c.closed && (len(c.pending) > 0 || c.busy) {
+		c.room.Wait()
+	}
+}
+
 // Close stops the writer (data not yet written is dropped, as a closed
 // socket's would be) and closes the connection.
 func (c *Conn) Close() error {
@@ -110,13 +128,4 @@ func (c *Conn) Close() error {
 	c.room.Broadcast()
 	c.mu.Unlock()
 	return c.Conn.Close()
-}
-
-// ConnectionState lets HTTP/2 see the negotiated protocol through the
-// wrapper.
-func (c *Conn) ConnectionState() tls.ConnectionState {
-	if cs, ok := c.Conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
-		return cs.ConnectionState()
-	}
-	return tls.ConnectionState{}
 }

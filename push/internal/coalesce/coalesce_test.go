@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Everything written arrives, in order, whatever the writers' interleaving
@@ -101,4 +102,32 @@ func drain(c *Conn) {
 	for (len(c.pending) > 0 || c.busy) && c.err == nil {
 		c.room.Wait()
 	}
+}
+
+// Flush returns once what was written has gone to the connection, and
+// after its limit when the peer reads nothing.
+func TestFlush(t *testing.T) {
+	a, b := net.Pipe()
+	c := New(a)
+	defer c.Close()
+	got := make(chan []byte)
+	go func() {
+		buf := make([]byte, 5)
+		n, _ := io.ReadFull(b, buf)
+		got <- buf[:n]
+	}()
+	c.Write([]byte("hello"))
+	c.Flush(time.Minute)
+	c.mu.Lock()
+	left := len(c.pending) > 0 || c.busy
+	c.mu.Unlock()
+	if left {
+		t.Fatal("Flush returned with bytes still to write")
+	}
+	if s := string(<-got); s != "hello" {
+		t.Fatalf("peer read %q", s)
+	}
+	c.Write([]byte("stuck")) // nobody reads b now: the writer blocks
+	c.Flush(time.Millisecond)
+	b.Close()
 }
