@@ -126,7 +126,7 @@ func memRuns(ctx context.Context, o options, f *procFiles, srv *serverProc, rep 
 				if s.Failed > 0 || s.OK != n {
 					return fmt.Errorf("memory run of %s over %d tokens: %d failed, %d sent (%s)", c.name, n, s.Failed, s.OK, s.FirstError)
 				}
-				fmt.Fprintf(log, "memory %-8s %7d tokens run %d/%d: peak RSS %.1f MB, first push %.0f ms, %.0f/s, final window %d\n",
+				fmt.Fprintf(log, "memory %-8s %7d tokens run %d/%d: peak RSS %.1f MB, first push %.0f ms, %.0f/s, window up to %d\n",
 					s.Client, n, r+1, o.runs, s.PeakRSSMB, s.FirstPushMS, s.PerSecond, s.WindowMax)
 				k := key{c.name, n}
 				runs[k] = append(runs[k], s)

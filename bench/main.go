@@ -212,7 +212,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	quick := fs.Bool("quick", false, "smoke run: 200 devices, 1 run, 100-byte payload, no latency, no start-up benchmark")
 	fs.IntVar(&o.devices, "devices", o.devices, "distinct device tokens per run")
 	fs.IntVar(&o.memDevices, "mem-devices", o.memDevices, "the smaller device count the memory check compares with -devices")
-	fs.IntVar(&o.runs, "runs", o.runs, "timed runs per client and case (the median is reported)")
+	fs.IntVar(&o.runs, "runs", o.runs, "timed runs per client and case, and per token count of the memory runs (the median is reported)")
 	fs.IntVar(&o.warmup, "warmup", o.warmup, "notifications each client sends before its timed runs")
 	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "requests in flight, the same for pushdeck and the library driver (pushdeck send's default)")
 	fs.IntVar(&o.connections, "connections", o.connections, "pushdeck's HTTP/2 connections (pushdeck send's default)")

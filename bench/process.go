@@ -282,14 +282,15 @@ func runPushdeckBin(ctx context.Context, f *procFiles, bin, client string, srv *
 			Error     string  `json:"error"`
 			Reason    string  `json:"reason"`
 			Summary   *struct {
-				Window int `json:"window"`
+				Window    int `json:"window"`
+				WindowMax int `json:"window_max"`
 			} `json:"summary"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
 		}
 		if line.Summary != nil {
-			s.WindowMax = max(s.WindowMax, line.Summary.Window)
+			s.WindowMax = max(s.WindowMax, line.Summary.Window, line.Summary.WindowMax)
 			continue
 		}
 		lat = append(lat, time.Duration(line.LatencyMS*float64(time.Millisecond)))
@@ -418,28 +419,40 @@ func watchHWM(pid int) (stop func() int64) {
 	done := make(chan struct{})
 	res := make(chan int64, 1)
 	path := fmt.Sprintf("/proc/%d/status", pid)
+	// The first sample is taken here, before returning: Start has
+	// returned, so the child has exec'd, and it cannot be reaped before
+	// Wait. A process shorter than the sampling period still gets one.
+	peak := readHWM(path)
 	go func() {
-		var peak int64
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if b, err := os.ReadFile(path); err == nil {
-				for _, line := range strings.Split(string(b), "\n") {
-					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-						n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-						peak = max(peak, n)
-					}
-				}
-			}
 			select {
 			case <-done:
-				res <- peak
+				res <- max(peak, readHWM(path))
 				return
 			case <-t.C:
+				peak = max(peak, readHWM(path))
 			}
 		}
 	}()
 	return func() int64 { close(done); return <-res }
+}
+
+// readHWM is the VmHWM of a /proc/PID/status file in KB, 0 once the
+// process has exited.
+func readHWM(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // procCase is one server latency: paired runs of each client.

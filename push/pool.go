@@ -218,15 +218,6 @@ type trackedConn struct {
 	done chan struct{} // closed by Close
 }
 
-func (c *trackedConn) isClosed() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
-
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {
