@@ -35,9 +35,10 @@ type rateProbe struct {
 	// full records that the window was full at some time in this round.
 	full bool
 
-	// The current round: when it started, its answers.
-	start time.Time
-	n     int
+	// The current round: when it started, when the request of the answer
+	// that started it was sent, its answers.
+	start, sendStart time.Time
+	n                int
 
 	rates  [rateRounds]float64 // answers a second of the last rounds
 	next   int
@@ -59,6 +60,7 @@ const (
 func (w *window) learnRate(rtt time.Duration) {
 	p := &w.probe
 	now := w.now()
+	sent := now.Add(-rtt)
 	if rtt > 0 {
 		if p.minRTT == 0 || rtt < p.minRTT {
 			p.minRTT = rtt
@@ -67,7 +69,7 @@ func (w *window) learnRate(rtt time.Duration) {
 	if p.start.IsZero() {
 		// The first answer starts the clock: the dial and handshake
 		// before it are no part of any round's rate.
-		p.start = now
+		p.start, p.sendStart = now, sent
 		return
 	}
 	p.n++
@@ -75,9 +77,16 @@ func (w *window) learnRate(rtt time.Duration) {
 	if p.n < limit {
 		return
 	}
-	elapsed := now.Sub(p.start)
+	// The round lasted from its first answer to its last, or, if longer,
+	// from the sending of the request that opened it to the sending of
+	// the one that closed it (BBR's delivery rate). Answers read in a
+	// burst (a hundred in one TLS read after a pause) take microseconds
+	// to arrive but their requests took the pause to send: timed by the
+	// answers alone, such a round claims millions a second and drives the
+	// cap to the servers' limit on a path that gains nothing from it.
+	elapsed := max(now.Sub(p.start), sent.Sub(p.sendStart))
 	n, sampled := p.n, p.full && p.cap <= limit
-	p.start, p.n, p.full = now, 0, false
+	p.start, p.sendStart, p.n, p.full = now, sent, 0, false
 	if elapsed <= 0 {
 		return
 	}

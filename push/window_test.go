@@ -141,6 +141,11 @@ func (f fixedLimits) serverLimit() int { return int(f) }
 type path struct {
 	base     time.Duration
 	capacity func(w int) float64
+	// burst, if above 1, delivers answers to the client that many at a
+	// time, all when the last of them is ready (a reader that finds a
+	// hundred answers in one read after a pause); the batch's first
+	// answer comes alone, as on an idle connection.
+	burst int
 }
 
 // sim runs answers through a window on a model path with a simulated
@@ -164,24 +169,37 @@ func newSim(t *testing.T, w *window) *sim {
 func (s *sim) drive(p path, n int) []int {
 	s.t.Helper()
 	trace := make([]int, 0, n)
-	for range n {
+	var burst []time.Time // send times of the answers read together
+	for len(trace) < n {
 		for len(s.sent) < s.w.limit() {
 			if err := s.w.acquire(context.Background()); err != nil {
 				s.t.Fatal(err)
 			}
 			s.sent = append(s.sent, s.now)
 		}
-		sent := s.sent[0]
-		s.sent = s.sent[1:]
-		done := s.last.Add(time.Duration(float64(time.Second) / p.capacity(len(s.sent)+1)))
-		if d := sent.Add(p.base); d.After(done) {
-			done = d
+		burst = burst[:0]
+		size := max(1, p.burst)
+		if len(trace) == 0 {
+			size = 1
 		}
-		s.now, s.last = done, done
-		s.w.release(signalAccepted, done.Sub(sent))
-		trace = append(trace, s.w.limit())
+		var done time.Time
+		for len(burst) < size && len(s.sent) > 0 {
+			sent := s.sent[0]
+			s.sent = s.sent[1:]
+			done = s.last.Add(time.Duration(float64(time.Second) / p.capacity(len(s.sent)+1)))
+			if d := sent.Add(p.base); d.After(done) {
+				done = d
+			}
+			s.last = done
+			burst = append(burst, sent)
+		}
+		s.now = done
+		for _, sent := range burst {
+			s.w.release(signalAccepted, done.Sub(sent))
+			trace = append(trace, s.w.limit())
+		}
 	}
-	return trace
+	return trace[:n]
 }
 
 func drive(t *testing.T, w *window, p path, n int) []int {
@@ -204,6 +222,15 @@ func TestWindowRateProbe(t *testing.T) {
 	trace := drive(t, w, path{base: time.Millisecond, capacity: flat(9000)}, 20000)
 	if top := slices.Max(trace); top > rateFloor {
 		t.Errorf("fast path: window up to %d, want %d", top, rateFloor)
+	}
+
+	// The same server, its answers read a hundred at a time: a round of
+	// answers takes no time to arrive, but its requests took the server's
+	// pace to send; the window stays at the floor.
+	w = newWindow(1000, fixedLimits(1000))
+	trace = drive(t, w, path{base: time.Millisecond, capacity: flat(9000), burst: 100}, 20000)
+	if top := slices.Max(trace); top > rateFloor {
+		t.Errorf("fast path read in bursts: window up to %d, want %d", top, rateFloor)
 	}
 
 	// APNs at 20 ms where the server does less work per request the more
