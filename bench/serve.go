@@ -191,6 +191,27 @@ func (s *serverProc) stats() (serveStats, error) {
 	return st, s.read(&st)
 }
 
+// quiesce waits (up to 5 s) until the server has handled no new request
+// for 3 reads 20 ms apart: a client stopped with Ctrl+C leaves requests
+// in the server's hands, and one handled after the next mark would be
+// taken for the next client's first push.
+func (s *serverProc) quiesce() error {
+	last, still := int64(-1), 0
+	for deadline := time.Now().Add(5 * time.Second); still < 3 && time.Now().Before(deadline); {
+		st, err := s.stats()
+		if err != nil {
+			return err
+		}
+		if st.Counters.Requests == last {
+			still++
+		} else {
+			last, still = st.Counters.Requests, 0
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+
 // mark starts a new time-to-first-push measurement.
 func (s *serverProc) mark() error {
 	if _, err := io.WriteString(s.in, "mark\n"); err != nil {
