@@ -100,6 +100,13 @@ func newTestClient(t testing.TB, s *apnstest.Server, cred *certs.Credential, mod
 	if cred.Kind == certs.AuthToken {
 		cfg.Topic = testTopic
 	}
+	return clientFor(t, cfg, mod)
+}
+
+// clientFor is NewClient of cfg (after mod, if set), closed when the test
+// ends.
+func clientFor(t testing.TB, cfg Config, mod func(*Config)) *Client {
+	t.Helper()
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -87,16 +87,7 @@ func startRawConn(t *testing.T, settings []http2.Setting, onConn func(rc *rawCon
 // certificate the server does not ask for).
 func (s *rawServer) client(t *testing.T, mod func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{Credential: certCred(fixture.dev), Host: "https://" + s.ln.Addr().String(), ServerCA: fixture.ca.CertPEM()}
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return clientFor(t, Config{Credential: certCred(fixture.dev), Host: "https://" + s.ln.Addr().String(), ServerCA: fixture.ca.CertPEM()}, mod)
 }
 
 func (s *rawServer) accept() {
