@@ -41,9 +41,6 @@ func runFirstPushProc(ctx context.Context, f *procFiles, srv *serverProc, n int)
 	cmd.Stdout = io.Discard
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := srv.quiesce(); err != nil {
-		return s, err
-	}
 	if err := srv.mark(); err != nil {
 		return s, err
 	}

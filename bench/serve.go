@@ -212,8 +212,12 @@ func (s *serverProc) quiesce() error {
 	return nil
 }
 
-// mark starts a new time-to-first-push measurement.
+// mark starts a new time-to-first-push measurement, once the server has
+// finished the previous client's requests.
 func (s *serverProc) mark() error {
+	if err := s.quiesce(); err != nil {
+		return err
+	}
 	if _, err := io.WriteString(s.in, "mark\n"); err != nil {
 		return fmt.Errorf("the server process is gone: %w", err)
 	}

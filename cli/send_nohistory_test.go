@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,19 +25,7 @@ func TestSendNoHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		for _, d := range []profiles.Device{
-			{Label: "ana", Token: tokActive, Environment: certs.Development, Groups: []string{"QA"}},
-			{Label: "old-ipad", Token: tokGone, Environment: certs.Development, Groups: []string{"QA"}},
-		} {
-			if _, _, err := st.AddDevice(d); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := st.SaveProfile(profiles.Profile{Name: "local", CertPath: filepath.Join(fixtureDir, "dev-modern.p12"),
-			Auth: certs.AuthCertificate, Environment: certs.Development, Topic: fxTopic, Host: s.URL(), ServerCA: s.caFile,
-			Password: profiles.PasswordSource{Kind: "env", Name: "MY_P12_PASSWORD"}}); err != nil {
-			t.Fatal(err)
-		}
+		seedBook(t, st, s)
 		run := func(extra ...string) (code int, out, errOut string) {
 			te := &testEnv{vars: map[string]string{"MY_P12_PASSWORD": fxPass}}
 			code = te.run(append(append([]string{"send", "--profile", "local", "--group", "QA", "--alert", "hi"}, format...), extra...)...)

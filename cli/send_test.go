@@ -53,6 +53,28 @@ type mockAPNs struct {
 	caFile string
 }
 
+// seedBook puts the QA group ("ana", and "old-ipad", whose token the
+// mock answers Unregistered), then more, in the device book of st, and
+// saves the profile "local" for s: the .p12 fixture, its password from
+// MY_P12_PASSWORD.
+func seedBook(t *testing.T, st *profiles.Store, s mockAPNs, more ...profiles.Device) {
+	t.Helper()
+	ds := append([]profiles.Device{
+		{Label: "ana", Token: tokActive, Environment: certs.Development, Groups: []string{"QA"}},
+		{Label: "old-ipad", Token: tokGone, Environment: certs.Development, Groups: []string{"QA"}},
+	}, more...)
+	for _, d := range ds {
+		if _, _, err := st.AddDevice(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.SaveProfile(profiles.Profile{Name: "local", CertPath: filepath.Join(fixtureDir, "dev-modern.p12"),
+		Auth: certs.AuthCertificate, Environment: certs.Development, Topic: fxTopic, Host: s.URL(), ServerCA: s.caFile,
+		Password: profiles.PasswordSource{Kind: "env", Name: "MY_P12_PASSWORD"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func startMockAPNs(t *testing.T, env certs.Environment, faults apnstest.Faults) mockAPNs {
 	t.Helper()
 	caPEM, err := os.ReadFile(filepath.Join(fixtureDir, "ca.pem"))
@@ -243,20 +265,7 @@ func TestSendRecordsHistoryAndDeviceBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []profiles.Device{
-		{Label: "ana", Token: tokActive, Environment: certs.Development, Groups: []string{"QA"}},
-		{Label: "old-ipad", Token: tokGone, Environment: certs.Development, Groups: []string{"QA"}},
-		{Label: "bob", Token: tokActive2, Environment: certs.Development},
-	} {
-		if _, _, err := st.AddDevice(d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.SaveProfile(profiles.Profile{Name: "local", CertPath: filepath.Join(fixtureDir, "dev-modern.p12"),
-		Auth: certs.AuthCertificate, Environment: certs.Development, Topic: fxTopic, Host: s.URL(), ServerCA: s.caFile,
-		Password: profiles.PasswordSource{Kind: "env", Name: "MY_P12_PASSWORD"}}); err != nil {
-		t.Fatal(err)
-	}
+	seedBook(t, st, s, profiles.Device{Label: "bob", Token: tokActive2, Environment: certs.Development})
 	te := &testEnv{vars: map[string]string{"MY_P12_PASSWORD": fxPass}}
 	code := te.run("send", "--profile", "local", "--group", "QA", "--device", "bob", "--alert", "from the book", "--json")
 	if code != exitFailed {
